@@ -1,0 +1,89 @@
+# Thin wrapper around CMake/ctest. `make demo` and `make test` work on a fresh Debian 12 machine:
+# both install what is missing first (`make deps`: Debian packages, then npm ci).
+BUILD       ?= build
+BUILD_ASAN  ?= build-asan
+BUILD_FUZZ  ?= build-fuzz
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PREFIX      ?= $(HOME)/.terraform.d/plugins
+VERSION     := $(shell sed -n 's/^project(terraform-provider-phala VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+OS_ARCH     := linux_$(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+
+DEB_PACKAGES = build-essential cmake pkg-config clang libclang-rt-14-dev valgrind jq curl \
+  ca-certificates git libgrpc-dev protobuf-c-compiler libprotobuf-c-dev libmsgpack-dev \
+  libcjson-dev libcurl4-openssl-dev libsodium-dev libsecp256k1-dev libssl-dev libcriterion-dev \
+  libmicrohttpd-dev
+
+.PHONY: all deps build test test-unit test-asan test-fuzz demo install docs bench clean
+
+all: build
+
+# Idempotent: apt-get runs only when a package is missing, npm ci only when the lock file changed.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing="$$missing nodejs npm"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	else echo "deps: Debian packages present"; fi
+	@if [ ! -f tests/node/node_modules/.package-lock.json ] || \
+	    [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then \
+	  echo "deps: npm ci (tests/node)"; cd tests/node && npm ci --no-audit --no-fund; \
+	else echo "deps: npm packages present"; fi
+	@command -v terraform >/dev/null || echo "deps: WARNING: terraform is not on PATH; acceptance tests will FAIL"
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Everything: the full ctest suite, the unit tests again under ASan+UBSan, and a short fuzz run.
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	$(MAKE) --no-print-directory test-asan test-fuzz
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -L unit
+
+test-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -L unit -LE valgrind -j$(JOBS)
+
+test-fuzz: deps
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DFUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
+	cmake --build $(BUILD_FUZZ) -j$(JOBS)
+	cd $(BUILD_FUZZ) && ctest --output-on-failure -L fuzz
+
+demo: deps build
+	bash tests/tools/demo.sh $(BUILD)
+
+docs: build
+	bash tests/tools/gendocs.sh $(BUILD)
+
+bench: build
+	cmake --build $(BUILD) --target bench
+
+# Filesystem-mirror layout for local.dev/phala/phala; prints the CLI configuration to use.
+install: build
+	@dir="$(PREFIX)/local.dev/phala/phala/$(VERSION)/$(OS_ARCH)"; \
+	mkdir -p "$$dir" && cp $(BUILD)/provider/terraform-provider-phala "$$dir/terraform-provider-phala_v$(VERSION)" && \
+	echo "installed $$dir/terraform-provider-phala_v$(VERSION)" && echo && \
+	echo "Add this to ~/.terraformrc (or the file in TF_CLI_CONFIG_FILE):" && echo && \
+	echo 'provider_installation {' && \
+	echo '  filesystem_mirror {' && \
+	echo '    path    = "$(PREFIX)"' && \
+	echo '    include = ["local.dev/phala/*"]' && \
+	echo '  }' && \
+	echo '  direct {' && \
+	echo '    exclude = ["local.dev/phala/*"]' && \
+	echo '  }' && \
+	echo '}' && echo && \
+	echo 'and require it with: terraform { required_providers { phala = { source = "local.dev/phala/phala", version = "$(VERSION)" } } }'
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -1,0 +1,72 @@
+/* serve.c — the provider process's entry point: flags, go-plugin's magic cookie, protocol version
+ * negotiation (protocol 6 only), then the RPC server. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tflog.h"
+#include "tfrpc.h"
+
+#define MAGIC_COOKIE_KEY "TF_PLUGIN_MAGIC_COOKIE"
+#define MAGIC_COOKIE_VALUE "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+
+static void usage(const tf_provider_def *def)
+{
+    fprintf(stderr,
+            "terraform-provider-%s %s\n\n"
+            "This binary is a Terraform provider plugin: Terraform starts it by itself.\n\n"
+            "  --version   print the version and exit\n"
+            "  --debug     serve for many Terraform runs (prints TF_REATTACH_PROVIDERS to use)\n",
+            def->name, def->version);
+}
+
+/* go-plugin picks the highest version both sides speak; this provider speaks 6 only. */
+static int check_protocol(void)
+{
+    const char *v = getenv("PLUGIN_PROTOCOL_VERSIONS");
+    if (!v || !*v) return 0; /* nothing offered: the client uses its default, it will check */
+    char *copy = strdup(v), *save = NULL;
+    int found = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if (atoi(tok) == 6) found = 1;
+    free(copy);
+    if (found) return 0;
+    fprintf(stderr,
+            "This provider speaks plugin protocol 6 only, but the client offered \"%s\".\n"
+            "Use Terraform 1.0 or later, or OpenTofu 1.6 or later.\n",
+            v);
+    return -1;
+}
+
+int tf_serve(const tf_provider_def *def, int argc, char **argv)
+{
+    bool debug = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0) {
+            printf("terraform-provider-%s %s (plugin protocol 6)\n", def->name, def->version);
+            return 0;
+        } else if (strcmp(argv[i], "--debug") == 0) {
+            debug = true;
+        } else {
+            usage(def);
+            return 2;
+        }
+    }
+    const char *cookie = getenv(MAGIC_COOKIE_KEY);
+    if (!debug && (!cookie || strcmp(cookie, MAGIC_COOKIE_VALUE) != 0)) {
+        fprintf(stderr,
+                "This binary is a plugin. These are not meant to be executed directly.\n"
+                "Please execute the program that consumes these plugins, which will\n"
+                "load any plugins automatically.\n"
+                "(terraform-provider-%s: run Terraform with this provider installed, or start it "
+                "with --debug to attach Terraform to it.)\n",
+                def->name);
+        return 1;
+    }
+    if (!debug && check_protocol() != 0) return 1;
+    tf_log_init();
+    tf_rpc_init(def);
+    rpc_server_config cfg = {.debug = debug, .provider_address = def->source_address};
+    cfg.methods = tf_rpc_methods(&cfg.n_methods);
+    return rpc_serve(&cfg);
+}

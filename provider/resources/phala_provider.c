@@ -1,0 +1,151 @@
+/* phala_provider.c — the provider block: schema, validation, and ConfigureProvider resolving
+ * explicit attributes first, then PHALA_CLOUD_* / PHALA_ONCHAIN_* environment variables, then the
+ * defaults. The resolved configuration lives for the whole process (several configurations may
+ * coexist in reattach mode), and secrets in it are never logged. */
+#include "phala_provider.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const tf_attr_def onchain_attrs[] = {
+    {.name = "rpc_url", .type = &tf_type_string, .flags = TF_OPTIONAL,
+     .description = "Ethereum JSON-RPC URL used to register compose hashes. Defaults to "
+                    "`PHALA_ONCHAIN_RPC_URL`."},
+    {.name = "private_key", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_SENSITIVE,
+     .description = "Hex private key of the app contract owner. Defaults to "
+                    "`PHALA_ONCHAIN_PRIVATE_KEY`. Without a key the provider never signs a "
+                    "transaction: updates that need one stay `pending_onchain`."},
+    {.name = "confirmations", .type = &tf_type_number, .flags = TF_OPTIONAL,
+     .description = "Blocks to wait after the registering transaction is mined (default 1)."},
+    {.name = "receipt_timeout_seconds", .type = &tf_type_number, .flags = TF_OPTIONAL,
+     .description = "How long to wait for the transaction receipt (default 120)."},
+};
+static const tf_block_def onchain_block = {onchain_attrs, TF_COUNT(onchain_attrs), NULL, 0,
+                                           "On-chain signer for compose-hash registration.", NULL};
+static const tf_nested_block_def provider_blocks[] = {
+    {.name = "onchain", .nesting = TF_NEST_LIST, .block = &onchain_block, .min_items = 0,
+     .max_items = 1},
+};
+
+static const tf_attr_def provider_attrs[] = {
+    {.name = "api_key", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_SENSITIVE,
+     .description = "Phala Cloud API key (`phak_…`). Defaults to `PHALA_CLOUD_API_KEY`. Never "
+                    "stored in state."},
+    {.name = "api_prefix", .type = &tf_type_string, .flags = TF_OPTIONAL,
+     .description = "API base URL including `/api/v1`. Defaults to `PHALA_CLOUD_API_PREFIX`, "
+                    "else `" PHALA_DEFAULT_API_PREFIX "`. Plain `http://` is accepted for "
+                    "loopback hosts only."},
+    {.name = "api_version", .type = &tf_type_string, .flags = TF_OPTIONAL,
+     .description = "Value of the `X-Phala-Version` header (default `" PHALA_DEFAULT_API_VERSION
+                    "`)."},
+    {.name = "timeout_seconds", .type = &tf_type_number, .flags = TF_OPTIONAL,
+     .description = "Timeout of one API request in seconds (default 30)."},
+    {.name = "max_retries", .type = &tf_type_number, .flags = TF_OPTIONAL,
+     .description = "Retries for rate-limited (429), busy (409) or unavailable (503) answers "
+                    "(default 5)."},
+};
+
+static bool valid_url(const char *s)
+{
+    return s && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) &&
+           strlen(s) > 8;
+}
+
+static void check_positive(tf_ctx *c, const tf_value *obj, const char *name, int64_t min,
+                           int64_t max, tf_path base)
+{
+    tf_value *v = tf_attr(obj, name);
+    if (!tf_is_known(v)) return;
+    int64_t n;
+    tf_path p = tf_path_with_attr(c->arena, base, name);
+    if (!tf_number_to_int64(&v->u.num, &n) || n < min || n > max)
+        tf_diag_add(&c->diags, TF_ERROR, &p, "Invalid provider configuration",
+                    "%s must be a whole number between %lld and %lld.", name, (long long)min,
+                    (long long)max);
+}
+
+static void validate_provider(tf_ctx *c, const tf_value *config)
+{
+    tf_path root = {0};
+    const char *prefix = tf_get_string(config, "api_prefix");
+    if (prefix && !valid_url(prefix))
+        tf_error(c, "api_prefix", "Invalid provider configuration",
+                 "api_prefix must be an http(s) URL such as %s.", PHALA_DEFAULT_API_PREFIX);
+    tf_value *key = tf_attr(config, "api_key");
+    if (tf_is_known(key) && key->u.str.len == 0)
+        tf_error(c, "api_key", "Invalid provider configuration",
+                 "api_key is empty. Set it, or leave it out to use PHALA_CLOUD_API_KEY.");
+    check_positive(c, config, "timeout_seconds", 1, 3600, root);
+    check_positive(c, config, "max_retries", 0, 30, root);
+    tf_value *oc = tf_attr(config, "onchain");
+    if (tf_is_known(oc) && oc->u.coll.n == 1) {
+        tf_path ob = tf_path_with_index(c->arena, tf_path_attr(c->arena, "onchain"), 0);
+        const tf_value *o = &oc->u.coll.items[0];
+        check_positive(c, o, "confirmations", 0, 100, ob);
+        check_positive(c, o, "receipt_timeout_seconds", 1, 3600, ob);
+        const char *rpc = tf_get_string(o, "rpc_url");
+        if (rpc && !valid_url(rpc)) {
+            tf_path p = tf_path_with_attr(c->arena, ob, "rpc_url");
+            tf_diag_add(&c->diags, TF_ERROR, &p, "Invalid provider configuration",
+                        "rpc_url must be an http(s) URL.");
+        }
+    }
+}
+
+static char *pick(const char *explicit_value, const char *env, const char *dflt)
+{
+    if (explicit_value) return strdup(explicit_value);
+    const char *e = env ? getenv(env) : NULL;
+    if (e && *e) return strdup(e);
+    return dflt ? strdup(dflt) : NULL;
+}
+
+static int64_t pick_int(const tf_value *obj, const char *name, int64_t dflt)
+{
+    int64_t v;
+    return obj && tf_get_int(obj, name, &v) ? v : dflt;
+}
+
+static void *configure_provider(tf_ctx *c, const tf_value *config)
+{
+    phala_config *pc = calloc(1, sizeof *pc);
+    if (!pc) abort();
+    pc->api_key = pick(tf_get_string(config, "api_key"), "PHALA_CLOUD_API_KEY", NULL);
+    pc->api_prefix = pick(tf_get_string(config, "api_prefix"), "PHALA_CLOUD_API_PREFIX",
+                          PHALA_DEFAULT_API_PREFIX);
+    pc->api_version = pick(tf_get_string(config, "api_version"), NULL, PHALA_DEFAULT_API_VERSION);
+    pc->timeout_seconds = pick_int(config, "timeout_seconds", 30);
+    pc->max_retries = pick_int(config, "max_retries", 5);
+    tf_value *oc = tf_attr(config, "onchain");
+    const tf_value *o = tf_is_known(oc) && oc->u.coll.n == 1 ? &oc->u.coll.items[0] : NULL;
+    pc->onchain.rpc_url = pick(o ? tf_get_string(o, "rpc_url") : NULL, "PHALA_ONCHAIN_RPC_URL", NULL);
+    pc->onchain.private_key =
+        pick(o ? tf_get_string(o, "private_key") : NULL, "PHALA_ONCHAIN_PRIVATE_KEY", NULL);
+    pc->onchain.confirmations = pick_int(o, "confirmations", 1);
+    pc->onchain.receipt_timeout_seconds = pick_int(o, "receipt_timeout_seconds", 120);
+    if (!valid_url(pc->api_prefix))
+        tf_error(c, "api_prefix", "Invalid provider configuration",
+                 "The API URL from PHALA_CLOUD_API_PREFIX is not an http(s) URL.");
+    return pc;
+}
+
+static tf_resource_def *const phala_resources[] = {NULL};
+static tf_datasource_def *const phala_data_sources[] = {NULL};
+
+const tf_provider_def phala_provider = {
+    .name = "phala",
+    .version = PHALA_VERSION,
+    .source_address = "local.dev/phala/phala",
+    .schema = {provider_attrs, TF_COUNT(provider_attrs), provider_blocks,
+               TF_COUNT(provider_blocks),
+               "The Phala Cloud KMS provider: KMS instances, app encryption keys and a CVM's "
+               "encrypted environment variables.",
+               NULL},
+    .validate = validate_provider,
+    .configure = configure_provider,
+    .resources = phala_resources,
+    .n_resources = 0,
+    .data_sources = phala_data_sources,
+    .n_data_sources = 0,
+};

@@ -1,0 +1,30 @@
+/* phala_provider.h — the `phala` provider: its configuration (DESIGN §5) as resolved by
+ * ConfigureProvider, shared by every resource and data source through ctx->provider_data. */
+#ifndef PHALA_PROVIDER_H
+#define PHALA_PROVIDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tfprovider.h"
+
+#define PHALA_DEFAULT_API_PREFIX "https://cloud-api.phala.com/api/v1"
+#define PHALA_DEFAULT_API_VERSION "2026-05-22"
+
+typedef struct {
+    char *api_key; /* NULL when neither the attribute nor PHALA_CLOUD_API_KEY is set */
+    char *api_prefix;
+    char *api_version;
+    int64_t timeout_seconds;
+    int64_t max_retries;
+    struct {
+        char *rpc_url;
+        char *private_key; /* NULL: the provider never signs */
+        int64_t confirmations;
+        int64_t receipt_timeout_seconds;
+    } onchain;
+} phala_config;
+
+extern const tf_provider_def phala_provider;
+
+#endif

@@ -1,0 +1,423 @@
+/* tfprobe.c — a go-plugin client in miniature: starts a provider binary the way Terraform does
+ * (cookie, PLUGIN_PROTOCOL_VERSIONS, PLUGIN_CLIENT_CERT), reads the handshake line and talks gRPC to
+ * it over the unix socket with mutual TLS. Used by the acceptance tests for what terraform cannot
+ * show (a client with the wrong certificate, UNIMPLEMENTED methods, Shutdown, parent death) and by
+ * the benchmarks (exec → handshake, GetProviderSchema round trip).
+ *   tfprobe check PROVIDER      every protocol check; exit 0 when all pass
+ *   tfprobe bench PROVIDER N    median exec→handshake and schema round trip over N runs */
+#include <errno.h>
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/time.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tlscert.h"
+
+#define COOKIE "TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+
+static int g_failures;
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            printf("ok   ");                                                                       \
+        } else {                                                                                   \
+            printf("FAIL ");                                                                       \
+            g_failures++;                                                                          \
+        }                                                                                          \
+        printf(__VA_ARGS__);                                                                       \
+        printf("\n");                                                                              \
+        fflush(stdout);                                                                            \
+    } while (0)
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+typedef struct {
+    pid_t pid;
+    char line[4096]; /* the handshake line */
+    char socket[256];
+    char cert_b64[4000];
+    double startup_ms;
+    int stderr_fd;
+} plugin;
+
+/* Starts the provider with extra environment entries; reads its first stdout line. */
+static int plugin_start(plugin *p, const char *bin, const char *const *env_extra)
+{
+    memset(p, 0, sizeof *p);
+    int out[2], err[2];
+    if (pipe(out) || pipe(err)) return -1;
+    double t0 = now_ms();
+    p->pid = fork();
+    if (p->pid == 0) {
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        close(out[0]);
+        close(err[0]);
+        unsetenv("PLUGIN_CLIENT_CERT");
+        for (const char *const *e = env_extra; e && *e; e++) putenv((char *)*e);
+        execl(bin, bin, (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    p->stderr_fd = err[0];
+    size_t n = 0;
+    while (n < sizeof p->line - 1) {
+        ssize_t r = read(out[0], p->line + n, 1);
+        if (r <= 0) break;
+        if (p->line[n] == '\n') break;
+        n++;
+    }
+    p->line[n] = 0;
+    p->startup_ms = now_ms() - t0;
+    close(out[0]); /* like go-plugin we stop caring about stdout after the first line */
+    /* 1|6|unix|/path|grpc|cert */
+    char *fields[7] = {0};
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", p->line);
+    int nf = 0;
+    for (char *s = tmp, *tok; nf < 7 && (tok = strsep(&s, "|"));) fields[nf++] = tok;
+    if (nf < 6) return -1;
+    snprintf(p->socket, sizeof p->socket, "%s", fields[3]);
+    snprintf(p->cert_b64, sizeof p->cert_b64, "%s", fields[5]);
+    return 0;
+}
+
+static int plugin_wait(plugin *p, int timeout_ms)
+{
+    for (int i = 0; i < timeout_ms / 10; i++) {
+        int st;
+        if (waitpid(p->pid, &st, WNOHANG) == p->pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+        usleep(10000);
+    }
+    return -1;
+}
+
+static void plugin_kill(plugin *p)
+{
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, NULL, 0);
+    close(p->stderr_fd);
+}
+
+/* The handshake cert is base64 DER without padding: re-pad, decode, convert to PEM. */
+static char *server_cert_pem(const char *b64)
+{
+    size_t n0 = strlen(b64), n = n0;
+    char *padded = calloc(1, n + 4);
+    memcpy(padded, b64, n);
+    while (n % 4) padded[n++] = '=';
+    unsigned char *der = malloc(n);
+    int got = EVP_DecodeBlock(der, (unsigned char *)padded, (int)n);
+    free(padded);
+    long len = (long)(n0 * 3 / 4); /* exact DER length: the padding decodes as extra zeros */
+    const unsigned char *q = der;
+    X509 *x = got > 0 ? d2i_X509(NULL, &q, len) : NULL;
+    free(der);
+    if (!x) return NULL;
+    BIO *b = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(b, x);
+    char *data;
+    long l = BIO_get_mem_data(b, &data);
+    char *pem = strndup(data, (size_t)l);
+    BIO_free(b);
+    X509_free(x);
+    return pem;
+}
+
+static grpc_channel *connect_to(const plugin *p, const tls_cert *client)
+{
+    char target[300];
+    snprintf(target, sizeof target, "unix:%s", p->socket);
+    if (!client) {
+        grpc_channel_credentials *c = grpc_insecure_credentials_create();
+        grpc_channel *ch = grpc_channel_create(target, c, NULL);
+        grpc_channel_credentials_release(c);
+        return ch;
+    }
+    char *root = server_cert_pem(p->cert_b64);
+    if (!root) return NULL;
+    grpc_ssl_pem_key_cert_pair pair = {client->key_pem, client->cert_pem};
+    grpc_channel_credentials *c = grpc_ssl_credentials_create(root, &pair, NULL, NULL);
+    grpc_arg arg = {.type = GRPC_ARG_STRING, .key = GRPC_SSL_TARGET_NAME_OVERRIDE_ARG,
+                    .value.string = "localhost"};
+    grpc_channel_args args = {1, &arg};
+    grpc_channel *ch = grpc_channel_create(target, c, &args);
+    grpc_channel_credentials_release(c);
+    free(root);
+    return ch;
+}
+
+/* One unary call; returns the status code and the reply size (and first bytes) in *reply. */
+static grpc_status_code call(grpc_channel *ch, const char *method, const void *req, size_t len,
+                             unsigned char *reply, size_t *reply_len)
+{
+    grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+    grpc_slice m = grpc_slice_from_static_string(method);
+    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+                                         gpr_time_from_millis(3000, GPR_TIMESPAN));
+    grpc_call *c = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, m, NULL,
+                                            deadline, NULL);
+    grpc_slice body = grpc_slice_from_copied_buffer(req, len);
+    grpc_byte_buffer *send = grpc_raw_byte_buffer_create(&body, 1);
+    grpc_byte_buffer *recv = NULL;
+    grpc_metadata_array init_md, trail_md;
+    grpc_metadata_array_init(&init_md);
+    grpc_metadata_array_init(&trail_md);
+    grpc_status_code status = GRPC_STATUS_UNKNOWN;
+    grpc_slice details;
+    grpc_op ops[6];
+    memset(ops, 0, sizeof ops);
+    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[1].op = GRPC_OP_SEND_MESSAGE;
+    ops[1].data.send_message.send_message = send;
+    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &init_md;
+    ops[4].op = GRPC_OP_RECV_MESSAGE;
+    ops[4].data.recv_message.recv_message = &recv;
+    ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+    ops[5].data.recv_status_on_client.trailing_metadata = &trail_md;
+    ops[5].data.recv_status_on_client.status = &status;
+    ops[5].data.recv_status_on_client.status_details = &details;
+    int tag;
+    grpc_call_start_batch(c, ops, 6, &tag, NULL);
+    grpc_completion_queue_pluck(cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    if (reply_len) *reply_len = 0;
+    if (recv && reply) {
+        grpc_byte_buffer_reader r;
+        grpc_byte_buffer_reader_init(&r, recv);
+        grpc_slice all = grpc_byte_buffer_reader_readall(&r);
+        size_t n = GRPC_SLICE_LENGTH(all);
+        memcpy(reply, GRPC_SLICE_START_PTR(all), n < 64 ? n : 64);
+        *reply_len = n;
+        grpc_slice_unref(all);
+        grpc_byte_buffer_reader_destroy(&r);
+    }
+    if (recv) grpc_byte_buffer_destroy(recv);
+    grpc_byte_buffer_destroy(send);
+    grpc_slice_unref(body);
+    grpc_slice_unref(details);
+    grpc_metadata_array_destroy(&init_md);
+    grpc_metadata_array_destroy(&trail_md);
+    grpc_call_unref(c);
+    grpc_completion_queue_shutdown(cq);
+    grpc_completion_queue_destroy(cq);
+    return status;
+}
+
+/* Alive = exists and is not a zombie (an exited orphan may wait a while to be reaped). */
+static int process_alive(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *close_paren = strrchr(buf, ')');
+    return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
+}
+
+static char *env_with(const char *key, const char *value)
+{
+    size_t n = strlen(key) + strlen(value) + 2;
+    char *s = malloc(n);
+    snprintf(s, n, "%s=%s", key, value);
+    return s;
+}
+
+static int check_all(const char *bin)
+{
+    char err[256];
+    tls_cert client, stranger;
+    if (tls_cert_generate(&client, err, sizeof err) || tls_cert_generate(&stranger, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    char *client_env = env_with("PLUGIN_CLIENT_CERT", client.cert_pem);
+    const char *env_tls[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=5,6", client_env, NULL};
+    unsigned char reply[64];
+    size_t rlen;
+
+    /* 1. AutoMTLS handshake and the side services */
+    plugin p;
+    CHECK(plugin_start(&p, bin, env_tls) == 0, "handshake line: %s", p.line);
+    CHECK(strncmp(p.line, "1|6|unix|", 9) == 0 && strstr(p.line, "|grpc|"), "line format 1|6|unix|…|grpc|cert");
+    CHECK(strchr(p.cert_b64, '=') == NULL && strlen(p.cert_b64) > 50, "cert is base64 without padding");
+    struct stat st;
+    CHECK(stat(p.socket, &st) == 0 && S_ISSOCK(st.st_mode), "unix socket exists at %s", p.socket);
+    grpc_channel *ch = connect_to(&p, &client);
+    CHECK(call(ch, "/grpc.health.v1.Health/Check", "", 0, reply, &rlen) == GRPC_STATUS_OK &&
+              rlen == 2 && reply[0] == 0x08 && reply[1] == 0x01,
+          "health check answers SERVING (08 01)");
+    CHECK(call(ch, "/tfplugin6.Provider/GetProviderSchema", "", 0, reply, &rlen) == GRPC_STATUS_OK && rlen > 10,
+          "GetProviderSchema over mTLS (%zu bytes)", rlen);
+    CHECK(call(ch, "/tfplugin6.Provider/NoSuchMethod", "", 0, NULL, NULL) == GRPC_STATUS_UNIMPLEMENTED,
+          "unknown method answers UNIMPLEMENTED");
+    CHECK(call(ch, "/plugin.GRPCStdio/StreamStdio", "", 0, NULL, NULL) == GRPC_STATUS_UNIMPLEMENTED,
+          "StreamStdio answers UNIMPLEMENTED");
+    CHECK(call(ch, "/tfplugin6.Provider/ReadResource", "\xff\xff", 2, NULL, NULL) == GRPC_STATUS_INVALID_ARGUMENT,
+          "garbage request answers INVALID_ARGUMENT, no crash");
+    CHECK(call(ch, "/plugin.GRPCController/Shutdown", "", 0, NULL, NULL) == GRPC_STATUS_OK, "Shutdown answered");
+    grpc_channel_destroy(ch);
+    double t0 = now_ms();
+    int rc = plugin_wait(&p, 3000);
+    CHECK(rc == 0, "process exits 0 after Shutdown (%.0f ms)", now_ms() - t0);
+    CHECK(stat(p.socket, &st) != 0, "socket removed on exit");
+    if (rc < 0) plugin_kill(&p); else close(p.stderr_fd);
+
+    /* 2. A client whose certificate is not the one announced is refused. */
+    plugin_start(&p, bin, env_tls);
+    ch = connect_to(&p, &stranger);
+    grpc_status_code s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
+    CHECK(s == GRPC_STATUS_UNAVAILABLE, "client with a wrong certificate is refused (status %d)", s);
+    grpc_channel_destroy(ch);
+    ch = connect_to(&p, NULL);
+    s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
+    CHECK(s != GRPC_STATUS_OK, "plaintext client is refused when TLS is on (status %d)", s);
+    grpc_channel_destroy(ch);
+    /* SIGINT is Terraform's Ctrl-C reaching the process group: the provider must survive it */
+    kill(p.pid, SIGINT);
+    usleep(200000);
+    ch = connect_to(&p, &client);
+    CHECK(call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL) == GRPC_STATUS_OK, "SIGINT is ignored");
+    grpc_channel_destroy(ch);
+    kill(p.pid, SIGTERM);
+    CHECK(plugin_wait(&p, 3000) >= 0, "SIGTERM stops the provider");
+    CHECK(stat(p.socket, &st) != 0, "socket removed after SIGTERM");
+    close(p.stderr_fd);
+
+    /* 3. Without a client certificate (TF_DISABLE_PLUGIN_TLS): insecure, empty cert field */
+    const char *env_plain[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=6", NULL};
+    plugin_start(&p, bin, env_plain);
+    size_t L = strlen(p.line);
+    CHECK(L > 0 && p.line[L - 1] == '|', "no-TLS handshake ends with an empty cert field: %s", p.line);
+    ch = connect_to(&p, NULL);
+    CHECK(call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL) == GRPC_STATUS_OK, "insecure connection works");
+    call(ch, "/plugin.GRPCController/Shutdown", "", 0, NULL, NULL);
+    grpc_channel_destroy(ch);
+    CHECK(plugin_wait(&p, 3000) == 0, "exits after Shutdown");
+    close(p.stderr_fd);
+
+    /* 4. Protocol negotiation and the cookie */
+    const char *env_v5[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=4,5", NULL};
+    plugin_start(&p, bin, env_v5);
+    char msg[1024] = "";
+    ssize_t got = read(p.stderr_fd, msg, sizeof msg - 1);
+    msg[got > 0 ? got : 0] = 0;
+    CHECK(plugin_wait(&p, 3000) == 1 && strstr(msg, "protocol 6"), "client without protocol 6: exit 1 with a clear message");
+    close(p.stderr_fd);
+    const char *env_none[] = {NULL};
+    plugin_start(&p, bin, env_none);
+    got = read(p.stderr_fd, msg, sizeof msg - 1);
+    msg[got > 0 ? got : 0] = 0;
+    CHECK(plugin_wait(&p, 3000) == 1 && strstr(msg, "This binary is a plugin"), "run by hand: friendly message, exit 1");
+    close(p.stderr_fd);
+
+    /* 5. The provider exits when its parent dies (Terraform crashed: nobody sends Shutdown). */
+    int fds[2];
+    if (pipe(fds) == 0) {
+        pid_t mid = fork();
+        if (mid == 0) {
+            plugin q;
+            plugin_start(&q, bin, env_tls);
+            dprintf(fds[1], "%d\n", (int)q.pid);
+            _exit(0); /* orphan the provider */
+        }
+        char buf[32] = "";
+        ssize_t r = read(fds[0], buf, sizeof buf - 1);
+        buf[r > 0 ? r : 0] = 0;
+        waitpid(mid, NULL, 0);
+        pid_t orphan = (pid_t)atoi(buf);
+        int gone = 0;
+        for (int i = 0; i < 300 && orphan > 0; i++) {
+            if (!process_alive(orphan)) {
+                gone = 1;
+                break;
+            }
+            usleep(10000);
+        }
+        CHECK(gone, "provider exits within 3 s after its parent died");
+        close(fds[0]);
+        close(fds[1]);
+    }
+    tls_cert_free(&client);
+    tls_cert_free(&stranger);
+    free(client_env);
+    printf("%d failed\n", g_failures);
+    return g_failures ? 1 : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int bench(const char *bin, int runs)
+{
+    char err[256];
+    tls_cert client;
+    if (tls_cert_generate(&client, err, sizeof err)) return 1;
+    char *client_env = env_with("PLUGIN_CLIENT_CERT", client.cert_pem);
+    const char *env_tls[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=5,6", client_env, NULL};
+    double *start = calloc((size_t)runs, sizeof *start), *rtt = calloc((size_t)runs, sizeof *rtt);
+    for (int i = 0; i < runs; i++) {
+        plugin p;
+        plugin_start(&p, bin, env_tls);
+        start[i] = p.startup_ms;
+        grpc_channel *ch = connect_to(&p, &client);
+        unsigned char reply[64];
+        size_t rlen;
+        call(ch, "/tfplugin6.Provider/GetProviderSchema", "", 0, reply, &rlen); /* warm the conn */
+        double t0 = now_ms();
+        for (int k = 0; k < 20; k++) call(ch, "/tfplugin6.Provider/GetProviderSchema", "", 0, reply, &rlen);
+        rtt[i] = (now_ms() - t0) / 20;
+        call(ch, "/plugin.GRPCController/Shutdown", "", 0, NULL, NULL);
+        grpc_channel_destroy(ch);
+        if (plugin_wait(&p, 3000) < 0) plugin_kill(&p); else close(p.stderr_fd);
+    }
+    qsort(start, (size_t)runs, sizeof *start, cmp_double);
+    qsort(rtt, (size_t)runs, sizeof *rtt, cmp_double);
+    printf("exec_to_handshake_ms_median %.2f (min %.2f, max %.2f, %d runs, AutoMTLS)\n",
+           start[runs / 2], start[0], start[runs - 1], runs);
+    printf("get_provider_schema_rtt_ms_median %.3f\n", rtt[runs / 2]);
+    free(start);
+    free(rtt);
+    free(client_env);
+    tls_cert_free(&client);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: tfprobe check PROVIDER | tfprobe bench PROVIDER N\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    grpc_init();
+    int rc = strcmp(argv[1], "bench") == 0 ? bench(argv[2], argc > 3 ? atoi(argv[3]) : 50)
+                                           : check_all(argv[2]);
+    grpc_shutdown();
+    return rc;
+}
