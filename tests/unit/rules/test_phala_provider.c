@@ -1,0 +1,104 @@
+/* test_phala_provider.c — the provider block: validation names the attribute at fault, and
+ * ConfigureProvider resolves explicit values first, then environment variables, then defaults. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "phala_provider.h"
+#include "tfrules.h"
+
+static tf_arena *A;
+static void setup(void)
+{
+    A = tf_arena_new();
+    unsetenv("PHALA_CLOUD_API_KEY");
+    unsetenv("PHALA_CLOUD_API_PREFIX");
+    unsetenv("PHALA_ONCHAIN_RPC_URL");
+    unsetenv("PHALA_ONCHAIN_PRIVATE_KEY");
+}
+static void teardown(void) { tf_arena_free(A); }
+TestSuite(phala_provider, .init = setup, .fini = teardown);
+
+static tf_ctx ctx(void)
+{
+    tf_ctx c;
+    memset(&c, 0, sizeof c);
+    c.arena = A;
+    c.diags.arena = A;
+    return c;
+}
+
+static tf_value cfg(const char *json)
+{
+    tf_value v;
+    char err[256];
+    cr_assert_eq(tf_json_decode(A, tf_block_type(&phala_provider.schema), json, strlen(json), false,
+                                &v, err, sizeof err),
+                 0, "%s", err);
+    return v;
+}
+
+static const char *paths(tf_ctx *c)
+{
+    tf_buf b = {0};
+    for (tf_diag *d = c->diags.head; d; d = d->next) {
+        tf_buf_puts(&b, tf_path_string(A, d->path));
+        tf_buf_putc(&b, ';');
+    }
+    const char *s = tf_arena_strndup(A, (const char *)b.data, b.len);
+    tf_buf_free(&b);
+    return s;
+}
+
+Test(phala_provider, invalid_values_are_reported_on_their_attribute)
+{
+    tf_ctx c = ctx();
+    tf_value v = cfg("{\"api_prefix\":\"ftp://x\",\"timeout_seconds\":0,\"max_retries\":99,"
+                     "\"onchain\":[{\"confirmations\":-1,\"rpc_url\":\"nope\"}]}");
+    phala_provider.validate(&c, &v);
+    cr_assert_eq(c.diags.errors, 5);
+    cr_assert_str_eq(paths(&c),
+                     "api_prefix;timeout_seconds;max_retries;onchain[0].confirmations;onchain[0].rpc_url;");
+}
+
+Test(phala_provider, valid_and_unknown_values_pass)
+{
+    tf_ctx c = ctx();
+    tf_value v = cfg("{\"api_prefix\":\"http://127.0.0.1:8080/api/v1\",\"timeout_seconds\":10,\"onchain\":[]}");
+    tf_set(&v, "api_key", tf_unknown(&tf_type_string));
+    phala_provider.validate(&c, &v);
+    cr_assert_eq(c.diags.errors, 0);
+}
+
+Test(phala_provider, explicit_values_beat_environment_variables_which_beat_defaults)
+{
+    setenv("PHALA_CLOUD_API_KEY", "phak_env", 1);
+    setenv("PHALA_CLOUD_API_PREFIX", "https://env.example/api/v1", 1);
+    setenv("PHALA_ONCHAIN_PRIVATE_KEY", "0xabc", 1);
+    tf_ctx c = ctx();
+    tf_value v = cfg("{\"api_key\":\"phak_explicit\",\"onchain\":[]}");
+    phala_config *pc = phala_provider.configure(&c, &v);
+    cr_assert_eq(c.diags.errors, 0);
+    cr_assert_str_eq(pc->api_key, "phak_explicit");
+    cr_assert_str_eq(pc->api_prefix, "https://env.example/api/v1");
+    cr_assert_str_eq(pc->api_version, PHALA_DEFAULT_API_VERSION);
+    cr_assert_eq(pc->timeout_seconds, 30);
+    cr_assert_str_eq(pc->onchain.private_key, "0xabc");
+    cr_assert_eq(pc->onchain.confirmations, 1);
+    cr_assert_eq(pc->onchain.receipt_timeout_seconds, 120);
+
+    unsetenv("PHALA_CLOUD_API_PREFIX");
+    tf_value empty = tf_null(tf_block_type(&phala_provider.schema));
+    pc = phala_provider.configure(&c, &empty);
+    cr_assert_str_eq(pc->api_key, "phak_env");
+    cr_assert_str_eq(pc->api_prefix, PHALA_DEFAULT_API_PREFIX);
+}
+
+Test(phala_provider, no_api_key_anywhere_is_not_an_error_at_configure_time)
+{
+    tf_ctx c = ctx();
+    tf_value empty = tf_null(tf_block_type(&phala_provider.schema));
+    phala_config *pc = phala_provider.configure(&c, &empty);
+    cr_assert_eq(c.diags.errors, 0, "reads that need the key report it themselves");
+    cr_assert_null(pc->api_key);
+}
