@@ -23,8 +23,9 @@ void tf_rpc_init(const tf_provider_def *def) { P = def; }
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-static void ctx_init(tf_ctx *c, const char *type_name)
+static void ctx_init(tf_ctx *c, const char *rpc, const char *type_name)
 {
+    if (rpc) tf_log(TF_LOG_DEBUG, rpc, type_name ? "type_name" : NULL, type_name, NULL);
     memset(c, 0, sizeof *c);
     c->arena = tf_arena_new();
     c->diags.arena = c->arena;
@@ -251,7 +252,7 @@ static pthread_once_t g_schema_once = PTHREAD_ONCE_INIT;
 static void build_schema_reply(void)
 {
     tf_ctx c;
-    ctx_init(&c, NULL);
+    ctx_init(&c, NULL, NULL);
     Tfplugin6__GetProviderSchema__Response r = TFPLUGIN6__GET_PROVIDER_SCHEMA__RESPONSE__INIT;
     char err[256];
     if (tf_block_check(&P->schema, false, err, sizeof err))
@@ -310,7 +311,7 @@ static int h_get_metadata(const uint8_t *req, size_t len, tf_buf *out)
     (void)req;
     (void)len;
     tf_ctx c;
-    ctx_init(&c, NULL);
+    ctx_init(&c, NULL, NULL);
     Tfplugin6__GetMetadata__Response r = TFPLUGIN6__GET_METADATA__RESPONSE__INIT;
     r.server_capabilities = capabilities(c.arena);
     r.n_resources = P->n_resources;
@@ -341,7 +342,7 @@ static int h_validate_provider_config(const uint8_t *req, size_t len, tf_buf *ou
     UNPACK(q, Tfplugin6__ValidateProviderConfig__Request,
            tfplugin6__validate_provider_config__request__descriptor, req, len);
     tf_ctx c;
-    ctx_init(&c, NULL);
+    ctx_init(&c, "ValidateProviderConfig", NULL);
     tf_value cfg = decode_dv(&c, q->config, tf_block_type(&P->schema), "provider configuration");
     if (!tf_has_errors(&c)) {
         tf_validate_generic(&c, &P->schema, &cfg, false);
@@ -358,7 +359,7 @@ static int h_configure_provider(const uint8_t *req, size_t len, tf_buf *out)
     UNPACK(q, Tfplugin6__ConfigureProvider__Request,
            tfplugin6__configure_provider__request__descriptor, req, len);
     tf_ctx c;
-    ctx_init(&c, NULL);
+    ctx_init(&c, NULL, NULL);
     tf_log(TF_LOG_DEBUG, "ConfigureProvider", "terraform_version", q->terraform_version, NULL);
     tf_value cfg = decode_dv(&c, q->config, tf_block_type(&P->schema), "provider configuration");
     if (!tf_has_errors(&c) && P->configure) {
@@ -396,7 +397,7 @@ static int h_validate_resource_config(const uint8_t *req, size_t len, tf_buf *ou
     UNPACK(q, Tfplugin6__ValidateResourceConfig__Request,
            tfplugin6__validate_resource_config__request__descriptor, req, len);
     tf_ctx c;
-    ctx_init(&c, q->type_name);
+    ctx_init(&c, "ValidateResourceConfig", q->type_name);
     c.write_only_allowed = q->client_capabilities && q->client_capabilities->write_only_attributes_allowed;
     const tf_resource_def *r = find_resource(q->type_name);
     if (!r) {
@@ -419,7 +420,7 @@ static int h_upgrade_resource_state(const uint8_t *req, size_t len, tf_buf *out)
     UNPACK(q, Tfplugin6__UpgradeResourceState__Request,
            tfplugin6__upgrade_resource_state__request__descriptor, req, len);
     tf_ctx c;
-    ctx_init(&c, q->type_name);
+    ctx_init(&c, "UpgradeResourceState", q->type_name);
     Tfplugin6__UpgradeResourceState__Response resp = TFPLUGIN6__UPGRADE_RESOURCE_STATE__RESPONSE__INIT;
     const tf_resource_def *r = find_resource(q->type_name);
     if (!r) {
@@ -457,7 +458,7 @@ static int h_read_resource(const uint8_t *req, size_t len, tf_buf *out)
     UNPACK(q, Tfplugin6__ReadResource__Request, tfplugin6__read_resource__request__descriptor, req,
            len);
     tf_ctx c;
-    ctx_init(&c, q->type_name);
+    ctx_init(&c, "ReadResource", q->type_name);
     c.private_in = q->private_.data;
     c.private_in_len = q->private_.len;
     Tfplugin6__ReadResource__Response resp = TFPLUGIN6__READ_RESOURCE__RESPONSE__INIT;
@@ -485,7 +486,7 @@ static int h_plan_resource_change(const uint8_t *req, size_t len, tf_buf *out)
     UNPACK(q, Tfplugin6__PlanResourceChange__Request,
            tfplugin6__plan_resource_change__request__descriptor, req, len);
     tf_ctx c;
-    ctx_init(&c, q->type_name);
+    ctx_init(&c, "PlanResourceChange", q->type_name);
     c.write_only_allowed = q->client_capabilities && q->client_capabilities->write_only_attributes_allowed;
     c.private_in = q->prior_private.data;
     c.private_in_len = q->prior_private.len;
@@ -520,7 +521,7 @@ static int h_apply_resource_change(const uint8_t *req, size_t len, tf_buf *out)
     UNPACK(q, Tfplugin6__ApplyResourceChange__Request,
            tfplugin6__apply_resource_change__request__descriptor, req, len);
     tf_ctx c;
-    ctx_init(&c, q->type_name);
+    ctx_init(&c, "ApplyResourceChange", q->type_name);
     c.private_in = q->planned_private.data;
     c.private_in_len = q->planned_private.len;
     Tfplugin6__ApplyResourceChange__Response resp = TFPLUGIN6__APPLY_RESOURCE_CHANGE__RESPONSE__INIT;
@@ -548,7 +549,7 @@ static int h_import_resource_state(const uint8_t *req, size_t len, tf_buf *out)
     UNPACK(q, Tfplugin6__ImportResourceState__Request,
            tfplugin6__import_resource_state__request__descriptor, req, len);
     tf_ctx c;
-    ctx_init(&c, q->type_name);
+    ctx_init(&c, "ImportResourceState", q->type_name);
     Tfplugin6__ImportResourceState__Response resp = TFPLUGIN6__IMPORT_RESOURCE_STATE__RESPONSE__INIT;
     const tf_resource_def *r = find_resource(q->type_name);
     if (!r) {
@@ -582,7 +583,7 @@ static int h_validate_data_resource_config(const uint8_t *req, size_t len, tf_bu
     UNPACK(q, Tfplugin6__ValidateDataResourceConfig__Request,
            tfplugin6__validate_data_resource_config__request__descriptor, req, len);
     tf_ctx c;
-    ctx_init(&c, q->type_name);
+    ctx_init(&c, "ValidateDataResourceConfig", q->type_name);
     const tf_datasource_def *d = find_data_source(q->type_name);
     if (!d) {
         unknown_type(&c, "data source", q->type_name);
@@ -605,7 +606,7 @@ static int h_read_data_source(const uint8_t *req, size_t len, tf_buf *out)
     UNPACK(q, Tfplugin6__ReadDataSource__Request, tfplugin6__read_data_source__request__descriptor,
            req, len);
     tf_ctx c;
-    ctx_init(&c, q->type_name);
+    ctx_init(&c, "ReadDataSource", q->type_name);
     Tfplugin6__ReadDataSource__Response resp = TFPLUGIN6__READ_DATA_SOURCE__RESPONSE__INIT;
     const tf_datasource_def *d = find_data_source(q->type_name);
     if (!d) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # RPCs really run concurrently: 40 resources whose create sleeps 200 ms, applied with
 # -parallelism=10; the provider records the peak number of creates in flight (asserted by count).
-source "$ACC_LIB"
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 acc_init "$TFTEST_BIN" test tftest
 export TFTEST_STATS_FILE=$WORK/peak
 write_config <<'TF'

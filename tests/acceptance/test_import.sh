@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Import: an `import {}` block and the `terraform import` command both adopt an existing object;
 # the next plan shows no changes; importing something that does not exist fails clearly.
-source "$ACC_LIB"
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 acc_init "$TFTEST_BIN" test tftest
 export TFTEST_STORE_DIR=$WORK/store
 mkdir -p "$TFTEST_STORE_DIR"

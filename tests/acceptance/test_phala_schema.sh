@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real provider: schema dump through terraform, provider-block validation naming the attribute,
 # and the friendly message when the binary is run by hand.
-source "$ACC_LIB"
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 acc_init "$PHALA_BIN" phala phala
 
 out=$("$PHALA_BIN" 2>&1) && acc_fail "running the binary by hand must exit non-zero"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ctrl-C during a slow apply: terraform calls StopProvider, the in-flight creates give up at once
 # with a cancellation diagnostic, and terraform exits promptly.
-source "$ACC_LIB"
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 acc_init "$TFTEST_BIN" test tftest
 export TFTEST_STATS_FILE=$WORK/peak
 write_config <<'TF'
