@@ -1,0 +1,259 @@
+/* routes_admin.c — the unauthenticated /_sim/ API tests use to look inside the simulator (decrypted
+ * envs, stats) and to change the world under the client's feet (drift, deleted CVMs, key rotation,
+ * faults, latency, the fake chain's registrations). */
+#include "sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static cJSON *dup_or_null(const cJSON *v)
+{
+    return v ? cJSON_Duplicate(v, true) : cJSON_CreateNull();
+}
+
+static void cvm_missing(const struct sim_req *q, struct sim_reply *r)
+{
+    sim_reply_structured(r, q, 404, "ERR-03-001", "CVM not found", NULL, NULL);
+}
+
+static cJSON *envs_view(const struct sim_cvm *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "cvm_id", c->id);
+    cJSON_AddItemToObject(o, "env", cJSON_Duplicate(c->env, true));
+    cJSON_AddItemToObject(o, "env_keys", dup_or_null(c->env_keys));
+    cJSON_AddItemToObject(
+        o, "allowed_envs",
+        dup_or_null(cJSON_GetObjectItemCaseSensitive(c->compose_file, "allowed_envs")));
+    cJSON_AddStringToObject(o, "compose_hash", c->compose_hash);
+    cJSON_AddNumberToObject(o, "updates", (double)c->updates);
+    if (c->pending.active) {
+        cJSON *p = cJSON_AddObjectToObject(o, "pending");
+        cJSON_AddStringToObject(p, "compose_hash", c->pending.compose_hash);
+        cJSON_AddItemToObject(p, "env_keys", cJSON_Duplicate(c->pending.allowed_envs, true));
+    } else {
+        cJSON_AddNullToObject(o, "pending");
+    }
+    return o;
+}
+
+/* Parses the body as a JSON object; on failure answers 422 and returns NULL. */
+static cJSON *body_object(const struct sim_req *q, struct sim_reply *r)
+{
+    cJSON *b = cJSON_ParseWithLength(q->body, q->body_len);
+    if (cJSON_IsObject(b)) return b;
+    cJSON_Delete(b);
+    sim_reply_422(r, "body", NULL, "the body must be a JSON object", "json_invalid", NULL);
+    return NULL;
+}
+
+static void set_allowed_envs(struct sim_cvm *c, const struct sim_req *q, struct sim_reply *r)
+{
+    cJSON *b = body_object(q, r), *e;
+    if (!b) return;
+    cJSON *list = cJSON_GetObjectItemCaseSensitive(b, "allowed_envs");
+    bool ok = cJSON_IsArray(list);
+    cJSON_ArrayForEach(e, list) /* a no-op for NULL or a scalar */
+    {
+        if (!cJSON_IsString(e)) ok = false;
+    }
+    if (!ok) {
+        sim_reply_422(r, "body", "allowed_envs", "Input should be a list of strings", "list_type",
+                      NULL);
+    } else {
+        cJSON_DeleteItemFromObjectCaseSensitive(c->compose_file, "allowed_envs");
+        cJSON_AddItemToObject(c->compose_file, "allowed_envs", cJSON_Duplicate(list, true));
+        sim_compose_hash(c->compose_file, c->compose_hash);
+        sim_reply_json(r, 200, envs_view(c));
+    }
+    cJSON_Delete(b);
+}
+
+/* Rotation: the new root secret is keccak256(old root ‖ "rotate") unless the body names one. */
+static void rotate_kms(struct sim_kms *k, const struct sim_req *q, struct sim_reply *r)
+{
+    uint8_t next[32];
+    cJSON *b = q->body_len ? cJSON_ParseWithLength(q->body, q->body_len) : NULL;
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(b, "root_secret");
+    if (given && (!cJSON_IsString(given) ||
+                  sim_hex_decode(sim_strip0x(given->valuestring), next, 32) != 0)) {
+        cJSON_Delete(b);
+        sim_reply_422(r, "body", "root_secret", "root_secret must be 64 hex digits", "value_error",
+                      NULL);
+        return;
+    }
+    cJSON_Delete(b);
+    if (!given) {
+        uint8_t buf[32 + 6];
+        char hex[SIM_HEX_HASH];
+        memcpy(buf, k->root_secret, 32);
+        memcpy(buf + 32, "rotate", 6);
+        sim_keccak_hex(buf, sizeof buf, hex);
+        sim_hex_decode(hex, next, 32);
+    }
+    memcpy(k->root_secret, next, 32);
+    char saved[sizeof k->k256_pubkey];
+    memcpy(saved, k->k256_pubkey, sizeof saved);
+    sim_kms_derive(k);
+    if (k->k256_overridden) memcpy(k->k256_pubkey, saved, sizeof saved);
+    sim_reply_json(r, 200, sim_kms_info_json(k));
+}
+
+/* Fake chain: tx hash = 0x keccak256(app_id bytes ‖ compose hash bytes), so the same registration
+ * always has the same tx and tests can predict it. */
+static void chain_register(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
+{
+    cJSON *b = body_object(q, r);
+    if (!b) return;
+    const cJSON *app = cJSON_GetObjectItemCaseSensitive(b, "app_id");
+    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(b, "compose_hash");
+    const cJSON *allowed = cJSON_GetObjectItemCaseSensitive(b, "allowed");
+    uint8_t raw[20 + 32];
+    if (!cJSON_IsString(app) || sim_hex_decode(sim_strip0x(app->valuestring), raw, 20)) {
+        sim_reply_422(r, "body", "app_id", "app_id must be 40 hex digits", "value_error", NULL);
+    } else if (!cJSON_IsString(hash) ||
+               sim_hex_decode(sim_strip0x(hash->valuestring), raw + 20, 32)) {
+        sim_reply_422(r, "body", "compose_hash", "compose_hash must be 64 hex digits",
+                      "value_error", NULL);
+    } else if (allowed && !cJSON_IsBool(allowed)) {
+        sim_reply_422(r, "body", "allowed", "allowed must be a boolean", "bool_type", NULL);
+    } else {
+        char tx[SIM_HEX_HASH];
+        sim_keccak_hex(raw, sizeof raw, tx);
+        struct sim_chain_reg *reg = NULL;
+        for (size_t i = 0; i < st->nregs; i++)
+            if (strcmp(st->regs[i].tx + 2, tx) == 0) reg = &st->regs[i];
+        if (!reg) {
+            struct sim_chain_reg *nr = realloc(st->regs, (st->nregs + 1) * sizeof *nr);
+            if (!nr) {
+                sim_reply_detail(r, 500, "out of memory");
+                cJSON_Delete(b);
+                return;
+            }
+            st->regs = nr;
+            reg = &st->regs[st->nregs++];
+            memset(reg, 0, sizeof *reg);
+            sim_hex_encode(raw, 20, reg->app_id);
+            sim_hex_encode(raw + 20, 32, reg->compose_hash);
+            snprintf(reg->tx, sizeof reg->tx, "0x%s", tx);
+        }
+        reg->allowed = !allowed || cJSON_IsTrue(allowed);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "transaction_hash", reg->tx);
+        cJSON_AddStringToObject(o, "app_id", reg->app_id);
+        cJSON_AddStringToObject(o, "compose_hash", reg->compose_hash);
+        cJSON_AddBoolToObject(o, "allowed", reg->allowed);
+        sim_reply_json(r, 200, o);
+    }
+    cJSON_Delete(b);
+}
+
+static void set_config(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
+{
+    cJSON *b = body_object(q, r);
+    if (!b) return;
+    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(b, "latency_ms");
+    const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(b, "hash_ttl");
+    if (lat && (!cJSON_IsNumber(lat) || lat->valuedouble < 0 || lat->valuedouble > 600000)) {
+        sim_reply_422(r, "body", "latency_ms", "latency_ms must be a number in 0..600000",
+                      "value_error", NULL);
+    } else if (ttl && (!cJSON_IsNumber(ttl) || ttl->valuedouble < 0)) {
+        sim_reply_422(r, "body", "hash_ttl", "hash_ttl must be a number ≥ 0", "value_error", NULL);
+    } else {
+        if (lat) st->latency_ms = (long)lat->valuedouble;
+        if (ttl) st->hash_ttl = ttl->valuedouble;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "latency_ms", (double)st->latency_ms);
+        cJSON_AddNumberToObject(o, "hash_ttl", st->hash_ttl);
+        sim_reply_json(r, 200, o);
+    }
+    cJSON_Delete(b);
+}
+
+static void push_fault(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
+{
+    cJSON *b = body_object(q, r);
+    if (!b) return;
+    char err[128] = "";
+    if (sim_fault_push(st, b, err, sizeof err)) {
+        sim_reply_422(r, "body", NULL, err, "value_error", NULL);
+    } else {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "queued", (double)st->nfaults);
+        sim_reply_json(r, 200, o);
+    }
+    cJSON_Delete(b);
+}
+
+static bool is(const struct sim_req *q, const char *method)
+{
+    return strcmp(q->method, method) == 0;
+}
+
+bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
+{
+    struct sim_path p;
+    bool mine = true;
+    sim_path_split(&p, q->path); /* seg[0] == "_sim" */
+    const char *a = p.n > 1 ? p.seg[1] : "";
+    if (p.n == 2 && strcmp(a, "health") == 0 && is(q, "GET")) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddTrueToObject(o, "ok");
+        sim_reply_json(r, 200, o);
+    } else if (p.n == 3 && strcmp(a, "envs") == 0 && is(q, "GET")) {
+        struct sim_cvm *c = sim_find_cvm(st, p.seg[2]);
+        if (c)
+            sim_reply_json(r, 200, envs_view(c));
+        else
+            cvm_missing(q, r);
+    } else if (p.n == 4 && strcmp(a, "cvms") == 0 && strcmp(p.seg[3], "allowed_envs") == 0 &&
+               is(q, "POST")) {
+        struct sim_cvm *c = sim_find_cvm(st, p.seg[2]);
+        if (c)
+            set_allowed_envs(c, q, r);
+        else
+            cvm_missing(q, r);
+    } else if (p.n == 3 && strcmp(a, "cvms") == 0 && is(q, "DELETE")) {
+        struct sim_cvm *c = sim_find_cvm(st, p.seg[2]);
+        if (c) {
+            c->deleted = true;
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "deleted", c->id);
+            sim_reply_json(r, 200, o);
+        } else {
+            cvm_missing(q, r);
+        }
+    } else if (p.n == 4 && strcmp(a, "kms") == 0 && strcmp(p.seg[3], "rotate") == 0 &&
+               is(q, "POST")) {
+        struct sim_kms *k = sim_find_kms(st, p.seg[2]);
+        if (k)
+            rotate_kms(k, q, r);
+        else
+            sim_reply_structured(r, q, 404, "ERR-02-011", "KMS not found", NULL, NULL);
+    } else if (p.n == 2 && strcmp(a, "faults") == 0 && is(q, "POST")) {
+        push_fault(st, q, r);
+    } else if (p.n == 2 && strcmp(a, "faults") == 0 && is(q, "DELETE")) {
+        sim_faults_clear(st);
+        sim_reply_raw(r, 200, "{\"queued\":0}");
+    } else if (p.n == 2 && strcmp(a, "faults") == 0 && is(q, "GET")) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "queued", (double)st->nfaults);
+        sim_reply_json(r, 200, o);
+    } else if (p.n == 2 && strcmp(a, "config") == 0 && is(q, "POST")) {
+        set_config(st, q, r);
+    } else if (p.n == 3 && strcmp(a, "chain") == 0 && strcmp(p.seg[2], "register") == 0 &&
+               is(q, "POST")) {
+        chain_register(st, q, r);
+    } else if (p.n == 2 && strcmp(a, "stats") == 0 && is(q, "GET")) {
+        sim_reply_json(r, 200, sim_stats_json(st));
+    } else if (p.n == 3 && strcmp(a, "stats") == 0 && strcmp(p.seg[2], "reset") == 0 &&
+               is(q, "POST")) {
+        sim_stats_reset(st);
+        sim_reply_json(r, 200, sim_stats_json(st));
+    } else {
+        mine = false;
+    }
+    sim_path_free(&p);
+    return mine;
+}

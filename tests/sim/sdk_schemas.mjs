@@ -1,0 +1,80 @@
+// sdk_schemas.mjs — proves the official @phala/cloud SDK (its zod schemas) and @phala/dstack-sdk accept
+// every simulator response: KMS list/info/on-chain/pubkey/next ids, CVM info and compose file, and the
+// two-phase PATCH envs (465 → precondition_required, fake-chain registration, phase 2 → in_progress).
+// Usage: node sdk_schemas.mjs SIM_BINARY SEED NODE_MODULES_DIR
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const [binary, seed, modules] = process.argv.slice(2);
+const { createClient } = await import(join(modules, '@phala/cloud/dist/index.mjs'));
+const dstack = join(modules, '@phala/dstack-sdk/dist');
+const { encryptEnvVars } = await import(join(dstack, 'encrypt-env-vars.mjs'));
+const { verifyEnvEncryptPublicKeyLegacy } = await import(join(dstack, 'verify-env-encrypt-public-key.mjs'));
+const { getComposeHash } = await import(join(dstack, 'get-compose-hash.mjs'));
+
+const dir = mkdtempSync(join(tmpdir(), 'simsdk-'));
+const child = spawn(binary, ['--seed', seed, '--port-file', join(dir, 'port'), '--quiet'], { stdio: 'ignore' });
+let port = 0;
+for (let i = 0; i < 500 && !port; i++) {
+  try { port = parseInt(readFileSync(join(dir, 'port'), 'utf8'), 10) || 0; } catch { /* not yet */ }
+  if (!port) await new Promise((r) => setTimeout(r, 10));
+}
+assert.ok(port > 0, 'simulator did not start');
+const base = `http://127.0.0.1:${port}`;
+const client = createClient({ apiKey: 'phak_test_key', baseURL: `${base}/api/v1` });
+const BASE_APP = '0b5e6d8f1a2c3e4f5a6b7c8d9e0f1a2b3c4d5e6f';
+
+try {
+  const list = await client.getKmsList();
+  assert.equal(list.total, 3);
+  const onchainList = await client.getKmsList({ is_onchain: true, page: 1, page_size: 1 });
+  const baseKms = onchainList.items[0];
+  assert.equal(baseKms.chain_id, 8453);
+
+  const pk = await client.getAppEnvEncryptPubKey({ kms: baseKms.slug, app_id: BASE_APP });
+  const signer = await verifyEnvEncryptPublicKeyLegacy(Buffer.from(pk.public_key, 'hex'),
+    Buffer.from(pk.signature, 'hex'), BASE_APP);
+  assert.equal(signer, baseKms.k256_pubkey, 'the pubkey signature must recover to k256_pubkey');
+
+  const ids = await client.nextAppIds({ counts: 3 });
+  assert.equal(ids.app_ids.length, 3);
+  const detail = await client.getKmsOnChainDetail({ chain: 'base' });
+  assert.equal(detail.contracts[0].chain_name, 'base');
+
+  const info = await client.getCvmInfo({ id: 'cvm_base01' });
+  assert.equal(info.kms_type, 'base');
+  assert.equal((await client.getCvmInfo({ app_id: BASE_APP })).id, 'cvm_base01');
+  const compose = await client.getCvmComposeFile({ id: 'cvm_base01' });
+  const { ...plain } = compose;
+  for (const k of Object.keys(plain)) if (typeof plain[k] === 'function') delete plain[k];
+  assert.equal(getComposeHash(plain), info.compose_hash, 'compose hash = dstack getComposeHash');
+
+  const enc = await encryptEnvVars([{ key: 'API_KEY', value: 'v1' }, { key: 'NEW', value: 'x' }], pk.public_key);
+  const r1 = await client.updateCvmEnvs({ id: 'cvm_base01', encrypted_env: enc, env_keys: ['API_KEY', 'NEW'] });
+  assert.equal(r1.status, 'precondition_required');
+  assert.equal(r1.app_id, BASE_APP);
+  assert.equal(r1.kms_info.id, 'kms_base01');
+  const reg = await (await fetch(`${base}/_sim/chain/register`, {
+    method: 'POST', body: JSON.stringify({ app_id: r1.app_id, compose_hash: r1.compose_hash }),
+  })).json();
+  const r2 = await client.updateCvmEnvs({ id: 'cvm_base01', encrypted_env: enc, env_keys: ['API_KEY', 'NEW'],
+    compose_hash: r1.compose_hash, transaction_hash: reg.transaction_hash });
+  assert.equal(r2.status, 'in_progress');
+  const seen = await (await fetch(`${base}/_sim/envs/cvm_base01`)).json();
+  assert.deepEqual(seen.env, [{ key: 'API_KEY', value: 'v1' }, { key: 'NEW', value: 'x' }]);
+
+  const pinfo = await client.getCvmInfo({ id: 'cvm_phala01' });
+  const enc2 = await encryptEnvVars([{ key: 'API_KEY', value: 'p' }], pinfo.kms_info.encrypted_env_pubkey);
+  const r3 = await client.updateCvmEnvs({ id: 'cvm_phala01', encrypted_env: enc2, env_keys: ['API_KEY'] });
+  assert.equal(r3.status, 'in_progress');
+  assert.equal(r3.allowed_envs_changed, true);
+
+  await assert.rejects(client.getCvmInfo({ id: 'cvm_nope' }), (e) => e.status === 404);
+  console.log('sdk_schemas: ok');
+} finally {
+  child.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}

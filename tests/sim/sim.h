@@ -1,0 +1,211 @@
+/* sim.h — shared declarations of phala-cloud-sim: the world state (KMS, CVMs, fake chain, faults,
+ * stats) guarded by one mutex, the request/reply values the route handlers exchange with the HTTP
+ * layer, and the entry points of each concern (seed, keys, routes, faults, stats). */
+#ifndef PHALA_SIM_H
+#define PHALA_SIM_H
+
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_MAX_BODY         (8u * 1024u * 1024u) /* larger request bodies get 413 */
+#define SIM_DEFAULT_HASH_TTL 604800.0             /* 7 days, as the real API documents */
+#define SIM_HEX_HASH         65                   /* 64 hex digits + NUL */
+#define SIM_HEX_APP_ID       41                   /* 40 hex digits + NUL */
+
+/* ---- world ----------------------------------------------------------------------------------- */
+
+struct sim_kms {
+    char *id, *slug, *url, *version;
+    bool has_chain; /* false: Phala (off-chain) KMS, chain_id null */
+    long long chain_id;
+    char *kms_contract_address; /* NULL = JSON null */
+    char *gateway_app_id;
+    uint8_t root_secret[32]; /* never leaves the simulator */
+    uint8_t k256_sk[32];
+    char k256_pubkey[2 + 66 + 1]; /* "0x" + compressed point, what the API advertises */
+    bool k256_overridden;         /* the seed fixed k256_pubkey (signature-mismatch tests) */
+};
+
+struct sim_pending {
+    bool active;
+    char compose_hash[SIM_HEX_HASH];
+    cJSON *allowed_envs; /* the allowed_envs the pending compose would carry */
+    double created;      /* monotonic seconds */
+};
+
+struct sim_cvm {
+    char *id, *name;
+    char app_id[SIM_HEX_APP_ID];
+    size_t kms;          /* index into sim_state.kms */
+    cJSON *compose_file; /* app-compose object; allowed_envs lives in it */
+    char compose_hash[SIM_HEX_HASH];
+    char device_id[SIM_HEX_HASH];
+    cJSON *env;      /* [{"key","value"}…]: the last accepted, decrypted env */
+    cJSON *env_keys; /* the env_keys of the last accepted update, or NULL */
+    long updates;
+    struct sim_pending pending;
+    bool deleted;
+};
+
+/* One registration on the fake chain: a tx that emitted ComposeHashAdded(hash) from the app
+ * contract. */
+struct sim_chain_reg {
+    char app_id[SIM_HEX_APP_ID];
+    char compose_hash[SIM_HEX_HASH];
+    char tx[2 + 64 + 1];
+    bool allowed; /* false simulates a later removeComposeHash: the tx exists, the hash is not
+                     allowed */
+};
+
+enum sim_fault_mode {
+    SIM_FAULT_STATUS,
+    SIM_FAULT_TRUNCATE,
+    SIM_FAULT_MALFORMED,
+    SIM_FAULT_DROP,
+    SIM_FAULT_REDIRECT
+};
+
+struct sim_fault {
+    long remaining;
+    int status;
+    char *retry_after; /* NULL: no Retry-After header */
+    long latency_ms;
+    enum sim_fault_mode mode;
+    char *path_prefix; /* NULL: every API request */
+    char *body;        /* NULL: a default body for the mode */
+};
+
+struct sim_stat {
+    char *route; /* "METHOD /template" */
+    long count;
+};
+
+struct sim_state {
+    pthread_mutex_t mu; /* guards everything below; handlers hold it for the whole request */
+    char *api_key;
+    struct sim_kms *kms;
+    size_t nkms;
+    cJSON *onchain; /* chain name → on-chain detail, served verbatim */
+    struct sim_cvm *cvms;
+    size_t ncvms;
+    long long next_app_id_base;
+    struct sim_chain_reg *regs;
+    size_t nregs;
+    struct sim_fault *faults;
+    size_t nfaults;
+    long latency_ms;
+    double hash_ttl;
+    char *rpc_url;
+    /* stats */
+    long connections;          /* connections that carried an API request since the last reset */
+    long connections_accepted; /* every accepted connection since the last reset */
+    unsigned stats_epoch;      /* bumped by reset so live connections count again */
+    struct sim_stat *stats;
+    size_t nstats;
+    long total;
+    unsigned long long request_counter; /* X-Request-ID */
+};
+
+/* ---- requests and replies -------------------------------------------------------------------- */
+
+struct sim_req {
+    const char *method;
+    const char *path; /* for API routes: without the /api/v1 prefix */
+    const char *body;
+    size_t body_len;
+    struct MHD_Connection *conn; /* query arguments and headers */
+    char request_id[32];
+};
+
+enum sim_reply_action { SIM_REPLY_NORMAL, SIM_REPLY_DROP, SIM_REPLY_TRUNCATE };
+
+struct sim_reply {
+    int status;
+    char *body; /* malloc'd, may be NULL (empty body) */
+    const char *content_type;
+    char *retry_after; /* malloc'd header values, NULL = absent */
+    char *location;
+    enum sim_reply_action action;
+};
+
+/* reply.c: every reply helper takes ownership of what it is given. */
+void sim_reply_json(struct sim_reply *r, int status, cJSON *obj);
+void sim_reply_raw(struct sim_reply *r, int status, const char *body);
+void sim_reply_detail(struct sim_reply *r, int status, const char *detail);
+/* Structured error {"error_code","message","request_id","details","suggestions","links"}; details
+ * and suggestion may be NULL (empty lists). */
+void sim_reply_structured(struct sim_reply *r, const struct sim_req *q, int status,
+                          const char *code, const char *message, cJSON *details,
+                          const char *suggestion);
+/* FastAPI 422: {"detail":[{"loc":[where, field],"msg","type","input"}]}; field may be NULL. */
+void sim_reply_422(struct sim_reply *r, const char *where, const char *field, const char *msg,
+                   const char *type, const char *input);
+void sim_reply_free(struct sim_reply *r);
+
+/* ---- concerns -------------------------------------------------------------------------------- */
+
+/* seed.c: loads the seed into st (which must be zeroed). On failure writes a message naming the
+ * problem into err and returns -1; st may then be partially filled (sim_state_free releases it). */
+int sim_seed_load(struct sim_state *st, const char *path, char *err, size_t errlen);
+void sim_state_free(struct sim_state *st);
+
+/* keys.c: deterministic key derivation from each KMS root secret. */
+int sim_kms_derive(struct sim_kms *k);
+int sim_app_x25519(const struct sim_kms *k, const char *app_id_hex, uint8_t sk[32], uint8_t pk[32]);
+/* Legacy pubkey signature (hex r||s||v, v 0/1, no 0x) of pk for app_id under the KMS k256 key. */
+int sim_app_pubkey_sig(const struct sim_kms *k, const char *app_id_hex, const uint8_t pk[32],
+                       char sig_hex[131]);
+/* Compose hash (dstack compact form) of a compose file, 64 hex digits. */
+int sim_compose_hash(const cJSON *compose, char out[SIM_HEX_HASH]);
+/* Decrypts an encrypted_env hex blob with the app key; returns the {"env":[…]} list or NULL. */
+cJSON *sim_decrypt_env(const struct sim_kms *k, const char *app_id_hex, const char *hex);
+int sim_keccak_hex(const void *data, size_t len, char out[SIM_HEX_HASH]);
+
+/* routes_*.c: called with st->mu held. Return false when the path is not theirs. */
+bool sim_route_kms(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
+bool sim_route_cvm(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
+/* The stats key of an API path: "/kms/{id}", "/cvms/{id}/envs", … ("/{unknown}" otherwise). */
+const char *sim_route_template(const char *path);
+bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
+
+/* faults.c */
+int sim_fault_push(struct sim_state *st, const cJSON *spec, char *err, size_t errlen);
+void sim_faults_clear(struct sim_state *st);
+/* Takes one use of the first queued fault matching path (the full URL path); false if none. */
+bool sim_fault_take(struct sim_state *st, const char *path, struct sim_fault *out);
+void sim_fault_release(struct sim_fault *f);
+
+/* stats.c */
+void sim_stats_count(struct sim_state *st, const char *method, const char *route);
+cJSON *sim_stats_json(const struct sim_state *st);
+void sim_stats_reset(struct sim_state *st);
+
+/* http.c */
+struct MHD_Daemon *sim_http_start(struct sim_state *st, const char *listen, uint16_t port);
+uint16_t sim_http_port(struct MHD_Daemon *d);
+
+/* util */
+#define SIM_MAX_SEGS 8
+struct sim_path {
+    char *buf;
+    char *seg[SIM_MAX_SEGS];
+    size_t n; /* SIM_MAX_SEGS + 1 when the path has too many segments to be a route */
+};
+void sim_path_split(struct sim_path *p, const char *path); /* "/a/b" → {"a","b"}; empty segs kept */
+void sim_path_free(struct sim_path *p);
+bool sim_is_hex(const char *s, size_t len); /* exactly len hex digits (len 0: any length ≥ 1) */
+const char *sim_strip0x(const char *s);
+char *sim_strdup(const char *s);
+void sim_lower(char *s);
+int sim_hex_decode(const char *hex, uint8_t *out, size_t outlen); /* exactly 2*outlen digits */
+void sim_hex_encode(const uint8_t *in, size_t len, char *out);    /* out: 2*len + 1 */
+double sim_now(void);                                             /* monotonic seconds */
+struct sim_kms *sim_find_kms(struct sim_state *st, const char *id_or_slug);
+struct sim_cvm *sim_find_cvm(struct sim_state *st, const char *ident);
+cJSON *sim_kms_info_json(const struct sim_kms *k);
+
+#endif
