@@ -1,4 +1,6 @@
-# Quickstart used by `make demo`: points the provider at the local simulator.
+# Quickstart (`make demo`): reads the KMS list, one KMS, the on-chain detail of Base and a verified
+# app encryption key, and prints them. The demo points the provider at the local simulator; with a
+# real key, leave api_prefix unset and export PHALA_CLOUD_API_KEY.
 terraform {
   required_providers {
     phala = {
@@ -9,9 +11,59 @@ terraform {
 
 variable "api_prefix" {
   type        = string
+  default     = null
   description = "Phala Cloud API base URL (the demo passes the simulator's)."
+}
+
+variable "app_id" {
+  type        = string
+  default     = "0b5e6d8f1a2c3e4f5a6b7c8d9e0f1a2b3c4d5e6f"
+  description = "App whose env-encryption key to fetch."
 }
 
 provider "phala" {
   api_prefix = var.api_prefix
+}
+
+data "phala_kms_list" "all" {}
+
+data "phala_kms_info" "onchain" {
+  kms_id = [for k in data.phala_kms_list.all.items : k.slug if k.chain_id != null][0]
+}
+
+data "phala_kms_onchain" "chain" {
+  chain = "base"
+}
+
+data "phala_app_pubkey" "app" {
+  kms    = data.phala_kms_info.onchain.slug
+  app_id = var.app_id
+}
+
+output "kms_instances" {
+  value = { for k in data.phala_kms_list.all.items : k.slug => k.chain_id == null ? "phala (off-chain)" : "chain ${k.chain_id}" }
+}
+
+output "onchain_kms" {
+  value = {
+    id          = data.phala_kms_info.onchain.id
+    contract    = data.phala_kms_info.onchain.kms_contract_address
+    k256_pubkey = data.phala_kms_info.onchain.k256_pubkey
+  }
+}
+
+output "chain_contracts" {
+  value = [for c in data.phala_kms_onchain.chain.contracts : {
+    address   = c.contract_address
+    devices   = length(c.devices)
+    os_images = [for i in c.os_images : "${i.name}${i.on_chain_allowed == true ? " (allowed)" : ""}"]
+  }]
+}
+
+output "app_encryption_key" {
+  value = {
+    public_key = data.phala_app_pubkey.app.public_key
+    signer     = data.phala_app_pubkey.app.signer
+    verified   = data.phala_app_pubkey.app.verified
+  }
 }

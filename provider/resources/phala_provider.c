@@ -4,9 +4,14 @@
  * coexist in reattach mode), and secrets in it are never logged. */
 #include "phala_provider.h"
 
+#include <phalakms.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tfcancel.h"
+#include "tflog.h"
 
 static const tf_attr_def onchain_attrs[] = {
     {.name = "rpc_url", .type = &tf_type_string, .flags = TF_OPTIONAL,
@@ -107,6 +112,49 @@ static int64_t pick_int(const tf_value *obj, const char *name, int64_t dflt)
     return obj && tf_get_int(obj, name, &v) ? v : dflt;
 }
 
+/* One cancel token for the process: StopProvider (Ctrl-C in Terraform) triggers it and every
+ * in-flight or later API call gives up within ~50 ms. */
+static pk_cancel *g_cancel;
+static pthread_once_t g_cancel_once = PTHREAD_ONCE_INIT;
+static void trigger_cancel(void *arg) { pk_cancel_trigger(arg); }
+static void make_cancel(void)
+{
+    if (pk_cancel_new(&g_cancel) == 0) tf_stop_on_raise(trigger_cancel, g_cancel);
+}
+
+static void log_http(void *user, const char *line)
+{
+    (void)user;
+    tf_log(TF_LOG_DEBUG, line, NULL);
+}
+
+static void make_client(tf_ctx *c, phala_config *pc, bool key_unknown)
+{
+    if (!pc->api_key && !key_unknown) {
+        /* Reported once here instead of once per data source and resource. */
+        tf_error(c, "api_key", "Missing Phala Cloud API key",
+                 "Set api_key in the provider block or the PHALA_CLOUD_API_KEY environment "
+                 "variable (keys look like phak_…).");
+        return;
+    }
+    pthread_once(&g_cancel_once, make_cancel);
+    pk_config cfg;
+    pk_config_init(&cfg);
+    cfg.api_key = pc->api_key;
+    cfg.api_prefix = pc->api_prefix;
+    cfg.api_version = pc->api_version;
+    cfg.timeout_ms = (long)pc->timeout_seconds * 1000L;
+    cfg.max_retries = (int)pc->max_retries;
+    cfg.cancel = g_cancel;
+    cfg.log_fn = log_http;
+    pk_error err = {0};
+    if (pk_client_new(&cfg, &pc->client, &err) != 0) {
+        tf_error(c, "api_prefix", "Invalid provider configuration", "%s", pk_error_message(&err));
+        pc->client = NULL;
+    }
+    pk_error_clear(&err);
+}
+
 static void *configure_provider(tf_ctx *c, const tf_value *config)
 {
     phala_config *pc = calloc(1, sizeof *pc);
@@ -127,11 +175,18 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
     if (!valid_url(pc->api_prefix))
         tf_error(c, "api_prefix", "Invalid provider configuration",
                  "The API URL from PHALA_CLOUD_API_PREFIX is not an http(s) URL.");
+    else
+        make_client(c, pc, tf_is_unknown(tf_attr(config, "api_key")));
     return pc;
 }
 
-static tf_resource_def *const phala_resources[] = {NULL};
-static tf_datasource_def *const phala_data_sources[] = {NULL};
+extern tf_resource_def phala_app_ids_resource;
+extern tf_datasource_def phala_kms_list_ds, phala_kms_info_ds, phala_kms_onchain_ds,
+    phala_app_pubkey_ds;
+
+static tf_resource_def *const phala_resources[] = {&phala_app_ids_resource};
+static tf_datasource_def *const phala_data_sources[] = {&phala_kms_list_ds, &phala_kms_info_ds,
+                                                       &phala_kms_onchain_ds, &phala_app_pubkey_ds};
 
 const tf_provider_def phala_provider = {
     .name = "phala",
@@ -145,7 +200,7 @@ const tf_provider_def phala_provider = {
     .validate = validate_provider,
     .configure = configure_provider,
     .resources = phala_resources,
-    .n_resources = 0,
+    .n_resources = TF_COUNT(phala_resources),
     .data_sources = phala_data_sources,
-    .n_data_sources = 0,
+    .n_data_sources = TF_COUNT(phala_data_sources),
 };

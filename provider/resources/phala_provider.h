@@ -8,6 +8,8 @@
 
 #include "tfprovider.h"
 
+typedef struct pk_client pk_client;
+
 #define PHALA_DEFAULT_API_PREFIX "https://cloud-api.phala.com/api/v1"
 #define PHALA_DEFAULT_API_VERSION "2026-05-22"
 
@@ -23,6 +25,7 @@ typedef struct {
         int64_t confirmations;
         int64_t receipt_timeout_seconds;
     } onchain;
+    pk_client *client; /* shares the process-wide connection pool; cancelled by StopProvider */
 } phala_config;
 
 extern const tf_provider_def phala_provider;

@@ -68,8 +68,12 @@ tf_plan_exit() {
 write_config() { cat >"$TF/main.tf"; }
 
 assert_eq() { [ "$1" = "$2" ] || acc_fail "${3:-values differ}: expected [$2], got [$1]"; }
+# Terraform wraps diagnostic text at ~76 columns inside a "│ " box: match either the output as is
+# or with the box and line breaks removed.
+flatten() { sed 's/^[│╵╷] \{0,1\}//' <<<"$1" | tr '\n' ' ' | tr -s ' '; }
 assert_contains() {
-    grep -qF -- "$2" <<<"$1" || { echo "$1" >&2; acc_fail "${3:-output} does not contain [$2]"; }
+    grep -qF -- "$2" <<<"$1" || grep -qF -- "$2" <<<"$(flatten "$1")" ||
+        { echo "$1" >&2; acc_fail "${3:-output} does not contain [$2]"; }
 }
 assert_not_contains() {
     if grep -qF -- "$2" <<<"$1"; then echo "$1" >&2; acc_fail "${3:-output} contains [$2]"; fi
@@ -77,4 +81,35 @@ assert_not_contains() {
 state_attr() { # state_attr ADDRESS JQ-PATH
     terraform -chdir="$TF" show -json | jq -r --arg a "$1" \
         ".values.root_module.resources[] | select(.address==\$a) | .values$2"
+}
+
+# sim_start [SEED] [ARGS…] — starts phala-cloud-sim on a free loopback port and points the provider
+# at it (PHALA_CLOUD_API_PREFIX / PHALA_CLOUD_API_KEY). SIM is its base URL (without /api/v1).
+sim_start() {
+    local seed=${1:-$REPO_ROOT/tests/sim/seed-default.json}
+    shift || true
+    [ -n "${SIM_BIN:-}" ] && [ -x "$SIM_BIN" ] || acc_fail "phala-cloud-sim not built (SIM_BIN)"
+    "$SIM_BIN" --seed "$seed" --port 0 --port-file "$WORK/sim.port" --quiet "$@" \
+        >"$WORK/sim.out" 2>"$WORK/sim.err" &
+    SIM_PID=$!
+    for _ in $(seq 200); do [ -s "$WORK/sim.port" ] && break; sleep 0.025; done
+    [ -s "$WORK/sim.port" ] || { cat "$WORK/sim.err" >&2; acc_fail "simulator did not start"; }
+    SIM=http://127.0.0.1:$(cat "$WORK/sim.port")
+    export PHALA_CLOUD_API_PREFIX=$SIM/api/v1 PHALA_CLOUD_API_KEY=phak_test_key
+    trap 'kill $SIM_PID 2>/dev/null; acc_cleanup' EXIT
+}
+
+# sim_admin METHOD PATH [JSON] — the simulator's admin API; prints the answer.
+sim_admin() {
+    curl -sS -X "$1" -H 'Content-Type: application/json' ${3:+--data "$3"} "$SIM/_sim$2"
+}
+
+phala_header() {
+    cat <<'TF'
+terraform {
+  required_providers {
+    phala = { source = "local.dev/phala/phala" }
+  }
+}
+TF
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# demo.sh — what `make demo` runs: starts the local Phala Cloud simulator, installs the freshly
-# built provider into a private filesystem mirror with an isolated CLI configuration, runs
-# `terraform init` on examples/quickstart and shows the provider's schema as Terraform sees it.
+# demo.sh — what `make demo` runs: starts the local Phala Cloud simulator on a free loopback port,
+# installs the freshly built provider into a private filesystem mirror with an isolated CLI
+# configuration, runs `terraform init` and `apply` on examples/quickstart, prints its outputs, and
+# stops the simulator.
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,12 +38,6 @@ export HOME=$W/home TF_CLI_CONFIG_FILE=$W/cli.tfrc CHECKPOINT_DISABLE=1 TF_IN_AU
 export PHALA_CLOUD_API_KEY=phak_test_key TF_VAR_api_prefix="http://127.0.0.1:$PORT/api/v1"
 terraform -chdir="$W/qs" init -input=false -no-color | grep -E "Installing|Installed|initialized"
 echo
-echo "provider configuration as Terraform sees it (terraform providers schema -json):"
-terraform -chdir="$W/qs" providers schema -json |
-    jq -r '.provider_schemas["local.dev/phala/phala"].provider.block |
-           (.attributes | to_entries[] | "  \(.key)\(if .value.sensitive then " (sensitive)" else "" end): \(.value.description | split(". ")[0])"),
-           (.block_types | to_entries[] | "  \(.key) { \(.value.block.attributes | keys | join(", ")) }")'
+terraform -chdir="$W/qs" apply -auto-approve -input=false -no-color | grep -E "Read complete|Apply complete"
 echo
-echo "the simulator answers the KMS list the provider's data sources will read:"
-curl -s -H "X-API-Key: phak_test_key" "http://127.0.0.1:$PORT/api/v1/kms" |
-    jq -r '.items[] | "  \(.id)  \(.slug)  chain_id=\(.chain_id)"'
+terraform -chdir="$W/qs" output -no-color

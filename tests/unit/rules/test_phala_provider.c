@@ -94,11 +94,22 @@ Test(phala_provider, explicit_values_beat_environment_variables_which_beat_defau
     cr_assert_str_eq(pc->api_prefix, PHALA_DEFAULT_API_PREFIX);
 }
 
-Test(phala_provider, no_api_key_anywhere_is_not_an_error_at_configure_time)
+Test(phala_provider, a_missing_api_key_is_one_diagnostic_on_api_key_at_configure_time)
 {
     tf_ctx c = ctx();
     tf_value empty = tf_null(tf_block_type(&phala_provider.schema));
     phala_config *pc = phala_provider.configure(&c, &empty);
-    cr_assert_eq(c.diags.errors, 0, "reads that need the key report it themselves");
+    cr_assert_eq(c.diags.errors, 1, "reported once, not by every data source");
+    cr_assert_str_eq(paths(&c), "api_key;");
     cr_assert_null(pc->api_key);
+    cr_assert_null(pc->client);
+}
+
+Test(phala_provider, plain_http_is_refused_for_non_loopback_hosts)
+{
+    tf_ctx c = ctx();
+    tf_value v = cfg("{\"api_key\":\"phak_x\",\"api_prefix\":\"http://example.com/api/v1\",\"onchain\":[]}");
+    phala_config *pc = phala_provider.configure(&c, &v);
+    cr_assert_eq(c.diags.errors, 1);
+    cr_assert_null(pc->client);
 }

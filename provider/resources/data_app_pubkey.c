@@ -1,0 +1,137 @@
+/* data_app_pubkey.c — data source phala_app_pubkey: an app's env-encryption public key from a KMS,
+ * with the KMS's signature over it checked (by default) against the KMS's k256_pubkey or an
+ * explicit expected_signer, so a tampered key is an error instead of a silent leak of secrets. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "phala_common.h"
+
+static const tf_attr_def attrs[] = {
+    {.name = "kms", .type = &tf_type_string, .flags = TF_REQUIRED,
+     .description = "KMS id or slug (prefer the slug, e.g. `kms-base-prod5`)."},
+    {.name = "app_id", .type = &tf_type_string, .flags = TF_REQUIRED,
+     .description = "App id: 40 hex digits, optionally prefixed by `0x`."},
+    {.name = "verify", .type = &tf_type_bool, .flags = TF_OPTIONAL,
+     .description = "Check the KMS signature over the key (default `true`). A signature that does "
+                    "not recover to the expected signer is an error."},
+    {.name = "expected_signer", .type = &tf_type_string, .flags = TF_OPTIONAL,
+     .description = "Compressed secp256k1 public key (hex, optional `0x`) that must have signed the "
+                    "key. Default: the KMS's `k256_pubkey`."},
+    {.name = "public_key", .type = &tf_type_string, .flags = TF_COMPUTED,
+     .description = "The app's X25519 env-encryption public key (hex)."},
+    {.name = "signature", .type = &tf_type_string, .flags = TF_COMPUTED,
+     .description = "The KMS's signature over the key (hex r‖s‖v)."},
+    {.name = "signer", .type = &tf_type_string, .flags = TF_COMPUTED,
+     .description = "The signer recovered from the signature (compressed, `0x` hex); null if "
+                    "nothing can be recovered."},
+    {.name = "verified", .type = &tf_type_bool, .flags = TF_COMPUTED,
+     .description = "true when the signature was checked and matched the expected signer."},
+};
+
+static bool compressed_key_valid(const char *s)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;
+    if (strlen(s) != 66 || (strncmp(s, "02", 2) && strncmp(s, "03", 2))) return false;
+    for (; *s; s++)
+        if (!isxdigit((unsigned char)*s)) return false;
+    return true;
+}
+
+static void validate_app_pubkey(tf_ctx *c, const tf_value *config)
+{
+    const char *app_id = tf_get_string(config, "app_id");
+    if (app_id && !pk_app_id_valid(app_id))
+        tf_error(c, "app_id", "Invalid app id",
+                 "\"%s\" is not an app id: expected 40 hex digits, optionally prefixed by 0x.",
+                 app_id);
+    const char *signer = tf_get_string(config, "expected_signer");
+    if (signer && !compressed_key_valid(signer))
+        tf_error(c, "expected_signer", "Invalid expected_signer",
+                 "expected_signer must be a compressed secp256k1 public key: 66 hex digits "
+                 "starting with 02 or 03, optionally prefixed by 0x.");
+}
+
+/* The verification anchor: expected_signer, else the KMS's published k256_pubkey. */
+static const char *anchor(tf_ctx *c, pk_client *client, const tf_value *config, const char **attr)
+{
+    const char *signer = tf_get_string(config, "expected_signer");
+    *attr = "expected_signer";
+    if (signer) return signer;
+    *attr = "kms";
+    const char *kms = tf_get_string(config, "kms");
+    pk_kms_info k = {0};
+    pk_error err = {0};
+    if (pk_kms_info_fetch(client, kms, &k, &err) != 0) {
+        phala_api_error(c, "kms", "Cannot read the KMS to verify the app key", &err);
+        pk_error_clear(&err);
+        return NULL;
+    }
+    const char *out = k.k256_pubkey ? tf_arena_strdup(c->arena, k.k256_pubkey) : NULL;
+    pk_kms_info_free(&k);
+    if (!out)
+        tf_error(c, "kms", "Cannot verify the app key",
+                 "KMS %s publishes no k256_pubkey, so there is nothing to check the key's "
+                 "signature against. Set expected_signer to the KMS's signing key, or verify = "
+                 "false to accept the key unchecked.",
+                 kms);
+    return out;
+}
+
+static void read_app_pubkey(tf_ctx *c, const tf_value *config, tf_value *state)
+{
+    pk_client *client = phala_client(c);
+    if (!client) return;
+    const char *kms = tf_get_string(config, "kms"), *app_id = tf_get_string(config, "app_id");
+    bool verify = tf_get_bool(config, "verify", true);
+    pk_app_pubkey pk = {0};
+    pk_error err = {0};
+    if (pk_app_pubkey_fetch(client, kms, app_id, &pk, &err) != 0) {
+        phala_api_error(c, err.kind == PK_ERR_INVALID_ARG ? "app_id" : "kms",
+                        "Cannot read the app's encryption key", &err);
+        pk_error_clear(&err);
+        return;
+    }
+    tf_set(state, "public_key", tf_string(c->arena, pk.public_key));
+    tf_set(state, "signature", tf_string(c->arena, pk.signature));
+
+    uint8_t signer[PK_SECP256K1_PUBKEY_BYTES];
+    char why[256] = "", signer_hex[2 * PK_SECP256K1_PUBKEY_BYTES + 3] = "0x";
+    bool recovered = pk_verify_pubkey_sig(pk.public_key, pk.signature, app_id, NULL, time(NULL),
+                                          NULL, signer, why, sizeof why) == 0;
+    if (recovered) pk_hex_encode(signer, sizeof signer, signer_hex + 2, sizeof signer_hex - 2);
+    tf_set(state, "signer", recovered ? tf_string(c->arena, signer_hex) : tf_null(&tf_type_string));
+    tf_set(state, "verified", tf_bool(false));
+    if (verify) {
+        const char *attr = NULL, *expected = anchor(c, client, config, &attr);
+        if (expected) {
+            if (!recovered) {
+                tf_error(c, "app_id", "App key signature is invalid",
+                         "The signature over the key of app %s from KMS %s cannot be checked: %s. "
+                         "Expected signer: %s.",
+                         app_id, kms, why, expected);
+            } else if (pk_verify_pubkey_sig(pk.public_key, pk.signature, app_id, NULL, time(NULL),
+                                            expected, NULL, why, sizeof why) != 0) {
+                tf_error(c, attr, "App key signature does not match",
+                         "The key of app %s was signed by %s, but %s was expected (%s). Do not "
+                         "encrypt secrets with this key.",
+                         app_id, signer_hex, expected,
+                         strcmp(attr, "kms") == 0 ? "the KMS's k256_pubkey" : "expected_signer");
+            } else {
+                tf_set(state, "verified", tf_bool(true));
+            }
+        }
+    }
+    pk_app_pubkey_free(&pk);
+}
+
+tf_datasource_def phala_app_pubkey_ds = {
+    .type_name = "phala_app_pubkey",
+    .schema = {attrs, TF_COUNT(attrs), NULL, 0,
+               "The env-encryption public key of an app from a KMS, with the KMS's signature over "
+               "it verified.",
+               NULL},
+    .validate = validate_app_pubkey,
+    .read = read_app_pubkey,
+};

@@ -1,0 +1,37 @@
+/* data_kms_info.c — data source phala_kms_info: one KMS instance by id or slug. */
+#include "kms_object.h"
+
+static const tf_attr_def attrs[] = {
+    {.name = "kms_id", .type = &tf_type_string, .flags = TF_REQUIRED,
+     .description = "KMS id (`kms_…`) or slug (e.g. `phala-prod3`)."},
+    KMS_FIELD_ATTRS};
+
+static void read_kms_info(tf_ctx *c, const tf_value *config, tf_value *state)
+{
+    pk_client *client = phala_client(c);
+    if (!client) return;
+    const char *id = tf_get_string(config, "kms_id");
+    pk_kms_info k = {0};
+    pk_error err = {0};
+    if (pk_kms_info_fetch(client, id, &k, &err) != 0) {
+        phala_api_error(c, "kms_id", "Cannot read the KMS", &err);
+        pk_error_clear(&err);
+        return;
+    }
+    kms_fill(c->arena, state, &k);
+    pk_kms_info_free(&k);
+}
+
+static void validate_kms_info(tf_ctx *c, const tf_value *config)
+{
+    tf_value *id = tf_attr(config, "kms_id");
+    if (tf_is_known(id) && id->u.str.len == 0)
+        tf_error(c, "kms_id", "Invalid KMS id", "kms_id must not be empty.");
+}
+
+tf_datasource_def phala_kms_info_ds = {
+    .type_name = "phala_kms_info",
+    .schema = {attrs, TF_COUNT(attrs), NULL, 0, "Reads one KMS instance by id or slug.", NULL},
+    .validate = validate_kms_info,
+    .read = read_kms_info,
+};

@@ -1,0 +1,46 @@
+/* data_kms_list.c — data source phala_kms_list: every KMS instance, all pages walked, in API order. */
+#include "kms_object.h"
+
+static const tf_attr_def attrs[] = {
+    {.name = "is_onchain", .type = &tf_type_bool, .flags = TF_OPTIONAL,
+     .description = "Only on-chain KMS instances (`true`), only Phala's off-chain ones (`false`), "
+                    "or all (unset)."},
+    {.name = "items", .type = &kms_object_list_type, .flags = TF_COMPUTED,
+     .description = "The KMS instances, in API order. Each has `id`, `slug`, `url`, `version`, "
+                    "`chain_id`, `kms_contract_address`, `gateway_app_id` and `k256_pubkey`; fields "
+                    "the API leaves out are null."},
+    {.name = "total", .type = &tf_type_number, .flags = TF_COMPUTED,
+     .description = "Number of KMS instances the API reports."},
+};
+
+static void read_kms_list(tf_ctx *c, const tf_value *config, tf_value *state)
+{
+    pk_client *client = phala_client(c);
+    if (!client) return;
+    tf_value *onchain = tf_attr(config, "is_onchain");
+    pk_tristate filter = tf_is_known(onchain) ? (onchain->u.b ? PK_TRUE : PK_FALSE) : PK_UNSET;
+    pk_kms_list list = {0};
+    pk_error err = {0};
+    if (pk_kms_list_fetch_all(client, filter, &list, &err) != 0) {
+        phala_api_error(c, NULL, "Cannot list KMS instances", &err);
+        pk_error_clear(&err);
+        return;
+    }
+    tf_value items = tf_collection(c->arena, &kms_object_list_type, list.n_items);
+    for (size_t i = 0; i < list.n_items; i++) {
+        items.u.coll.items[i] = tf_collection(c->arena, &kms_object_type, kms_object_type.n);
+        kms_fill(c->arena, &items.u.coll.items[i], &list.items[i]);
+    }
+    tf_set(state, "items", items);
+    tf_set(state, "total", tf_int(list.total > 0 ? list.total : (int64_t)list.n_items));
+    pk_kms_list_free(&list);
+}
+
+tf_datasource_def phala_kms_list_ds = {
+    .type_name = "phala_kms_list",
+    .schema = {attrs, TF_COUNT(attrs), NULL, 0,
+               "Lists every KMS instance of Phala Cloud (all pages), optionally only on-chain or "
+               "off-chain ones.",
+               NULL},
+    .read = read_kms_list,
+};

@@ -1,0 +1,48 @@
+/* phala_common.c — see phala_common.h. */
+#include "phala_common.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const tf_type phala_list_of_string = {.kind = TF_LIST, .elem = &tf_type_string};
+
+pk_client *phala_client(tf_ctx *c)
+{
+    phala_config *pc = c->provider_data;
+    if (!pc || !pc->client) {
+        tf_error(c, NULL, "Provider not configured",
+                 "The phala provider has no usable configuration (see the provider block's errors).");
+        return NULL;
+    }
+    if (tf_cancelled()) {
+        tf_error_cancelled(c);
+        return NULL;
+    }
+    return pc->client;
+}
+
+void phala_api_error(tf_ctx *c, const char *attr, const char *summary, const pk_error *err)
+{
+    if (err->kind == PK_ERR_CANCELLED) {
+        tf_error_cancelled(c);
+        return;
+    }
+    /* Only answers about the value itself (not found, rejected input) belong to the attribute;
+     * auth, network and server failures concern the whole provider configuration. */
+    bool about_value = err->kind == PK_ERR_INVALID_ARG || err->http_status == 404 ||
+                       err->http_status == 422 || err->http_status == 400;
+    /* pk_error_message is written for a person and carries the request id; never the API key. */
+    tf_error(c, about_value ? attr : NULL, summary, "%s", pk_error_message(err));
+}
+
+tf_value phala_str_or_null(tf_arena *a, const char *s)
+{
+    return s ? tf_string(a, s) : tf_null(&tf_type_string);
+}
+
+tf_value phala_int_or_null(bool has, int64_t v) { return has ? tf_int(v) : tf_null(&tf_type_number); }
+
+tf_value phala_tristate(pk_tristate t)
+{
+    return t == PK_UNSET ? tf_null(&tf_type_bool) : tf_bool(t == PK_TRUE);
+}

@@ -1,0 +1,22 @@
+/* phala_common.h — what every phala resource and data source shares: the configured API client,
+ * turning a libphalakms error into a diagnostic on the right attribute, and small value builders. */
+#ifndef PHALA_COMMON_H
+#define PHALA_COMMON_H
+
+#include <phalakms.h>
+
+#include "phala_provider.h"
+
+/* The client of the provider configuration, or NULL after adding a diagnostic. */
+pk_client *phala_client(tf_ctx *c);
+/* An error diagnostic from an API failure: summary, the API's message, its request id. */
+void phala_api_error(tf_ctx *c, const char *attr, const char *summary, const pk_error *err);
+
+/* Builders for optional API strings / numbers: NULL or absent → null. */
+tf_value phala_str_or_null(tf_arena *a, const char *s);
+tf_value phala_int_or_null(bool has, int64_t v);
+tf_value phala_tristate(pk_tristate t);
+
+extern const tf_type phala_list_of_string;
+
+#endif

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# gendocs.sh — writes docs/ (registry layout: index.md, data-sources/<name>.md, resources/<name>.md)
+# from `terraform providers schema -json` of the built provider plus the files under examples/.
+# `make docs` runs it; tests/acceptance/test_docs.sh regenerates into a temp dir and fails when the
+# committed docs differ.
+# Usage: gendocs.sh BUILD_DIR [OUT_DIR]
+set -euo pipefail
+BUILD=$(cd "${1:?build dir}" && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${2:-$ROOT/docs}
+command -v terraform >/dev/null || { echo "gendocs: terraform is not on PATH" >&2; exit 1; }
+
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+dir=$W/mirror/local.dev/phala/phala/0.1.0/linux_amd64
+mkdir -p "$dir" "$W/home" "$W/cfg"
+cp "$BUILD/provider/terraform-provider-phala" "$dir/terraform-provider-phala_v0.1.0"
+cat >"$W/cli.tfrc" <<CFG
+provider_installation {
+  filesystem_mirror {
+    path    = "$W/mirror"
+    include = ["local.dev/*/*"]
+  }
+  direct {
+    exclude = ["local.dev/*/*"]
+  }
+}
+CFG
+cat >"$W/cfg/main.tf" <<'TF'
+terraform {
+  required_providers {
+    phala = { source = "local.dev/phala/phala" }
+  }
+}
+TF
+export HOME=$W/home TF_CLI_CONFIG_FILE=$W/cli.tfrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+terraform -chdir="$W/cfg" init -input=false >/dev/null
+terraform -chdir="$W/cfg" providers schema -json >"$W/schema.json"
+P='.provider_schemas["local.dev/phala/phala"]'
+
+# jq program: markdown for one block (attributes grouped Required / Optional / Read-Only, then the
+# nested blocks), following the layout of HashiCorp's tfplugindocs.
+JQ_LIB='
+def tname:
+  if type == "string" then {"string":"String","number":"Number","bool":"Boolean","dynamic":"Dynamic"}[.]
+  elif .[0] == "object" then "Object"
+  else ({"list":"List","set":"Set","map":"Map","tuple":"Tuple"}[.[0]]) + " of " + (.[1] | tname) end;
+def attr_line($n; $a):
+  "- `\($n)` (\($a.type | tname)\(if $a.sensitive then ", Sensitive" else "" end)\(if $a.write_only then ", Write-only" else "" end)\(if $a.deprecated then ", Deprecated" else "" end)) \($a.description // "" | gsub("\n"; " "))";
+def group($title; f):
+  [ (.attributes // {}) | to_entries[] | select(.value | f) ] as $xs
+  | if ($xs | length) == 0 then empty else
+      "### \($title)\n\n" + ([ $xs[] | attr_line(.key; .value) ] | join("\n")) + "\n" end;
+def block_md:
+  [ group("Required"; .required == true),
+    group("Optional"; .optional == true),
+    group("Read-Only"; (.computed == true) and (.optional != true)),
+    ( (.block_types // {}) | to_entries | if length == 0 then empty else
+        "### Blocks\n\n" + ([ .[] | "- `\(.key)` (Block \(.value.nesting_mode)\(if (.value.max_items // 0) > 0 then ", Max: \(.value.max_items)" else "" end)) \(.value.block.description // "")" ] | join("\n")) + "\n"
+      end ),
+    ( (.block_types // {}) | to_entries[] |
+        "<a id=\"nestedblock--\(.key)\"></a>\n### Nested Schema for `\(.key)`\n\n" +
+        ([ (.value.block.attributes // {}) | to_entries[] | attr_line(.key; .value) ] | join("\n")) + "\n" )
+  ] | join("\n");
+'
+
+front() { # front TITLE DESCRIPTION
+    printf -- '---\npage_title: "%s"\nsubcategory: ""\ndescription: |-\n  %s\n---\n\n' "$1" "$2"
+}
+example() { # example FILE — a terraform code block, if the example exists
+    [ -f "$1" ] || return 0
+    printf '## Example Usage\n\n```terraform\n'
+    cat "$1"
+    printf '```\n\n'
+}
+
+rm -rf "$OUT"
+mkdir -p "$OUT/data-sources" "$OUT/resources"
+
+desc=$(jq -r "$P.provider.block.description" "$W/schema.json")
+{
+    front "phala Provider" "$desc"
+    echo "# phala Provider"
+    echo
+    echo "$desc"
+    echo
+    example "$ROOT/examples/provider/provider.tf"
+    echo "## Schema"
+    echo
+    jq -r "$JQ_LIB $P.provider.block | block_md" "$W/schema.json"
+} >"$OUT/index.md"
+
+for kind in data_source resource; do
+    case $kind in
+    data_source) key=data_source_schemas sub=data-sources label="Data Source" ex=data-source.tf ;;
+    resource) key=resource_schemas sub=resources label=Resource ex=resource.tf ;;
+    esac
+    for name in $(jq -r "$P.$key // {} | keys[]" "$W/schema.json"); do
+        short=${name#phala_}
+        desc=$(jq -r "$P.$key[\"$name\"].block.description" "$W/schema.json")
+        {
+            front "$name $label - phala" "$desc"
+            echo "# $name ($label)"
+            echo
+            echo "$desc"
+            echo
+            example "$ROOT/examples/$sub/$name/$ex"
+            echo "## Schema"
+            echo
+            jq -r "$JQ_LIB $P.$key[\"$name\"].block | block_md" "$W/schema.json"
+            if [ -f "$ROOT/examples/$sub/$name/import.sh" ]; then
+                printf '\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n'
+                cat "$ROOT/examples/$sub/$name/import.sh"
+                printf '```\n'
+            fi
+        } >"$OUT/$sub/$short.md"
+    done
+done
+echo "docs written to $OUT"
