@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tflog.h"
 #include "tfrpc.h"
@@ -40,6 +41,7 @@ static int check_protocol(void)
 
 int tf_serve(const tf_provider_def *def, int argc, char **argv)
 {
+    int parent = (int)getppid(); /* first: see rpc_server_config.parent_pid */
     bool debug = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0) {
@@ -66,7 +68,8 @@ int tf_serve(const tf_provider_def *def, int argc, char **argv)
     if (!debug && check_protocol() != 0) return 1;
     tf_log_init();
     tf_rpc_init(def);
-    rpc_server_config cfg = {.debug = debug, .provider_address = def->source_address};
+    rpc_server_config cfg = {.debug = debug, .provider_address = def->source_address,
+                             .parent_pid = parent};
     cfg.methods = tf_rpc_methods(&cfg.n_methods);
     return rpc_serve(&cfg);
 }

@@ -389,7 +389,9 @@ int rpc_serve(const rpc_server_config *cfg)
     pthread_t *threads = calloc((size_t)nworkers, sizeof *threads);
     for (int i = 0; i < nworkers; i++) pthread_create(&threads[i], NULL, worker_main, NULL);
 
-    pid_t parent = getppid();
+    /* The parent pid is taken at process start (by the caller): read here, after the handshake,
+     * a parent that already died would look like our parent for ever. */
+    pid_t parent = cfg->parent_pid > 0 ? (pid_t)cfg->parent_pid : getppid();
     while (!atomic_load(&S.shutdown_wanted) && !g_signal_exit) {
         gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                              gpr_time_from_millis(200, GPR_TIMESPAN));

@@ -26,6 +26,7 @@ typedef struct {
     bool debug;                   /* reattach mode: insecure, print TF_REATTACH_PROVIDERS, serve many runs */
     const char *provider_address; /* e.g. "local.dev/phala/phala" (debug mode line) */
     int workers;                  /* worker threads (0 → default) */
+    int parent_pid;               /* the parent at process start; we exit when it is gone */
 } rpc_server_config;
 
 /* Serves until Shutdown, SIGTERM (and SIGINT in debug mode) or the parent's death.
