@@ -1,0 +1,10 @@
+/* libphalakms umbrella header: the only header a program using the Phala Cloud KMS client needs.
+ * Crypto (env encryption, dotenv, signature check, compose hash) and the HTTP client live in
+ * separate headers included from here. */
+#ifndef PHALAKMS_H
+#define PHALAKMS_H
+
+#include "phalakms/crypto.h"
+#include "phalakms/client.h"
+
+#endif

@@ -1,0 +1,285 @@
+/* phalakms/client.h — the public HTTP client of libphalakms: configuration, the error value, cancellation
+ * and one function per Phala Cloud endpoint (KMS list/info/on-chain, app pubkey, next app ids, CVM info,
+ * compose file, PATCH envs). Every function returns 0 on success or -1 with *err filled (err may be NULL).
+ * Results are plain structs owned by the caller and released with their *_free function. */
+#ifndef PHALAKMS_CLIENT_H
+#define PHALAKMS_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PK_DEFAULT_API_PREFIX  "https://cloud-api.phala.com/api/v1"
+#define PK_DEFAULT_API_VERSION "2026-05-22"
+#define PK_DEFAULT_TIMEOUT_MS  30000L  /* one HTTP attempt */
+#define PK_DEFAULT_DEADLINE_MS 120000L /* one call, all retries and waits included */
+#define PK_DEFAULT_MAX_RETRIES 5
+#define PK_PAGE_SIZE_MAX       100
+#define PK_APP_IDS_MAX         20
+
+/* ---- errors ------------------------------------------------------------------------------------ */
+
+typedef enum pk_error_kind {
+    PK_ERR_NONE = 0,
+    PK_ERR_CONFIG,       /* bad configuration (missing key, non-loopback http://, bad URL) */
+    PK_ERR_INVALID_ARG,  /* caller input rejected before any request (app id, page size, …) */
+    PK_ERR_NETWORK,      /* connect/send/receive failed */
+    PK_ERR_TIMEOUT,      /* attempt timeout or the call's deadline passed */
+    PK_ERR_TLS,          /* certificate / handshake failure (verification is always on) */
+    PK_ERR_CANCELLED,    /* the client's pk_cancel token was triggered */
+    PK_ERR_REDIRECT,     /* a 3xx: redirects are refused so the API key never leaves the origin */
+    PK_ERR_HTTP,         /* any other non-2xx answer */
+    PK_ERR_DECODE,       /* the body is not the JSON we expect; message names the field */
+    PK_ERR_PRECONDITION, /* HTTP 465 that could not be read as a precondition result */
+    PK_ERR_HASH_EXPIRED, /* HTTP 466: compose hash unknown or older than its TTL; start over */
+    PK_ERR_TX_VERIFY_FAILED, /* HTTP 467: the transaction does not register the compose hash */
+    PK_ERR_HASH_NOT_ALLOWED, /* HTTP 468: the app contract does not allow the compose hash */
+    PK_ERR_NOMEM,
+} pk_error_kind;
+
+/* One entry of a 422 FastAPI validation list: loc joined with '.', e.g. "body.env_keys.0". */
+typedef struct pk_field_error {
+    char *loc;
+    char *msg;
+} pk_field_error;
+
+/* The one error value. Strings may be NULL. Never contains the API key. Release with pk_error_clear. */
+typedef struct pk_error {
+    pk_error_kind kind;
+    int http_status;        /* 0 when no HTTP answer was received */
+    char *error_code;       /* structured "error_code", e.g. "ERR-01-005" */
+    char *message;          /* what the API (or libcurl, or the decoder) said */
+    char *request_id;       /* body "request_id", else header X-Request-ID */
+    pk_field_error *fields; /* 422 validation entries */
+    size_t n_fields;
+    int attempts; /* HTTP attempts made by the call */
+    char *human;  /* see pk_error_message */
+} pk_error;
+
+void pk_error_clear(pk_error *err);
+/* One line a person can act on, e.g. "the API key was rejected (HTTP 401) — check api_key /
+ * PHALA_CLOUD_API_KEY [request_id: …]". Never NULL; valid until pk_error_clear. */
+const char *pk_error_message(const pk_error *err);
+const char *pk_error_kind_name(pk_error_kind kind);
+
+/* ---- cancellation ------------------------------------------------------------------------------ */
+
+/* An atomic flag. Triggering it from any thread makes in-flight and future calls of every client
+ * configured with it fail with PK_ERR_CANCELLED within ~50 ms. */
+typedef struct pk_cancel pk_cancel;
+int pk_cancel_new(pk_cancel **out);
+void pk_cancel_free(pk_cancel *c);
+void pk_cancel_trigger(pk_cancel *c);
+void pk_cancel_reset(pk_cancel *c);
+bool pk_cancel_requested(const pk_cancel *c);
+
+/* ---- client ------------------------------------------------------------------------------------ */
+
+/* Optional log sink: one line per HTTP attempt ("GET /kms -> 200 (3 ms, attempt 1)"). Never secrets. */
+typedef void (*pk_log_fn)(void *user, const char *line);
+
+/* Zero/NULL fields take the defaults. api_key and api_prefix, when NULL or empty, fall back to
+ * PHALA_CLOUD_API_KEY and PHALA_CLOUD_API_PREFIX (explicit wins), then to the default prefix.
+ * max_retries < 0 means the default; 0 disables retries. */
+typedef struct pk_config {
+    const char *api_key;
+    const char *api_prefix;  /* http:// only for loopback hosts */
+    const char *api_version; /* X-Phala-Version (KMS node endpoints are pinned to 2026-05-22) */
+    long timeout_ms;
+    long deadline_ms;
+    int max_retries;
+    pk_cancel *cancel; /* borrowed; must outlive the client */
+    pk_log_fn log_fn;
+    void *log_user;
+} pk_config;
+
+typedef struct pk_client pk_client;
+
+void pk_config_init(pk_config *cfg); /* all defaults (max_retries = -1) */
+/* Validates the configuration; a missing API key is reported by the first request, not here. */
+int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err);
+void pk_client_free(pk_client *c); /* wipes the key copy */
+const char *pk_client_api_prefix(const pk_client *c);
+
+/* ---- identifiers ------------------------------------------------------------------------------- */
+
+/* CVM id as the SDKs send it: UUID (with or without dashes) → dashes removed; 40 hex → "app_<hex>";
+ * else verbatim. Writes a NUL-terminated string; -1 if id is empty or out_len is too small. */
+int pk_cvm_id_normalize(const char *id, char *out, size_t out_len);
+/* App id: exactly 40 hex digits, optionally prefixed by 0x. */
+bool pk_app_id_valid(const char *app_id);
+
+/* ---- KMS --------------------------------------------------------------------------------------- */
+
+typedef enum pk_tristate { PK_UNSET = 0, PK_FALSE, PK_TRUE } pk_tristate;
+
+typedef struct pk_kms_info {
+    char *id; /* required */
+    char *slug;
+    char *url;
+    char *version;
+    bool has_chain_id; /* false when the API sends null or omits it (Phala off-chain KMS) */
+    int64_t chain_id;
+    char *kms_contract_address;
+    char *gateway_app_id;
+    char *k256_pubkey;
+} pk_kms_info;
+
+typedef struct pk_kms_list {
+    pk_kms_info *items;
+    size_t n_items;
+    int64_t total, page, page_size, pages;
+} pk_kms_list;
+
+/* page / page_size 0 = not sent; page_size must be 1..100 otherwise. */
+int pk_kms_list_fetch(pk_client *c, pk_tristate is_onchain, int page, int page_size,
+                      pk_kms_list *out, pk_error *err);
+/* Every page in order (page_size 100) until page >= pages or a page comes back empty. */
+int pk_kms_list_fetch_all(pk_client *c, pk_tristate is_onchain, pk_kms_list *out, pk_error *err);
+void pk_kms_list_free(pk_kms_list *l);
+
+int pk_kms_info_fetch(pk_client *c, const char *kms_id_or_slug, pk_kms_info *out, pk_error *err);
+void pk_kms_info_free(pk_kms_info *k);
+
+typedef struct pk_onchain_device {
+    char *device_id;
+    char *node_name;
+    pk_tristate on_chain_allowed; /* PK_UNSET = null */
+} pk_onchain_device;
+
+typedef struct pk_onchain_os_image {
+    char *name;
+    char *version;
+    char *os_image_hash;
+    pk_tristate on_chain_allowed;
+} pk_onchain_os_image;
+
+typedef struct pk_onchain_contract {
+    char *contract_address;
+    int64_t chain_id;
+    char *chain_name;
+    pk_onchain_device *devices;
+    size_t n_devices;
+    pk_onchain_os_image *os_images;
+    size_t n_os_images;
+} pk_onchain_contract;
+
+typedef struct pk_kms_onchain {
+    char *chain_name;
+    int64_t chain_id;
+    pk_onchain_contract *contracts;
+    size_t n_contracts;
+} pk_kms_onchain;
+
+int pk_kms_onchain_fetch(pk_client *c, const char *chain, pk_kms_onchain *out, pk_error *err);
+void pk_kms_onchain_free(pk_kms_onchain *o);
+
+typedef struct pk_app_pubkey {
+    char *public_key; /* hex, as sent */
+    char *signature;  /* hex r||s||v, as sent */
+} pk_app_pubkey;
+
+/* app_id is validated (pk_app_id_valid) before any request. */
+int pk_app_pubkey_fetch(pk_client *c, const char *kms, const char *app_id, pk_app_pubkey *out,
+                        pk_error *err);
+void pk_app_pubkey_free(pk_app_pubkey *p);
+
+typedef struct pk_app_id_entry {
+    char *app_id;
+    int64_t nonce;
+} pk_app_id_entry;
+
+typedef struct pk_app_ids {
+    pk_app_id_entry *items;
+    size_t n_items;
+} pk_app_ids;
+
+/* GET /kms/phala/next_app_id?counts=N, N in 1..20. */
+int pk_app_ids_reserve(pk_client *c, int counts, pk_app_ids *out, pk_error *err);
+void pk_app_ids_free(pk_app_ids *a);
+
+/* ---- CVM --------------------------------------------------------------------------------------- */
+
+typedef struct pk_cvm_kms_info {
+    bool has_chain_id;
+    int64_t chain_id;
+    char *dstack_kms_address;
+    char *dstack_app_address;
+    char *deployer_address;
+    char *rpc_endpoint;
+    char *encrypted_env_pubkey;
+    char *k256_pubkey;
+} pk_cvm_kms_info;
+
+typedef struct pk_cvm {
+    char *id;   /* required; an integer id is kept as its decimal text */
+    char *name; /* required */
+    char *app_id;
+    char *vm_uuid;
+    char *instance_id;
+    char *status;
+    char *kms_type; /* "phala", "ethereum", "base", … */
+    char *compose_hash;
+    bool in_progress;
+    char *encrypted_env_pubkey; /* legacy top-level key */
+    bool has_kms_info;
+    pk_cvm_kms_info kms_info;
+} pk_cvm;
+
+int pk_cvm_fetch(pk_client *c, const char *cvm_id, pk_cvm *out, pk_error *err);
+void pk_cvm_free(pk_cvm *cvm);
+/* The key to encrypt env with for a Phala-KMS CVM: kms_info.encrypted_env_pubkey, else top-level. */
+const char *pk_cvm_env_pubkey(const pk_cvm *cvm);
+
+typedef struct pk_compose_file {
+    char *docker_compose_file; /* required */
+    char *name;
+    bool has_allowed_envs;
+    char **allowed_envs;
+    size_t n_allowed_envs;
+    char *json; /* the whole object, compact, for compose-hash previews */
+} pk_compose_file;
+
+int pk_cvm_compose_file_fetch(pk_client *c, const char *cvm_id, pk_compose_file *out,
+                              pk_error *err);
+void pk_compose_file_free(pk_compose_file *f);
+
+typedef enum pk_envs_update_status {
+    PK_ENVS_IN_PROGRESS = 1,       /* HTTP 200: accepted */
+    PK_ENVS_PRECONDITION_REQUIRED, /* HTTP 465: register compose_hash on-chain, then call again */
+} pk_envs_update_status;
+
+typedef struct pk_envs_update_result {
+    pk_envs_update_status status;
+    char *message;
+    char *request_id;
+    union {
+        struct {
+            char *correlation_id;
+            bool allowed_envs_changed;
+        } in_progress;
+        struct {
+            char *compose_hash; /* verbatim from the API: send it back unchanged */
+            char *app_id;
+            char *device_id;
+            bool has_kms_info;
+            pk_kms_info kms_info;
+        } precondition;
+    };
+} pk_envs_update_result;
+
+/* PATCH /cvms/{id}/envs {encrypted_env, env_keys (always an array), compose_hash?, transaction_hash?}.
+ * 466/467/468 come back as PK_ERR_HASH_EXPIRED / PK_ERR_TX_VERIFY_FAILED / PK_ERR_HASH_NOT_ALLOWED. */
+int pk_cvm_envs_update(pk_client *c, const char *cvm_id, const char *encrypted_env_hex,
+                       const char *const *env_keys, size_t n_env_keys, const char *compose_hash,
+                       const char *transaction_hash, pk_envs_update_result *out, pk_error *err);
+void pk_envs_update_result_free(pk_envs_update_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PHALAKMS_CLIENT_H */

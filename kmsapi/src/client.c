@@ -1,0 +1,108 @@
+/* client.c — the client's configuration and lifecycle: explicit values, then PHALA_CLOUD_API_KEY /
+ * PHALA_CLOUD_API_PREFIX, then defaults; the loopback-only http:// rule; the User-Agent; and a key
+ * copy that is wiped when the client is freed. The client is immutable after pk_client_new, so any
+ * number of threads may call endpoints on it at once. */
+#include "pkx_client.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PHALAKMS_VERSION
+#define PHALAKMS_VERSION "0.0.0"
+#endif
+
+void pk_config_init(pk_config *cfg)
+{
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_retries = -1;
+}
+
+static const char *first_set(const char *explicit_value, const char *env_name)
+{
+    if (explicit_value && explicit_value[0]) return explicit_value;
+    const char *e = getenv(env_name);
+    return (e && e[0]) ? e : NULL;
+}
+
+/* A header value must not carry CR/LF or other controls (header injection). */
+static bool header_safe(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
+    return true;
+}
+
+int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err)
+{
+    pk_config defaults;
+    if (!out) return pkx_error_set(err, PK_ERR_INVALID_ARG, "pk_client_new: out is NULL");
+    *out = NULL;
+    if (!cfg) {
+        pk_config_init(&defaults);
+        cfg = &defaults;
+    }
+
+    const char *key = first_set(cfg->api_key, "PHALA_CLOUD_API_KEY");
+    const char *prefix = first_set(cfg->api_prefix, "PHALA_CLOUD_API_PREFIX");
+    if (!prefix) prefix = PK_DEFAULT_API_PREFIX;
+    const char *version =
+        (cfg->api_version && cfg->api_version[0]) ? cfg->api_version : PK_DEFAULT_API_VERSION;
+    /* The key is checked without ever being echoed. */
+    if (key && !header_safe(key))
+        return pkx_error_set(err, PK_ERR_CONFIG, "the API key contains control characters");
+    if (!header_safe(version))
+        return pkx_error_set(err, PK_ERR_CONFIG, "api_version contains control characters");
+    if (cfg->timeout_ms < 0 || cfg->deadline_ms < 0)
+        return pkx_error_set(err, PK_ERR_CONFIG, "timeout and deadline must not be negative");
+
+    pk_client *c = calloc(1, sizeof *c);
+    if (!c) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    c->prefix = pkx_strdup(prefix);
+    c->api_version = pkx_strdup(version);
+    if (key) {
+        c->api_key_len = strlen(key);
+        c->api_key = pkx_strdup(key);
+    }
+    if (!c->prefix || !c->api_version || (key && !c->api_key)) {
+        pk_client_free(c);
+        return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    }
+    size_t n = strlen(c->prefix);
+    while (n && c->prefix[n - 1] == '/') c->prefix[--n] = '\0';
+    if (pkx_prefix_check(c->prefix, &c->host, err) != 0) {
+        pk_client_free(c);
+        return -1;
+    }
+    c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : PK_DEFAULT_TIMEOUT_MS;
+    c->deadline_ms = cfg->deadline_ms ? cfg->deadline_ms : PK_DEFAULT_DEADLINE_MS;
+    c->max_retries = cfg->max_retries < 0 ? PK_DEFAULT_MAX_RETRIES : cfg->max_retries;
+    c->cancel = cfg->cancel;
+    c->log_fn = cfg->log_fn;
+    c->log_user = cfg->log_user;
+    snprintf(c->user_agent, sizeof c->user_agent, "terraform-provider-phala/%s libphalakms",
+             PHALAKMS_VERSION);
+    *out = c;
+    return 0;
+}
+
+void pk_client_free(pk_client *c)
+{
+    if (!c) return;
+    if (c->api_key) {
+        sodium_memzero(c->api_key, c->api_key_len);
+        free(c->api_key);
+    }
+    free(c->prefix);
+    free(c->host);
+    free(c->api_version);
+    sodium_memzero(c, sizeof *c);
+    free(c);
+}
+
+const char *pk_client_api_prefix(const pk_client *c)
+{
+    return c ? c->prefix : NULL;
+}

@@ -1,0 +1,504 @@
+/* http.c — the HTTP transport: one process-wide CURLSH (connections, DNS, TLS sessions) guarded by
+ * pthread mutexes, curl_global_init once, one easy handle per attempt driven by a private multi
+ * handle so cancel and the call deadline are noticed within one short poll, and the retry loop.
+ * Redirects are never followed, TLS is always verified, and the API key only ever lives in the
+ * request header list (wiped after use). */
+#include "pkx_client.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PKX_BODY_MAX    (32u * 1024u * 1024u) /* no API answer is near this: refuse, don't OOM */
+#define PKX_POLL_MS     25                    /* cancel/deadline reaction time during a transfer */
+#define PKX_CONNECT_MAX 10000L
+
+/* ---- process-wide libcurl state ----------------------------------------------------------------- */
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static CURLSH *g_share;
+static pthread_mutex_t g_locks[CURL_LOCK_DATA_LAST];
+static int g_init_rc = -1;
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
+{
+    (void)h, (void)access, (void)user;
+    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST) pthread_mutex_lock(&g_locks[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *user)
+{
+    (void)h, (void)user;
+    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST) pthread_mutex_unlock(&g_locks[data]);
+}
+
+static void global_init(void)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return;
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) pthread_mutex_init(&g_locks[i], NULL);
+    g_share = curl_share_init();
+    if (!g_share) return;
+    if (curl_share_setopt(g_share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+        curl_share_setopt(g_share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
+        return;
+    g_init_rc = 0;
+}
+
+/* ---- URL rules -------------------------------------------------------------------------------- */
+
+static bool host_is_loopback(const char *host)
+{
+    if (strcasecmp(host, "localhost") == 0) return true;
+    struct in_addr a4;
+    if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET6, host, &a6) == 1) return memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
+    return false;
+}
+
+int pkx_prefix_check(const char *prefix, char **host_out, pk_error *err)
+{
+    *host_out = NULL;
+    bool plain;
+    const char *p;
+    if (strncasecmp(prefix, "https://", 8) == 0) {
+        plain = false;
+        p = prefix + 8;
+    } else if (strncasecmp(prefix, "http://", 7) == 0) {
+        plain = true;
+        p = prefix + 7;
+    } else {
+        return pkx_error_set(err, PK_ERR_CONFIG,
+                             "api_prefix must start with https:// (got \"%.80s\")", prefix);
+    }
+    size_t auth_len = strcspn(p, "/?#");
+    if (memchr(p, '@', auth_len))
+        return pkx_error_set(err, PK_ERR_CONFIG, "api_prefix must not carry user credentials");
+    for (const char *q = prefix; *q; q++)
+        if ((unsigned char)*q <= 0x20 || *q == 0x7f)
+            return pkx_error_set(err, PK_ERR_CONFIG, "api_prefix contains spaces or controls");
+    char host[256];
+    if (p[0] == '[') {
+        const char *end = memchr(p, ']', auth_len);
+        if (!end || (size_t)(end - p - 1) >= sizeof host)
+            return pkx_error_set(err, PK_ERR_CONFIG, "api_prefix has a malformed IPv6 host");
+        memcpy(host, p + 1, (size_t)(end - p - 1));
+        host[end - p - 1] = '\0';
+    } else {
+        size_t hl = strcspn(p, ":/?#");
+        if (hl >= sizeof host) return pkx_error_set(err, PK_ERR_CONFIG, "api_prefix host too long");
+        memcpy(host, p, hl);
+        host[hl] = '\0';
+    }
+    if (!host[0]) return pkx_error_set(err, PK_ERR_CONFIG, "api_prefix has no host");
+    if (plain && !host_is_loopback(host))
+        return pkx_error_set(err, PK_ERR_CONFIG,
+                             "plain http:// is only allowed to a loopback host (127.0.0.0/8, ::1, "
+                             "localhost); use https:// for %s",
+                             host);
+    *host_out = pkx_strdup(host);
+    if (!*host_out) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+int pkx_path_escape(const char *segment, char *buf, size_t buf_len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = strnlen(buf, buf_len);
+    if (o >= buf_len) return -1;
+    for (const unsigned char *s = (const unsigned char *)segment; *s; s++) {
+        bool keep = isalnum(*s) || *s == '-' || *s == '.' || *s == '_' || *s == '~';
+        size_t need = keep ? 1 : 3;
+        if (o + need + 1 > buf_len) return -1;
+        if (keep) {
+            buf[o++] = (char)*s;
+        } else {
+            buf[o++] = '%';
+            buf[o++] = hex[*s >> 4];
+            buf[o++] = hex[*s & 15];
+        }
+    }
+    buf[o] = '\0';
+    return 0;
+}
+
+/* ---- one attempt ------------------------------------------------------------------------------ */
+
+typedef struct attempt {
+    const pk_client *c;
+    long long deadline;
+    char *body;
+    size_t len, cap;
+    bool too_big;
+    char *request_id;
+    char *retry_after;
+} attempt;
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
+{
+    attempt *a = user;
+    size_t n = size * nmemb;
+    if (a->len + n > PKX_BODY_MAX) {
+        a->too_big = true;
+        return 0;
+    }
+    if (a->len + n + 1 > a->cap) {
+        size_t cap = a->cap ? a->cap : 4096;
+        while (cap < a->len + n + 1) cap *= 2;
+        char *p = realloc(a->body, cap);
+        if (!p) return 0;
+        a->body = p;
+        a->cap = cap;
+    }
+    memcpy(a->body + a->len, data, n);
+    a->len += n;
+    a->body[a->len] = '\0';
+    return n;
+}
+
+static char *header_value(const char *line, size_t n, const char *name)
+{
+    size_t nl = strlen(name);
+    if (n <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':') return NULL;
+    const char *v = line + nl + 1;
+    const char *end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t')) v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) end--;
+    return pkx_strndup(v, (size_t)(end - v));
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
+{
+    attempt *a = user;
+    size_t n = size * nmemb;
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        /* A new response (after 1xx): forget the previous one's headers. */
+        free(a->request_id);
+        free(a->retry_after);
+        a->request_id = a->retry_after = NULL;
+        return n;
+    }
+    char *v;
+    if (!a->request_id && (v = header_value(data, n, "X-Request-ID")))
+        a->request_id = v;
+    else if (!a->retry_after && (v = header_value(data, n, "Retry-After")))
+        a->retry_after = v;
+    return n;
+}
+
+static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    attempt *a = user;
+    return (pk_cancel_requested(a->c->cancel) || pkx_now_ms() >= a->deadline) ? 1 : 0;
+}
+
+static pk_error_kind kind_for_curl(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        return PK_ERR_TIMEOUT;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_USE_SSL_FAILED:
+        return PK_ERR_TLS;
+    case CURLE_OUT_OF_MEMORY:
+        return PK_ERR_NOMEM;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return PK_ERR_CONFIG;
+    default:
+        return PK_ERR_NETWORK;
+    }
+}
+
+/* Runs one HTTP exchange. 0 = an HTTP answer arrived (resp filled); -1 = transport error in err;
+ * -2 = the body was truncated (DECODE error in err). */
+static int attempt_once(const pk_client *c, const pkx_request *req, const char *url,
+                        struct curl_slist *headers, long long deadline, pkx_response *resp,
+                        char **retry_after, pk_error *err)
+{
+    attempt a = {.c = c, .deadline = deadline};
+    char errbuf[CURL_ERROR_SIZE] = "";
+    long long left = deadline - pkx_now_ms();
+    if (left <= 0)
+        return pkx_error_set(err, PK_ERR_TIMEOUT, "the call's deadline of %ld ms passed",
+                             c->deadline_ms);
+    long tmo = c->timeout_ms < left ? c->timeout_ms : (long)left;
+
+    CURL *h = curl_easy_init();
+    CURLM *m = curl_multi_init();
+    if (!h || !m) {
+        curl_easy_cleanup(h);
+        curl_multi_cleanup(m);
+        return pkx_error_set(err, PK_ERR_NOMEM, "could not create a libcurl handle");
+    }
+    /* The shared connection cache is pruned to the multi's limit, which defaults to 4 x its easy
+     * handles = 4: with Terraform's 10 parallel reads every connection beyond the 4th would be
+     * closed after its request instead of kept for the next one. */
+    curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, 64L);
+    curl_easy_setopt(h, CURLOPT_SHARE, g_share);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, tmo);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, tmo < PKX_CONNECT_MAX ? tmo : PKX_CONNECT_MAX);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &a);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &a);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    if (strcmp(req->method, "GET") == 0) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+        const char *body = req->json_body ? req->json_body : "";
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    }
+
+    curl_multi_add_handle(m, h);
+    CURLcode rc = CURLE_OK;
+    bool cancelled = false, expired = false;
+    int running = 1;
+    for (;;) {
+        if (curl_multi_perform(m, &running) != CURLM_OK) {
+            rc = CURLE_FAILED_INIT;
+            break;
+        }
+        if (!running) break;
+        if (pk_cancel_requested(c->cancel)) {
+            cancelled = true;
+            break;
+        }
+        if (pkx_now_ms() >= deadline) {
+            expired = true;
+            break;
+        }
+        curl_multi_poll(m, NULL, 0, PKX_POLL_MS, NULL);
+    }
+    if (!running && rc == CURLE_OK) {
+        int q;
+        CURLMsg *msg;
+        while ((msg = curl_multi_info_read(m, &q)))
+            if (msg->msg == CURLMSG_DONE) rc = msg->data.result;
+    }
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_multi_remove_handle(m, h);
+    curl_easy_cleanup(h);
+    curl_multi_cleanup(m);
+
+    int ret = -1;
+    if (cancelled || (rc == CURLE_ABORTED_BY_CALLBACK && pk_cancel_requested(c->cancel))) {
+        pkx_error_set(err, PK_ERR_CANCELLED, "cancelled");
+    } else if (expired || rc == CURLE_ABORTED_BY_CALLBACK) {
+        pkx_error_set(err, PK_ERR_TIMEOUT, "the call's deadline of %ld ms passed", c->deadline_ms);
+    } else if (rc == CURLE_WRITE_ERROR && a.too_big) {
+        pkx_error_set(err, PK_ERR_DECODE, "%s %s: response body larger than %u bytes", req->method,
+                      req->path, PKX_BODY_MAX);
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+        pkx_error_set(err, PK_ERR_TIMEOUT, "no complete answer within %ld ms", tmo);
+    } else if (rc == CURLE_PARTIAL_FILE) {
+        /* The server promised more bytes than it sent: the body cannot be decoded. Reported as
+         * DECODE, but a GET may still retry it (-2) since the cut is usually in transit. */
+        pkx_error_set(err, PK_ERR_DECODE,
+                      "%s %s: response body truncated (%zu bytes arrived before the connection "
+                      "closed, fewer than its Content-Length)",
+                      req->method, req->path, a.len);
+        ret = -2;
+    } else if (rc != CURLE_OK) {
+        pkx_error_set(err, kind_for_curl(rc), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    } else {
+        resp->status = (int)status;
+        resp->body = a.body;
+        resp->len = a.len;
+        resp->request_id = a.request_id;
+        a.body = NULL;
+        a.request_id = NULL;
+        *retry_after = a.retry_after;
+        a.retry_after = NULL;
+        ret = 0;
+    }
+    free(a.body);
+    free(a.request_id);
+    free(a.retry_after);
+    return ret;
+}
+
+/* ---- the call: headers, retries, logging ------------------------------------------------------ */
+
+void pkx_response_free(pkx_response *resp)
+{
+    if (!resp) return;
+    free(resp->body);
+    free(resp->request_id);
+    memset(resp, 0, sizeof *resp);
+}
+
+static void wipe_headers(struct curl_slist *l)
+{
+    for (struct curl_slist *p = l; p; p = p->next)
+        if (p->data) sodium_memzero(p->data, strlen(p->data));
+    curl_slist_free_all(l);
+}
+
+static struct curl_slist *build_headers(const pk_client *c, const pkx_request *req)
+{
+    struct curl_slist *l = NULL, *n;
+    char line[256];
+    const char *fixed[] = {"Accept: application/json", "Expect:", NULL};
+    for (int i = 0; fixed[i]; i++) {
+        if (!(n = curl_slist_append(l, fixed[i]))) goto fail;
+        l = n;
+    }
+    snprintf(line, sizeof line, "X-Phala-Version: %s",
+             req->pin_version ? req->pin_version : c->api_version);
+    if (!(n = curl_slist_append(l, line))) goto fail;
+    l = n;
+    if (req->json_body) {
+        if (!(n = curl_slist_append(l, "Content-Type: application/json"))) goto fail;
+        l = n;
+    }
+    size_t kl = c->api_key_len + sizeof "X-API-Key: ";
+    char *kline = malloc(kl);
+    if (!kline) goto fail;
+    snprintf(kline, kl, "X-API-Key: %s", c->api_key);
+    n = curl_slist_append(l, kline);
+    sodium_memzero(kline, kl);
+    free(kline);
+    if (!n) goto fail;
+    return n;
+fail:
+    wipe_headers(l);
+    return NULL;
+}
+
+static void log_attempt(const pk_client *c, const pkx_request *req, int status,
+                        const pk_error *terr, long long ms, int attempt_no)
+{
+    if (!c->log_fn) return;
+    char line[512];
+    if (status)
+        snprintf(line, sizeof line, "%s %s%s%s -> %d (%lld ms, attempt %d)", req->method, req->path,
+                 req->query ? "?" : "", req->query ? req->query : "", status, ms, attempt_no);
+    else
+        snprintf(line, sizeof line, "%s %s%s%s -> %s error (%lld ms, attempt %d)", req->method,
+                 req->path, req->query ? "?" : "", req->query ? req->query : "",
+                 pk_error_kind_name(terr->kind), ms, attempt_no);
+    char *safe = pkx_redact(pkx_strdup(line), c->api_key, c->api_key_len);
+    if (safe) c->log_fn(c->log_user, safe);
+    free(safe);
+}
+
+int pkx_http_call(pk_client *c, const pkx_request *req, bool accept_465, pkx_response *resp,
+                  pk_error *err)
+{
+    pk_error local = {0};
+    if (!err) err = &local;
+    memset(resp, 0, sizeof *resp);
+    pthread_once(&g_once, global_init);
+    if (g_init_rc != 0) {
+        pkx_error_set(err, PK_ERR_NETWORK, "libcurl could not be initialised");
+        goto out;
+    }
+    if (!c->api_key) {
+        pkx_error_set(err, PK_ERR_CONFIG,
+                      "no API key: set api_key in the provider configuration or "
+                      "PHALA_CLOUD_API_KEY in the environment");
+        goto out;
+    }
+    if (pk_cancel_requested(c->cancel)) {
+        pkx_error_set(err, PK_ERR_CANCELLED, "cancelled");
+        goto out;
+    }
+
+    size_t ul = strlen(c->prefix) + strlen(req->path) + (req->query ? strlen(req->query) + 1 : 0);
+    char *url = malloc(ul + 1);
+    struct curl_slist *headers = build_headers(c, req);
+    if (!url || !headers) {
+        free(url);
+        wipe_headers(headers);
+        pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    snprintf(url, ul + 1, "%s%s%s%s", c->prefix, req->path, req->query ? "?" : "",
+             req->query ? req->query : "");
+
+    bool idempotent = strcmp(req->method, "GET") == 0;
+    long long deadline = pkx_now_ms() + c->deadline_ms;
+    int rc = -1;
+    for (int retry = 0;; retry++) {
+        char *retry_after = NULL;
+        long long t0 = pkx_now_ms();
+        pkx_response r = {0};
+        bool retryable;
+        long delay;
+        int arc = attempt_once(c, req, url, headers, deadline, &r, &retry_after, err);
+        if (arc == 0) {
+            log_attempt(c, req, r.status, NULL, pkx_now_ms() - t0, retry + 1);
+            if ((r.status >= 200 && r.status < 300) || (accept_465 && r.status == 465)) {
+                *resp = r;
+                free(retry_after);
+                pkx_error_reset(err);
+                rc = 0;
+                break;
+            }
+            pkx_error_from_response(err, r.status, r.body, r.len, r.request_id);
+            retryable = pkx_retry_status(r.status, err->error_code != NULL, idempotent);
+            if (!retry_after || pkx_retry_after_parse(retry_after, time(NULL), &delay) != 0)
+                delay = pkx_backoff_ms(retry);
+            pkx_response_free(&r);
+        } else {
+            log_attempt(c, req, 0, err, pkx_now_ms() - t0, retry + 1);
+            retryable = pkx_retry_transport(err->kind, idempotent) || (arc == -2 && idempotent);
+            /* An attempt cut by the call's deadline leaves no time to retry. */
+            if (err->kind == PK_ERR_TIMEOUT && pkx_now_ms() >= deadline) retryable = false;
+            delay = pkx_backoff_ms(retry);
+        }
+        free(retry_after);
+        err->attempts = retry + 1;
+        if (!retryable || retry >= c->max_retries) break;
+        if (pkx_now_ms() + delay >= deadline) break; /* the wait alone would pass the deadline */
+        if (pkx_sleep_cancellable(delay, c->cancel) != 0) {
+            int attempts = err->attempts;
+            pkx_error_set(err, PK_ERR_CANCELLED, "cancelled while waiting to retry");
+            err->attempts = attempts;
+            break;
+        }
+    }
+    wipe_headers(headers);
+    free(url);
+    if (rc == 0) return 0;
+out:
+    pkx_error_seal(err, c);
+    pk_error_clear(&local);
+    return -1;
+}

@@ -1,0 +1,188 @@
+/* test_http_wire.c — what the client puts on the wire, captured by a tiny in-process HTTP/1.1
+ * server: X-API-Key, the X-Phala-Version pin for the node-centric KMS endpoints, Content-Type only
+ * with a JSON body, the User-Agent, no Expect header, normalised and percent-encoded path ids, the
+ * exact PATCH body, and keep-alive (every request on one connection). */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MAX_REQS 16
+
+static struct {
+    int lfd, port;
+    pthread_t th;
+    char *reqs[MAX_REQS];
+    int nreqs, conns;
+} srv;
+
+static const char *reply_for(const char *req)
+{
+    if (strncmp(req, "PATCH ", 6) == 0)
+        return "{\"status\":\"in_progress\",\"message\":\"m\",\"correlation_id\":\"c\","
+               "\"allowed_envs_changed\":false}";
+    if (strncmp(req, "GET /api/v1/kms/on-chain/", 25) == 0)
+        return "{\"chain_name\":\"base\",\"chain_id\":8453,\"contracts\":[]}";
+    if (strstr(req, "/pubkey/")) return "{\"public_key\":\"ab\",\"signature\":\"cd\"}";
+    if (strncmp(req, "GET /api/v1/kms?", 16) == 0 || strncmp(req, "GET /api/v1/kms ", 16) == 0)
+        return "{\"items\":[],\"total\":0,\"page\":1,\"page_size\":100,\"pages\":0}";
+    if (strncmp(req, "GET /api/v1/kms/", 16) == 0) return "{\"id\":\"kms_x\"}";
+    return "{\"id\":\"cvm_x\",\"name\":\"n\"}";
+}
+
+/* Serves one connection until the peer closes it. */
+static void serve(int fd)
+{
+    char buf[16384];
+    size_t have = 0;
+    for (;;) {
+        char *end;
+        while (!(end = memmem(buf, have, "\r\n\r\n", 4))) {
+            ssize_t n = read(fd, buf + have, sizeof buf - have - 1);
+            if (n <= 0) return;
+            have += (size_t)n;
+        }
+        size_t hlen = (size_t)(end - buf) + 4;
+        buf[have] = '\0';
+        size_t clen = 0;
+        char *cl = strcasestr(buf, "\r\nContent-Length:");
+        if (cl && cl < end) clen = strtoul(cl + 17, NULL, 10);
+        while (have < hlen + clen) {
+            ssize_t n = read(fd, buf + have, sizeof buf - have - 1);
+            if (n <= 0) return;
+            have += (size_t)n;
+        }
+        char *req = strndup(buf, hlen + clen);
+        if (srv.nreqs < MAX_REQS)
+            srv.reqs[srv.nreqs++] = req;
+        else
+            free(req);
+        const char *body = reply_for(req);
+        char out[1024];
+        int n = snprintf(out, sizeof out,
+                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         "%zu\r\nX-Request-ID: wire-1\r\n\r\n%s",
+                         strlen(body), body);
+        if (write(fd, out, (size_t)n) != n) return;
+        memmove(buf, buf + hlen + clen, have - hlen - clen);
+        have -= hlen + clen;
+    }
+}
+
+static void *server_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        int fd = accept(srv.lfd, NULL, NULL);
+        if (fd < 0) return NULL;
+        srv.conns++;
+        serve(fd);
+        close(fd);
+    }
+}
+
+static void start(void)
+{
+    srv.lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(srv.lfd, (struct sockaddr *)&a, sizeof a), 0);
+    cr_assert_eq(listen(srv.lfd, 4), 0);
+    socklen_t l = sizeof a;
+    getsockname(srv.lfd, (struct sockaddr *)&a, &l);
+    srv.port = ntohs(a.sin_port);
+    pthread_create(&srv.th, NULL, server_main, NULL);
+}
+
+TestSuite(http_wire, .init = start, .timeout = 30);
+
+static pk_client *wire_client(const char *version)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "http://127.0.0.1:%d/api/v1/", srv.port);
+    pk_config cfg;
+    pk_config_init(&cfg);
+    cfg.api_key = KEY;
+    cfg.api_prefix = prefix;
+    cfg.api_version = version;
+    cfg.max_retries = 0;
+    pk_client *c;
+    pk_error e = {0};
+    cr_assert_eq(pk_client_new(&cfg, &c, &e), 0, "%s", pk_error_message(&e));
+    return c;
+}
+
+static bool has_header(const char *req, const char *line)
+{
+    char needle[256];
+    snprintf(needle, sizeof needle, "\r\n%s\r\n", line);
+    return strcasestr(req, needle) != NULL;
+}
+
+Test(http_wire, headers_pins_and_paths)
+{
+    pk_client *c = wire_client("2026-01-21");
+    pk_error e = {0};
+    pk_kms_info k;
+    pk_kms_list l;
+    pk_app_pubkey p;
+    pk_kms_onchain o;
+    pk_cvm v;
+    pk_envs_update_result r;
+    cr_assert_eq(pk_kms_info_fetch(c, "kms x/1", &k, &e), 0, "%s", pk_error_message(&e));
+    pk_kms_info_free(&k);
+    cr_assert_eq(pk_kms_list_fetch(c, PK_TRUE, 2, 50, &l, &e), 0, "%s", pk_error_message(&e));
+    pk_kms_list_free(&l);
+    cr_assert_eq(pk_app_pubkey_fetch(c, "kms-base", "0x" BASE_APP, &p, &e), 0, "%s",
+                 pk_error_message(&e));
+    pk_app_pubkey_free(&p);
+    cr_assert_eq(pk_kms_onchain_fetch(c, "base", &o, &e), 0, "%s", pk_error_message(&e));
+    pk_kms_onchain_free(&o);
+    cr_assert_eq(pk_cvm_fetch(c, "550e8400-e29b-41d4-a716-446655440000", &v, &e), 0);
+    pk_cvm_free(&v);
+    cr_assert_eq(pk_cvm_fetch(c, BASE_APP, &v, &e), 0);
+    pk_cvm_free(&v);
+    const char *keys[] = {"B", "A"};
+    cr_assert_eq(pk_cvm_envs_update(c, "cvm_1", "00ff", keys, 2, NULL, NULL, &r, &e), 0, "%s",
+                 pk_error_message(&e));
+    pk_envs_update_result_free(&r);
+    pk_client_free(c);
+
+    cr_assert_eq(srv.nreqs, 7);
+    cr_assert_eq(srv.conns, 1, "keep-alive: one connection for every request");
+    const char *want_lines[] = {
+        "GET /api/v1/kms/kms%20x%2F1 HTTP/1.1",
+        "GET /api/v1/kms?page=2&page_size=50&is_onchain=true HTTP/1.1",
+        "GET /api/v1/kms/kms-base/pubkey/0x" BASE_APP " HTTP/1.1",
+        "GET /api/v1/kms/on-chain/base HTTP/1.1",
+        "GET /api/v1/cvms/550e8400e29b41d4a716446655440000 HTTP/1.1",
+        "GET /api/v1/cvms/app_" BASE_APP " HTTP/1.1",
+        "PATCH /api/v1/cvms/cvm_1/envs HTTP/1.1",
+    };
+    const char *want_version[] = {"2026-05-22", "2026-05-22", "2026-05-22", "2026-01-21",
+                                  "2026-01-21", "2026-01-21", "2026-01-21"};
+    for (int i = 0; i < 7; i++) {
+        const char *q = srv.reqs[i];
+        cr_assert(strncmp(q, want_lines[i], strlen(want_lines[i])) == 0, "request %d: %.80s", i, q);
+        char v[64];
+        snprintf(v, sizeof v, "X-Phala-Version: %s", want_version[i]);
+        cr_assert(has_header(q, v), "request %d lacks %s:\n%s", i, v, q);
+        cr_assert(has_header(q, "X-API-Key: " KEY), "request %d", i);
+        cr_assert(has_header(q, "User-Agent: terraform-provider-phala/" PHALA_TEST_VERSION
+                                " libphalakms"),
+                  "%s", q);
+        cr_assert(has_header(q, "Accept: application/json"));
+        cr_assert_null(strcasestr(q, "\r\nExpect:"), "%s", q);
+        bool json = has_header(q, "Content-Type: application/json");
+        cr_assert_eq(json, i == 6, "Content-Type only with a JSON body (request %d)", i);
+    }
+    const char *body = strstr(srv.reqs[6], "\r\n\r\n") + 4;
+    cr_assert_str_eq(body, "{\"encrypted_env\":\"00ff\",\"env_keys\":[\"B\",\"A\"]}");
+}
