@@ -180,11 +180,12 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
     return pc;
 }
 
-extern tf_resource_def phala_app_ids_resource;
+extern tf_resource_def phala_app_ids_resource, phala_encrypted_env_resource;
 extern tf_datasource_def phala_kms_list_ds, phala_kms_info_ds, phala_kms_onchain_ds,
     phala_app_pubkey_ds;
 
-static tf_resource_def *const phala_resources[] = {&phala_app_ids_resource};
+static tf_resource_def *const phala_resources[] = {&phala_app_ids_resource,
+                                                   &phala_encrypted_env_resource};
 static tf_datasource_def *const phala_data_sources[] = {&phala_kms_list_ds, &phala_kms_info_ds,
                                                        &phala_kms_onchain_ds, &phala_app_pubkey_ds};
 

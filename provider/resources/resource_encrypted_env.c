@@ -1,0 +1,438 @@
+/* resource_encrypted_env.c — resource phala_encrypted_env: a CVM's encrypted environment
+ * variables (DESIGN §6). The schema, then the plan (which alone decides when to re-encrypt, so a
+ * randomized ciphertext never causes a diff), then apply through the two-phase state machine
+ * (envflow.c), read (drift of allowed env keys, rotated keys, CVM gone), import and destroy.
+ *
+ * Private state (opaque to users) remembers what the state cannot show: the key the ciphertext was
+ * made with, whether the user pinned it, and which compose hash a transaction registered. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envflow.h"
+#include "envkey.h"
+
+#define STATUS_APPLIED "applied"
+#define STATUS_PENDING "pending_onchain"
+
+static const tf_type map_of_string = {.kind = TF_MAP, .elem = &tf_type_string};
+static const char *const env_conflicts[] = {"env_wo", NULL};
+static const char *const env_wo_conflicts[] = {"env", NULL};
+
+static const tf_attr_def attrs[] = {
+    {.name = "id", .type = &tf_type_string, .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
+     .description = "Same as `cvm_id`."},
+    {.name = "cvm_id", .type = &tf_type_string, .flags = TF_REQUIRED | TF_FORCE_NEW,
+     .description = "The CVM: its id (`cvm_…`), UUID, `app_<app id>` or 40-hex app id."},
+    {.name = "env", .type = &map_of_string, .flags = TF_OPTIONAL | TF_SENSITIVE,
+     .conflicts_with = env_conflicts,
+     .description = "Variables and their plaintext values. Stored in state (mark your variables "
+                    "sensitive too); use `env_wo` to keep values out of state."},
+    {.name = "env_file", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_SENSITIVE,
+     .description = "dotenv text, e.g. `file(\"prod.env\")`, parsed like Phala's CLI does; `env` or "
+                    "`env_wo` win on a duplicate key."},
+    {.name = "env_wo", .type = &map_of_string,
+     .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY, .conflicts_with = env_wo_conflicts,
+     .description = "Write-only variables: sent encrypted, never stored in plan or state "
+                    "(Terraform 1.11 or later). Change `env_wo_version` to send new values."},
+    {.name = "env_wo_version", .type = &tf_type_number, .flags = TF_OPTIONAL,
+     .description = "Bump it to re-encrypt and send `env_wo` again."},
+    {.name = "public_key", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_COMPUTED,
+     .description = "X25519 key to encrypt with (64 hex). Default: resolved at apply — for an "
+                    "on-chain KMS the app key whose signature must recover to the KMS's "
+                    "`k256_pubkey`, for Phala's KMS the CVM's `encrypted_env_pubkey`. A rotated key "
+                    "plans a re-encryption."},
+    {.name = "env_keys", .type = &phala_list_of_string, .flags = TF_COMPUTED,
+     .description = "Sorted variable names: the CVM's allowed env keys. Someone changing them by "
+                    "hand shows up as drift."},
+    {.name = "encrypted_env", .type = &tf_type_string, .flags = TF_COMPUTED,
+     .description = "The encrypted blob sent to the API (hex)."},
+    {.name = "status", .type = &tf_type_string, .flags = TF_COMPUTED,
+     .description = "`applied`, or `pending_onchain` while the new compose hash awaits on-chain "
+                    "registration."},
+    {.name = "compose_hash", .type = &tf_type_string, .flags = TF_COMPUTED,
+     .description = "The compose hash that must be (or was) registered on-chain."},
+    {.name = "app_id", .type = &tf_type_string, .flags = TF_COMPUTED,
+     .description = "The app contract to register the compose hash on."},
+    {.name = "kms_contract_address", .type = &tf_type_string, .flags = TF_COMPUTED,
+     .description = "The KMS contract of the app."},
+    {.name = "chain_id", .type = &tf_type_number, .flags = TF_COMPUTED,
+     .description = "The chain of the app contract."},
+    {.name = "transaction_hash", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_COMPUTED,
+     .description = "The transaction that registered `compose_hash`: set it to finish a "
+                    "`pending_onchain` update. A hash that registered an older compose hash is "
+                    "not reused."},
+    {.name = "correlation_id", .type = &tf_type_string, .flags = TF_COMPUTED,
+     .description = "Correlation id of the last accepted update."},
+    {.name = "allowed_envs_changed", .type = &tf_type_bool, .flags = TF_COMPUTED,
+     .description = "Whether the last accepted update changed the allowed env keys."},
+    {.name = "clear_on_destroy", .type = &tf_type_bool, .flags = TF_OPTIONAL,
+     .description = "On destroy, first replace the CVM's env with an empty one (default: destroy "
+                    "only forgets)."},
+};
+
+/* Computed results of an update: restored from the prior state unless the plan changes them. */
+static const char *const result_attrs[] = {"encrypted_env", "status", "compose_hash", "app_id",
+                                           "kms_contract_address", "chain_id", "correlation_id",
+                                           "allowed_envs_changed", NULL};
+
+/* ---- private state ------------------------------------------------------------------------- */
+
+typedef struct {
+    char *key;    /* the public key the stored ciphertext was made with */
+    bool pinned;  /* the user set public_key */
+    char *tx;     /* the last transaction used in phase 2 … */
+    char *tx_for; /* … and the compose hash it registered */
+} env_private;
+
+static char *json_str(cJSON *o, const char *k)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
+static void private_read(const tf_ctx *c, env_private *p)
+{
+    memset(p, 0, sizeof *p);
+    if (!c->private_in_len) return;
+    cJSON *o = cJSON_ParseWithLength((const char *)c->private_in, c->private_in_len);
+    if (!o) return;
+    p->key = json_str(o, "key");
+    p->pinned = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "pinned"));
+    p->tx = json_str(o, "tx");
+    p->tx_for = json_str(o, "tx_for");
+    cJSON_Delete(o);
+}
+
+static void private_write(tf_ctx *c, const env_private *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (p->key) cJSON_AddStringToObject(o, "key", p->key);
+    cJSON_AddBoolToObject(o, "pinned", p->pinned);
+    if (p->tx) cJSON_AddStringToObject(o, "tx", p->tx);
+    if (p->tx_for) cJSON_AddStringToObject(o, "tx_for", p->tx_for);
+    char *s = cJSON_PrintUnformatted(o);
+    c->private_out = (const uint8_t *)tf_arena_strdup(c->arena, s);
+    c->private_out_len = strlen(s);
+    free(s);
+    cJSON_Delete(o);
+}
+
+static void private_free(env_private *p)
+{
+    free(p->key);
+    free(p->tx);
+    free(p->tx_for);
+}
+
+/* ---- validate ------------------------------------------------------------------------------- */
+
+static bool tx_hash_valid(const char *s)
+{
+    if (strncmp(s, "0x", 2) != 0 || strlen(s) != 66) return false;
+    for (s += 2; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+            return false;
+    return true;
+}
+
+static void validate_env(tf_ctx *c, const tf_value *config)
+{
+    tf_value *id = tf_attr(config, "cvm_id");
+    if (tf_is_known(id) && id->u.str.len == 0)
+        tf_error(c, "cvm_id", "Invalid CVM id", "cvm_id must not be empty.");
+    const char *pk = tf_get_string(config, "public_key");
+    if (pk && !env_key_valid_hex(pk))
+        tf_error(c, "public_key", "Invalid public key",
+                 "public_key must be an X25519 public key: 64 hex digits, optionally prefixed by "
+                 "0x.");
+    const char *tx = tf_get_string(config, "transaction_hash");
+    if (tx && !tx_hash_valid(tx))
+        tf_error(c, "transaction_hash", "Invalid transaction hash",
+                 "transaction_hash must be 0x followed by 64 hex digits.");
+    env_input in;
+    env_input_build(c, config, &in);
+    env_input_free(&in);
+}
+
+/* ---- plan ----------------------------------------------------------------------------------- */
+
+static void mark_unknown(tf_value *planned, const char *name)
+{
+    tf_value *v = tf_attr(planned, name);
+    if (v) *v = tf_unknown(v->type);
+}
+
+static void restore(tf_value *planned, const tf_value *prior, const char *name)
+{
+    tf_value *v = tf_attr(planned, name), *p = tf_attr(prior, name);
+    if (v && p) *v = *p;
+}
+
+static bool attr_changed(const tf_value *config, const tf_value *prior, const char *name)
+{
+    return !tf_value_equal(tf_attr(config, name), tf_attr(prior, name));
+}
+
+/* Whether this plan must encrypt and send the env again. */
+static bool needs_encryption(tf_ctx *c, const tf_value *prior, const tf_value *config,
+                             const env_input *in, tf_value *keys)
+{
+    env_private p;
+    private_read(c, &p);
+    const char *cfg_pk = tf_get_string(config, "public_key");
+    bool unknown_pk = tf_is_unknown(tf_attr(config, "public_key"));
+    bool r = attr_changed(config, prior, "env") || attr_changed(config, prior, "env_file") ||
+             attr_changed(config, prior, "env_wo_version") || !in->keys_known || unknown_pk ||
+             !tf_value_equal(keys, tf_attr(prior, "env_keys")) || !p.key ||
+             (cfg_pk && !env_key_same(cfg_pk, p.key)) || (!cfg_pk && p.pinned) ||
+             /* read found that the CVM's key is no longer the one we encrypted with */
+             (!cfg_pk && !env_key_same(tf_get_string(prior, "public_key"), p.key));
+    private_free(&p);
+    return r;
+}
+
+static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, tf_value *planned)
+{
+    env_input in;
+    env_input_build(c, config, &in); /* validate reported any problem already */
+    tf_value keys = env_input_keys(c, &in);
+    tf_set(planned, "id", *tf_attr(config, "cvm_id"));
+    if (!prior) { /* create: the generic plan left every result unknown */
+        tf_set(planned, "env_keys", keys);
+        env_input_free(&in);
+        return;
+    }
+    /* Start from the prior results: a change of clear_on_destroy or of a configured
+     * transaction_hash alone must not plan a new ciphertext. */
+    for (const char *const *a = result_attrs; *a; a++) restore(planned, prior, *a);
+    restore(planned, prior, "env_keys");
+    bool no_pk = tf_is_null(tf_attr(config, "public_key"));
+    bool no_tx = tf_is_null(tf_attr(config, "transaction_hash"));
+    if (no_pk) restore(planned, prior, "public_key");
+    if (no_tx) restore(planned, prior, "transaction_hash");
+    const char *status = tf_get_string(prior, "status");
+
+    if (needs_encryption(c, prior, config, &in, &keys)) {
+        for (const char *const *a = result_attrs; *a; a++) mark_unknown(planned, *a);
+        tf_set(planned, "env_keys", keys);
+        if (no_pk) mark_unknown(planned, "public_key");
+        if (no_tx) mark_unknown(planned, "transaction_hash");
+    } else if (status && strcmp(status, STATUS_PENDING) == 0) {
+        /* finish (or keep waiting for) the registration: the plan shows status changing */
+        mark_unknown(planned, "status");
+        mark_unknown(planned, "correlation_id");
+        mark_unknown(planned, "allowed_envs_changed");
+        if (no_tx) mark_unknown(planned, "transaction_hash");
+    }
+    env_input_free(&in);
+}
+
+/* ---- apply ---------------------------------------------------------------------------------- */
+
+static tf_value str_list(tf_ctx *c, char **items, size_t n)
+{
+    tf_value v = tf_collection(c->arena, &phala_list_of_string, n);
+    for (size_t i = 0; i < n; i++) v.u.coll.items[i] = tf_string(c->arena, items[i]);
+    return v;
+}
+
+/* Writes the flow's outcome into the new state (and the private state). */
+static void store_outcome(tf_ctx *c, const env_flow *f, const tf_value *config, bool applied,
+                          tf_value *s, env_private *p)
+{
+    tf_arena *a = c->arena;
+    tf_set(s, "status", tf_string(a, applied ? STATUS_APPLIED : STATUS_PENDING));
+    tf_set(s, "encrypted_env", phala_str_or_null(a, f->ciphertext));
+    tf_set(s, "env_keys", str_list(c, f->keys, f->n_keys));
+    tf_set(s, "public_key", phala_str_or_null(a, f->public_key));
+    tf_set(s, "compose_hash", phala_str_or_null(a, f->compose_hash));
+    tf_set(s, "app_id", phala_str_or_null(a, f->app_id));
+    tf_set(s, "kms_contract_address", phala_str_or_null(a, f->kms_contract_address));
+    tf_set(s, "chain_id", phala_int_or_null(f->has_chain_id, f->chain_id));
+    tf_set(s, "correlation_id", applied ? phala_str_or_null(a, f->correlation_id) : tf_null(&tf_type_string));
+    tf_set(s, "allowed_envs_changed", applied ? tf_bool(f->allowed_envs_changed) : tf_null(&tf_type_bool));
+    const char *cfg_tx = tf_get_string(config, "transaction_hash");
+    tf_set(s, "transaction_hash", phala_str_or_null(a, cfg_tx ? cfg_tx : (applied ? f->tx : NULL)));
+    free(p->key);
+    p->key = f->public_key ? strdup(f->public_key) : NULL;
+    p->pinned = tf_get_string(config, "public_key") != NULL;
+    if (applied && f->tx) {
+        free(p->tx);
+        free(p->tx_for);
+        p->tx = strdup(f->tx);
+        p->tx_for = f->compose_hash ? strdup(f->compose_hash) : NULL;
+    }
+    private_write(c, p);
+}
+
+static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
+                      const tf_value *planned, tf_value *s)
+{
+    pk_client *client = phala_client(c);
+    if (!client) return;
+    env_private p;
+    private_read(c, &p);
+    env_input in;
+    if (env_input_build(c, config, &in) != 0) {
+        env_input_free(&in);
+        private_free(&p);
+        return;
+    }
+    env_flow f = {.cvm_id = tf_get_string(config, "cvm_id"),
+                  .env = &in,
+                  .pinned_key = tf_get_string(config, "public_key"),
+                  .config_tx = tf_get_string(config, "transaction_hash"),
+                  .stale_tx = p.tx,
+                  .stale_for = p.tx_for};
+    /* On create nothing tells which compose hash a configured transaction registered (the API
+     * names the hash only in its answer), so the first apply goes pending. This also keeps phase-2
+     * errors away from create, where Terraform would taint the object and lose the ciphertext. */
+    if (!prior) f.config_tx = NULL;
+    const char *status = prior ? tf_get_string(prior, "status") : NULL;
+    bool pending = status && strcmp(status, STATUS_PENDING) == 0;
+    if (tf_is_unknown(tf_attr(planned, "encrypted_env"))) {
+        f.state = EF_ENCRYPT;
+    } else if (pending) {
+        int64_t chain = 0;
+        bool has_chain = tf_get_int(prior, "chain_id", &chain);
+        ef_resume(&f, tf_get_string(prior, "encrypted_env"), tf_attr(prior, "env_keys"),
+                  tf_get_string(prior, "compose_hash"), tf_get_string(prior, "app_id"),
+                  tf_get_string(prior, "kms_contract_address"), has_chain, chain,
+                  tf_get_string(prior, "public_key"));
+    } else {
+        /* nothing to send: only clear_on_destroy or a configured transaction_hash changed */
+        env_input_free(&in);
+        private_free(&p);
+        return;
+    }
+    const char *addr = tf_arena_printf(c->arena, "phala_encrypted_env for CVM %s", f.cvm_id);
+    switch (ef_run(c, client, &f)) {
+    case EF_APPLIED: store_outcome(c, &f, config, true, s, &p); break;
+    case EF_PENDING:
+        store_outcome(c, &f, config, false, s, &p);
+        ef_warn_pending(c, &f, addr);
+        break;
+    default:
+        if (f.keep_pending && f.ciphertext && f.compose_hash) {
+            /* phase 2 failed: keep the ciphertext so the next apply resumes without
+             * re-encrypting (Terraform saves a state returned with errors) */
+            c->keep_state_on_error = true;
+            store_outcome(c, &f, config, false, s, &p);
+        }
+        break;
+    }
+    ef_free(&f);
+    env_input_free(&in);
+    private_free(&p);
+}
+
+static void create_env(tf_ctx *c, const tf_value *config, const tf_value *planned, tf_value *s)
+{
+    apply_env(c, NULL, config, planned, s);
+}
+
+static void update_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
+                       const tf_value *planned, tf_value *s)
+{
+    apply_env(c, prior, config, planned, s);
+}
+
+/* ---- destroy -------------------------------------------------------------------------------- */
+
+static void delete_env(tf_ctx *c, const tf_value *prior)
+{
+    if (!tf_get_bool(prior, "clear_on_destroy", false)) return; /* destroy only forgets */
+    pk_client *client = phala_client(c);
+    if (!client) return;
+    env_private p;
+    private_read(c, &p);
+    env_input empty = {.keys_known = true, .values_known = true};
+    env_flow f = {.state = EF_ENCRYPT,
+                  .cvm_id = tf_get_string(prior, "cvm_id"),
+                  .env = &empty,
+                  .pinned_key = p.pinned ? tf_get_string(prior, "public_key") : NULL,
+                  .config_tx = tf_get_string(prior, "transaction_hash"),
+                  .stale_tx = p.tx,
+                  .stale_for = p.tx_for};
+    ef_state end = ef_run(c, client, &f);
+    if (end == EF_PENDING) {
+        /* Destroy cannot leave a pending object behind: explain and keep the resource. */
+        ef_warn_pending(c, &f, "this resource");
+        tf_error(c, "clear_on_destroy", "Clearing the env needs an on-chain registration",
+                 "Register compose hash %s as the warning explains, set transaction_hash to the "
+                 "registering transaction, run terraform apply, then destroy again. Or set "
+                 "clear_on_destroy = false to only forget the env.",
+                 f.compose_hash ? f.compose_hash : "?");
+    }
+    ef_free(&f);
+    private_free(&p);
+}
+
+/* ---- read / import -------------------------------------------------------------------------- */
+
+static void read_env(tf_ctx *c, const tf_value *state, tf_value *ns)
+{
+    pk_client *client = phala_client(c);
+    if (!client) return;
+    const char *cvm = tf_get_string(state, "cvm_id");
+    if (!cvm) cvm = tf_get_string(state, "id");
+    tf_set(ns, "cvm_id", tf_string(c->arena, cvm));
+    tf_set(ns, "id", tf_string(c->arena, cvm));
+    pk_compose_file cf = {0};
+    pk_error err = {0};
+    if (pk_cvm_compose_file_fetch(client, cvm, &cf, &err) != 0) {
+        if (err.http_status == 404)
+            *ns = tf_null(state->type); /* the CVM is gone */
+        else
+            phala_api_error(c, "cvm_id", "Cannot read the CVM's compose file", &err);
+        pk_error_clear(&err);
+        return;
+    }
+    /* Drift: someone changed the CVM's allowed env keys. While an update is pending the remote
+     * keys are the old ones by design, so they say nothing. */
+    const char *status = tf_get_string(state, "status");
+    bool pending = status && strcmp(status, STATUS_PENDING) == 0;
+    if (cf.has_allowed_envs && !pending) {
+        tf_value remote = str_list(c, cf.allowed_envs, cf.n_allowed_envs);
+        if (!tf_value_equal(&remote, tf_attr(state, "env_keys"))) tf_set(ns, "env_keys", remote);
+    }
+    pk_compose_file_free(&cf);
+    /* A rotated key (not pinned by the user) shows up as a new public_key, which plans a
+     * re-encryption. */
+    env_private p;
+    private_read(c, &p);
+    if (!p.pinned) {
+        env_key k;
+        if (env_key_resolve(c, client, cvm, &k) == 0) {
+            if (!env_key_same(k.public_key, tf_get_string(state, "public_key")))
+                tf_set(ns, "public_key", tf_string(c->arena, k.public_key));
+            env_key_free(&k);
+        }
+    }
+    private_free(&p);
+}
+
+static void import_env(tf_ctx *c, const char *id, tf_value *state)
+{
+    tf_set(state, "id", tf_string(c->arena, id));
+    tf_set(state, "cvm_id", tf_string(c->arena, id));
+}
+
+tf_resource_def phala_encrypted_env_resource = {
+    .type_name = "phala_encrypted_env",
+    .schema = {attrs, TF_COUNT(attrs), NULL, 0,
+               "The encrypted environment variables of a CVM. Values are encrypted locally for the "
+               "CVM's key and sent with the list of allowed keys. On an on-chain KMS a change of "
+               "the key set must be registered on the app contract first: the resource then waits "
+               "in `status = \"pending_onchain\"` until you supply the registering "
+               "`transaction_hash` (or the provider signs it itself with an `onchain` key).",
+               NULL},
+    .validate = validate_env,
+    .modify_plan = plan_env,
+    .create = create_env,
+    .update = update_env,
+    .delete_ = delete_env,
+    .read = read_env,
+    .import = import_env,
+};
