@@ -113,3 +113,7 @@ terraform {
 }
 TF
 }
+
+# sim_env CVM — the environment the simulated CVM decrypted from the last accepted update,
+# as a compact JSON object {"KEY": "value", …}.
+sim_env() { sim_admin GET "/envs/$1" | jq -cS '[.env[] | {(.key): .value}] | add // {}'; }
