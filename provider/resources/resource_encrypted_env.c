@@ -219,10 +219,11 @@ static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, t
         if (no_pk) mark_unknown(planned, "public_key");
         if (no_tx) mark_unknown(planned, "transaction_hash");
     } else if (status && strcmp(status, STATUS_PENDING) == 0) {
-        /* finish (or keep waiting for) the registration: the plan shows status changing */
-        mark_unknown(planned, "status");
-        mark_unknown(planned, "correlation_id");
-        mark_unknown(planned, "allowed_envs_changed");
+        /* Finish (or keep waiting for) the registration: the plan shows status changing. The
+         * stored ciphertext is normally re-sent as is, but an expired hash (466) makes the apply
+         * start over with a fresh one, so every result may change; the keys cannot. */
+        for (const char *const *a = result_attrs; *a; a++) mark_unknown(planned, *a);
+        if (no_pk) mark_unknown(planned, "public_key");
         if (no_tx) mark_unknown(planned, "transaction_hash");
     }
     env_input_free(&in);
@@ -266,8 +267,8 @@ static void store_outcome(tf_ctx *c, const env_flow *f, const tf_value *config, 
     private_write(c, p);
 }
 
-static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
-                      const tf_value *planned, tf_value *s)
+/* Create and update: the same decision as the plan (needs_encryption), then the state machine. */
+static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config, tf_value *s)
 {
     pk_client *client = phala_client(c);
     if (!client) return;
@@ -291,7 +292,8 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
     if (!prior) f.config_tx = NULL;
     const char *status = prior ? tf_get_string(prior, "status") : NULL;
     bool pending = status && strcmp(status, STATUS_PENDING) == 0;
-    if (tf_is_unknown(tf_attr(planned, "encrypted_env"))) {
+    tf_value keys = env_input_keys(c, &in);
+    if (!prior || needs_encryption(c, prior, config, &in, &keys)) { /* the plan's own decision */
         f.state = EF_ENCRYPT;
     } else if (pending) {
         int64_t chain = 0;
@@ -329,13 +331,15 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
 
 static void create_env(tf_ctx *c, const tf_value *config, const tf_value *planned, tf_value *s)
 {
-    apply_env(c, NULL, config, planned, s);
+    (void)planned;
+    apply_env(c, NULL, config, s);
 }
 
 static void update_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
                        const tf_value *planned, tf_value *s)
 {
-    apply_env(c, prior, config, planned, s);
+    (void)planned;
+    apply_env(c, prior, config, s);
 }
 
 /* ---- destroy -------------------------------------------------------------------------------- */
