@@ -67,3 +67,33 @@ output "app_encryption_key" {
     verified   = data.phala_app_pubkey.app.verified
   }
 }
+
+# An encrypted env on the Phala-KMS CVM: encrypted locally for the CVM's key, decrypted only inside.
+resource "phala_encrypted_env" "app" {
+  cvm_id = var.cvm_id
+  env = {
+    API_KEY      = var.api_key_value
+    DATABASE_URL = "postgres://app@db:5432/app"
+  }
+}
+
+variable "cvm_id" {
+  type        = string
+  default     = "cvm_phala01"
+  description = "The CVM whose environment to manage."
+}
+
+variable "api_key_value" {
+  type        = string
+  default     = "demo-secret-value"
+  sensitive   = true
+  description = "A secret for the CVM."
+}
+
+output "cvm_env" {
+  value = {
+    status        = phala_encrypted_env.app.status
+    env_keys      = phala_encrypted_env.app.env_keys
+    encrypted_env = "${substr(phala_encrypted_env.app.encrypted_env, 0, 32)}…"
+  }
+}

@@ -308,7 +308,7 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config, 
         private_free(&p);
         return;
     }
-    const char *addr = tf_arena_printf(c->arena, "phala_encrypted_env for CVM %s", f.cvm_id);
+    const char *addr = tf_arena_printf(c->arena, "the phala_encrypted_env of CVM %s", f.cvm_id);
     switch (ef_run(c, client, &f)) {
     case EF_APPLIED: store_outcome(c, &f, config, true, s, &p); break;
     case EF_PENDING:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # gendocs.sh — writes docs/ (registry layout: index.md, data-sources/<name>.md, resources/<name>.md)
-# from `terraform providers schema -json` of the built provider plus the files under examples/.
+# from `terraform providers schema -json` of the built provider plus the files under examples/
+# (data-source.tf / resource.tf as the example, guide.md for extra prose, import.sh).
 # `make docs` runs it; tests/acceptance/test_docs.sh regenerates into a temp dir and fails when the
 # committed docs differ.
 # Usage: gendocs.sh BUILD_DIR [OUT_DIR]
@@ -108,6 +109,10 @@ for kind in data_source resource; do
             echo "## Schema"
             echo
             jq -r "$JQ_LIB $P.$key[\"$name\"].block | block_md" "$W/schema.json"
+            if [ -f "$ROOT/examples/$sub/$name/guide.md" ]; then
+                echo
+                cat "$ROOT/examples/$sub/$name/guide.md"
+            fi
             if [ -f "$ROOT/examples/$sub/$name/import.sh" ]; then
                 printf '\n## Import\n\nImport is supported using the following syntax:\n\n```shell\n'
                 cat "$ROOT/examples/$sub/$name/import.sh"
