@@ -12,7 +12,10 @@
 
 static atomic_bool force_portable;
 
-void pkx_gcm_force_portable(bool on) { atomic_store(&force_portable, on); }
+void pkx_gcm_force_portable(bool on)
+{
+    atomic_store(&force_portable, on);
+}
 
 bool pkx_gcm_uses_portable(void)
 {

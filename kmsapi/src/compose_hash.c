@@ -269,7 +269,8 @@ int pk_compose_hash(const char *json, size_t len, bool normalize_first,
 {
     if (!json || !out_hex) return pkx_seterr(err, errlen, "NULL argument");
     if (pkx_crypto_init() != 0) return pkx_seterr(err, errlen, "libsodium failed to initialise");
-    if (!pkx_utf8_valid(json, len)) return pkx_seterr(err, errlen, "app compose is not valid UTF-8");
+    if (!pkx_utf8_valid(json, len))
+        return pkx_seterr(err, errlen, "app compose is not valid UTF-8");
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
     if (!root) return pkx_seterr(err, errlen, "app compose is not valid JSON");

@@ -41,6 +41,10 @@ void pkx_buf_free(pkx_buf *b);
  * backslash-escapes for " and \, \b \f \n \r \t, \u00xx (lowercase) for other bytes < 0x20, every
  * other byte (UTF-8 included) unchanged. */
 int pkx_json_quote(pkx_buf *b, const char *s, size_t len);
+/* The same into a raw buffer: pkx_json_quoted_len gives the exact size (quotes included),
+ * pkx_json_quote_to writes it and returns the end. */
+size_t pkx_json_quoted_len(const char *s, size_t len);
+char *pkx_json_quote_to(char *out, const char *s, size_t len);
 
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool pkx_utf8_valid(const char *s, size_t len);
@@ -50,7 +54,7 @@ bool pkx_utf8_valid(const char *s, size_t len);
 #define PKX_GCM_IV_BYTES  12
 #define PKX_GCM_TAG_BYTES 16
 int pkx_aes256gcm_encrypt(const uint8_t key[32], const uint8_t iv[PKX_GCM_IV_BYTES],
-                          const uint8_t *pt, size_t pt_len, uint8_t *ct_tag);
+                          const uint8_t *pt, size_t pt_len, uint8_t *ct_tag); /* pt == ct_tag ok */
 int pkx_aes256gcm_decrypt(const uint8_t key[32], const uint8_t iv[PKX_GCM_IV_BYTES],
                           const uint8_t *ct_tag, size_t ct_tag_len, uint8_t *pt);
 /* Test hook: force the OpenSSL path even where AES-NI is available. */

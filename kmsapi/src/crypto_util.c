@@ -88,7 +88,10 @@ int pkx_buf_append(pkx_buf *b, const void *data, size_t len)
     return 0;
 }
 
-int pkx_buf_putc(pkx_buf *b, char c) { return pkx_buf_append(b, &c, 1); }
+int pkx_buf_putc(pkx_buf *b, char c)
+{
+    return pkx_buf_append(b, &c, 1);
+}
 
 void pkx_buf_free(pkx_buf *b)
 {
@@ -99,28 +102,75 @@ void pkx_buf_free(pkx_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-int pkx_json_quote(pkx_buf *b, const char *s, size_t len)
+/* Extra output bytes each input byte needs inside a JSON string: 1 for \" \\ \b \f \n \r \t, 5 for
+ * \u00xx, 0 for everything else (UTF-8 passes through unescaped, as in JS). */
+static const uint8_t json_extra[256] = {
+    5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
+/* Index of the first byte at or after i that needs escaping (len if none). Eight bytes at a time:
+ * a word is skipped when no byte is < 0x20, '"' or '\\' (the classic has-less / has-zero tests,
+ * exact as yes/no answers). Env values are mostly plain text, so this is the hot loop. */
+static size_t plain_run(const char *s, size_t i, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (len - i >= 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t lt20 = (w - ones * 0x20) & ~w;
+        uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+        uint64_t any = (lt20 | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs;
+        if (any) break;
+        i += 8;
+    }
+    while (i < len && json_extra[(unsigned char)s[i]] == 0) i++;
+    return i;
+}
+
+size_t pkx_json_quoted_len(const char *s, size_t len)
+{
+    size_t n = len + 2;
+    for (size_t i = plain_run(s, 0, len); i < len; i = plain_run(s, i + 1, len))
+        n += json_extra[(unsigned char)s[i]];
+    return n;
+}
+
+char *pkx_json_quote_to(char *o, const char *s, size_t len)
 {
     static const char hexd[] = "0123456789abcdef";
-    /* Worst case every byte becomes \u00xx: reserve once so the loop never reallocates. */
-    if (len > (SIZE_MAX - 2) / 6 || pkx_buf_reserve(b, len * 6 + 2) != 0) return -1;
-    char *o = b->data + b->len;
     *o++ = '"';
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            continue;
-        }
+    size_t i = 0;
+    while (i < len) {
+        size_t run = plain_run(s, i, len);
+        memcpy(o, s + i, run - i); /* long plain runs are the common case */
+        o += run - i;
+        if (run == len) break;
+        unsigned char c = (unsigned char)s[run];
         *o++ = '\\';
         switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\b': *o++ = 'b'; break;
-        case '\f': *o++ = 'f'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
+        case '"':
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
         default:
             *o++ = 'u';
             *o++ = '0';
@@ -128,9 +178,17 @@ int pkx_json_quote(pkx_buf *b, const char *s, size_t len)
             *o++ = hexd[c >> 4];
             *o++ = hexd[c & 15];
         }
+        i = run + 1;
     }
     *o++ = '"';
-    b->len = (size_t)(o - b->data);
+    return o;
+}
+
+int pkx_json_quote(pkx_buf *b, const char *s, size_t len)
+{
+    if (pkx_buf_reserve(b, pkx_json_quoted_len(s, len)) != 0) return -1;
+    char *end = pkx_json_quote_to(b->data + b->len, s, len);
+    b->len = (size_t)(end - b->data);
     return 0;
 }
 
@@ -139,6 +197,10 @@ bool pkx_utf8_valid(const char *str, size_t len)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
+        /* ASCII fast path, eight bytes at a time */
+        uint64_t w;
+        while (len - i >= 8 && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ull) == 0)) i += 8;
+        if (i >= len) break;
         unsigned char c = s[i];
         if (c < 0x80) {
             i++;

@@ -3,7 +3,9 @@
  *   (?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|
  *   \s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)        (flags g, m)
  * it reproduces, including where the regex backtracks. \s and trim() use JS's whitespace set, and
- * U+2028/U+2029 end lines for ^ $ and '.', as they do in JS. */
+ * U+2028/U+2029 end lines for ^ $ and '.', as they do in JS. One JS effect is not copied: a JS
+ * object lists integer-like keys ("10") first; here order is always first occurrence (such keys
+ * are not valid env keys anyway). */
 #include "crypto_priv.h"
 
 #include <stdlib.h>
@@ -157,7 +159,8 @@ static bool match_at(const text *t, size_t i, match *m)
 }
 
 /* value.trim(), the quote strip  replace(/^(['"`])([\s\S]*)\1$/mg, "$2")  and, when the trimmed
- * value began with a double quote, \n and \r expansion. Writes into out (capacity >= len). */
+ * value began with a double quote, \n and \r expansion. Writes into out (capacity >= len);
+ * returns the length written, or NO_MATCH when out of memory. */
 static size_t clean_value(const text *src, size_t a, size_t b, unsigned char *out)
 {
     size_t k;

@@ -11,20 +11,38 @@
 
 #define HEADER_BYTES (PK_X25519_KEY_BYTES + PKX_GCM_IV_BYTES)
 
-/* {"env":[{"key":"K","value":"V"},...]} exactly as JS JSON.stringify writes it. */
-static int build_plaintext(const pk_env_var *vars, size_t count, pkx_buf *pt)
+/* {"env":[{"key":"K","value":"V"},...]} exactly as JS JSON.stringify writes it. Sized first so
+ * that it is written once, straight into the output blob where it is then encrypted in place: no
+ * plaintext copy is left behind and a 1 MiB env costs no reallocations. */
+static size_t plaintext_len(const pk_env_var *vars, size_t count)
 {
-    pkx_buf_append(pt, "{\"env\":[", 8);
+    size_t n = sizeof "{\"env\":[]}" - 1;
+    for (size_t i = 0; i < count; i++)
+        n += (i ? 1 : 0) + sizeof "{\"key\":,\"value\":}" - 1 +
+             pkx_json_quoted_len(vars[i].key, strlen(vars[i].key)) +
+             pkx_json_quoted_len(vars[i].value ? vars[i].value : "", vars[i].value_len);
+    return n;
+}
+
+static char *put(char *o, const char *lit, size_t n)
+{
+    memcpy(o, lit, n);
+    return o + n;
+}
+#define PUT(o, lit) put(o, lit, sizeof lit - 1)
+
+static char *write_plaintext(char *o, const pk_env_var *vars, size_t count)
+{
+    o = PUT(o, "{\"env\":[");
     for (size_t i = 0; i < count; i++) {
-        if (i) pkx_buf_putc(pt, ',');
-        pkx_buf_append(pt, "{\"key\":", 7);
-        pkx_json_quote(pt, vars[i].key, strlen(vars[i].key));
-        pkx_buf_append(pt, ",\"value\":", 9);
-        pkx_json_quote(pt, vars[i].value ? vars[i].value : "", vars[i].value_len);
-        pkx_buf_putc(pt, '}');
+        if (i) *o++ = ',';
+        o = PUT(o, "{\"key\":");
+        o = pkx_json_quote_to(o, vars[i].key, strlen(vars[i].key));
+        o = PUT(o, ",\"value\":");
+        o = pkx_json_quote_to(o, vars[i].value ? vars[i].value : "", vars[i].value_len);
+        *o++ = '}';
     }
-    pkx_buf_append(pt, "]}", 2);
-    return pt->failed ? -1 : 0;
+    return PUT(o, "]}");
 }
 
 int pkx_encrypt_env_det(const pk_env_var *vars, size_t count, const char *public_key_hex,
@@ -32,9 +50,8 @@ int pkx_encrypt_env_det(const pk_env_var *vars, size_t count, const char *public
                         char **out_hex, char *err, size_t errlen)
 {
     uint8_t remote[PK_X25519_KEY_BYTES], eph_pk[PK_X25519_KEY_BYTES], shared[32];
-    pkx_buf pt = {0};
     uint8_t *blob = NULL;
-    size_t blob_len = 0;
+    size_t blob_len = 0, pt_len = 0;
     int rc = -1;
 
     if (!out_hex) return pkx_seterr(err, errlen, "out_hex is NULL");
@@ -50,11 +67,8 @@ int pkx_encrypt_env_det(const pk_env_var *vars, size_t count, const char *public
         pkx_seterr(err, errlen, "encryption public key is invalid (low-order X25519 point)");
         goto out;
     }
-    if (build_plaintext(vars, count, &pt) != 0) {
-        pkx_seterr(err, errlen, "out of memory");
-        goto out;
-    }
-    blob_len = HEADER_BYTES + pt.len + PKX_GCM_TAG_BYTES;
+    pt_len = plaintext_len(vars, count);
+    blob_len = HEADER_BYTES + pt_len + PKX_GCM_TAG_BYTES;
     blob = malloc(blob_len);
     *out_hex = malloc(blob_len * 2 + 1);
     if (!blob || !*out_hex) {
@@ -63,8 +77,10 @@ int pkx_encrypt_env_det(const pk_env_var *vars, size_t count, const char *public
     }
     memcpy(blob, eph_pk, sizeof eph_pk);
     memcpy(blob + PK_X25519_KEY_BYTES, iv, PKX_GCM_IV_BYTES);
-    if (pkx_aes256gcm_encrypt(shared, iv, (const uint8_t *)pt.data, pt.len, blob + HEADER_BYTES) !=
-        0) {
+    uint8_t *pt = blob + HEADER_BYTES;
+    write_plaintext((char *)pt, vars, count);
+    if (pkx_aes256gcm_encrypt(shared, iv, pt, pt_len, pt) != 0) {
+        sodium_memzero(pt, pt_len);
         pkx_seterr(err, errlen, "AES-256-GCM encryption failed");
         goto out;
     }
@@ -72,8 +88,7 @@ int pkx_encrypt_env_det(const pk_env_var *vars, size_t count, const char *public
     rc = 0;
 out:
     sodium_memzero(shared, sizeof shared);
-    pkx_buf_free(&pt);
-    free(blob); /* ciphertext only, nothing to wipe */
+    free(blob); /* holds only ciphertext (or was wiped) */
     if (rc != 0 && *out_hex) {
         free(*out_hex);
         *out_hex = NULL;
@@ -94,8 +109,7 @@ int pk_encrypt_env(const pk_env_var *vars, size_t count, const char *public_key_
 }
 
 /* Walks {"env":[{"key":..,"value":..},...]} into out. */
-static int parse_plaintext(const char *json, size_t len, pk_env_list *out, char *err,
-                           size_t errlen)
+static int parse_plaintext(const char *json, size_t len, pk_env_list *out, char *err, size_t errlen)
 {
     int rc = -1;
     cJSON *doc = cJSON_ParseWithLength(json, len);

@@ -22,7 +22,10 @@ static const unsigned rho_offsets[24] = {1,  3,  6,  10, 15, 21, 28, 36, 45, 55,
 static const unsigned pi_lanes[24] = {10, 7,  11, 17, 18, 3, 5,  16, 8,  21, 24, 4,
                                       15, 23, 19, 13, 12, 2, 20, 14, 22, 9,  6,  1};
 
-static inline uint64_t rotl64(uint64_t x, unsigned n) { return (x << n) | (x >> (64 - n)); }
+static inline uint64_t rotl64(uint64_t x, unsigned n)
+{
+    return (x << n) | (x >> (64 - n));
+}
 
 static void keccak_f1600(uint64_t a[25])
 {
@@ -59,11 +62,15 @@ static void absorb_block(uint64_t state[25], const uint8_t *block)
     keccak_f1600(state);
 }
 
-void pk_keccak256_init(pk_keccak256_ctx *ctx) { memset(ctx, 0, sizeof *ctx); }
+void pk_keccak256_init(pk_keccak256_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+}
 
 void pk_keccak256_update(pk_keccak256_ctx *ctx, const void *data, size_t len)
 {
     const uint8_t *p = data;
+    if (len == 0) return; /* data may be NULL then */
     if (ctx->buf_len) {
         size_t take = KECCAK_RATE - ctx->buf_len;
         if (take > len) take = len;
@@ -86,7 +93,8 @@ void pk_keccak256_final(pk_keccak256_ctx *ctx, uint8_t out[PK_KECCAK256_BYTES])
     ctx->buf[ctx->buf_len] ^= 0x01; /* Keccak padding; SHA3 would use 0x06 */
     ctx->buf[KECCAK_RATE - 1] ^= 0x80;
     absorb_block(ctx->state, ctx->buf);
-    for (int i = 0; i < PK_KECCAK256_BYTES; i++) out[i] = (uint8_t)(ctx->state[i / 8] >> (8 * (i % 8)));
+    for (int i = 0; i < PK_KECCAK256_BYTES; i++)
+        out[i] = (uint8_t)(ctx->state[i / 8] >> (8 * (i % 8)));
     memset(ctx, 0, sizeof *ctx);
 }
 

@@ -45,6 +45,7 @@ int pk_verify_pubkey_sig(const char *public_key_hex, const char *signature_hex,
         /* Same bounds as the dstack SDKs: older than max age or more than the skew ahead fails. */
         if (*timestamp > (uint64_t)INT64_MAX)
             return pkx_seterr(err, errlen, "signature timestamp is out of range");
+        if (now < 0) return pkx_seterr(err, errlen, "current time is invalid");
         int64_t age = now - (int64_t)*timestamp;
         if (age < -PK_PUBKEY_SIG_MAX_SKEW_S)
             return pkx_seterr(err, errlen, "signature timestamp is %lld s in the future",

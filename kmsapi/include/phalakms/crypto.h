@@ -32,8 +32,8 @@ extern "C" {
 #define PK_ENV_MAX_TOTAL_BYTES (1024u * 1024u) /* sum of key + value bytes */
 
 /* Default freshness window of a timestamped (v1) public-key signature. */
-#define PK_PUBKEY_SIG_MAX_AGE_S   300
-#define PK_PUBKEY_SIG_MAX_SKEW_S  60
+#define PK_PUBKEY_SIG_MAX_AGE_S  300
+#define PK_PUBKEY_SIG_MAX_SKEW_S 60
 
 /* ---- env variables ---------------------------------------------------------------------------- */
 
@@ -151,8 +151,8 @@ int pk_x25519_public(const uint8_t seckey[PK_X25519_KEY_BYTES], uint8_t out[PK_X
  * compact JSON.stringify form (numbers as JS prints them, non-finite -> null), SHA-256, 64 lowercase
  * hex + NUL in out_hex. normalize drops docker_compose_file when runner is "bash", bash_script when
  * runner is "docker-compose" or "nerdctl-compose", and a falsy pre_launch_script. */
-int pk_compose_hash(const char *json, size_t len, bool normalize, char out_hex[PK_SHA256_HEX_LEN + 1],
-                    char *err, size_t errlen);
+int pk_compose_hash(const char *json, size_t len, bool normalize,
+                    char out_hex[PK_SHA256_HEX_LEN + 1], char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

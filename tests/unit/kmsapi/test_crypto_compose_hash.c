@@ -59,8 +59,8 @@ Test(compose_hash, rejects_non_objects_and_bad_json)
     const char *bad[] = {"[]", "\"x\"", "1", "{", "{\"a\":1} x", "", "{\"a\":\"\\ud800\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char out[65], err[256] = "";
-        cr_assert_eq(pk_compose_hash(bad[i], strlen(bad[i]), false, out, err, sizeof err), -1,
-                     "%s", bad[i]);
+        cr_assert_eq(pk_compose_hash(bad[i], strlen(bad[i]), false, out, err, sizeof err), -1, "%s",
+                     bad[i]);
         cr_assert_gt(strlen(err), 0);
     }
     char out[65];

@@ -62,10 +62,10 @@ static void check(const char *text, size_t npairs, const char *const *kv)
     }
     pk_env_list_free(&got);
 }
-#define CHECK(text, ...)                                                                          \
-    do {                                                                                          \
-        const char *const kv_[] = {__VA_ARGS__};                                                  \
-        check(text, sizeof kv_ / sizeof *kv_ / 2, kv_);                                           \
+#define CHECK(text, ...)                                                                           \
+    do {                                                                                           \
+        const char *const kv_[] = {__VA_ARGS__};                                                   \
+        check(text, sizeof kv_ / sizeof *kv_ / 2, kv_);                                            \
     } while (0)
 #define CHECK_NONE(text) check(text, 0, NULL)
 
@@ -137,12 +137,16 @@ Test(dotenv, whitespace_around_key_and_separator)
 Test(dotenv, unicode_whitespace_is_trimmed_like_js)
 {
     CHECK("A=\xc2\xa0value\xe3\x80\x80\n", "A", "value");
-    CHECK("\xef\xbb\xbf" "A=1\n", "A", "1");
+    CHECK("\xef\xbb\xbf"
+          "A=1\n",
+          "A", "1");
 }
 
 Test(dotenv, line_separator_u2028_ends_a_comment)
 {
-    CHECK("A=1 #c\xe2\x80\xa8" "B=2\n", "A", "1", "B", "2");
+    CHECK("A=1 #c\xe2\x80\xa8"
+          "B=2\n",
+          "A", "1", "B", "2");
 }
 
 Test(dotenv, empty_input)

@@ -6,7 +6,10 @@
 
 #include <sodium.h>
 
-static void restore_gcm(void) { pkx_gcm_force_portable(false); }
+static void restore_gcm(void)
+{
+    pkx_gcm_force_portable(false);
+}
 
 TestSuite(encrypt_env, .fini = restore_gcm);
 
@@ -20,16 +23,22 @@ static void check_vector(bool portable)
     tu_unhex(tu_str(v, "iv"), iv, 12);
     pk_env_var vars[] = {{"FOO", "bar", 3}, {"SECRET", "123", 3}};
     char *hex = NULL, err[256] = "";
-    cr_assert_eq(pkx_encrypt_env_det(vars, 2, tu_str(v, "remote_pk"), eph_sk, iv, &hex, err,
-                                     sizeof err),
-                 0, "%s", err);
+    cr_assert_eq(
+        pkx_encrypt_env_det(vars, 2, tu_str(v, "remote_pk"), eph_sk, iv, &hex, err, sizeof err), 0,
+        "%s", err);
     cr_assert_str_eq(hex, tu_str(v, "encrypted_env"));
     free(hex);
     cJSON_Delete(v);
 }
 
-Test(encrypt_env, matches_js_vector_with_aesni_path) { check_vector(false); }
-Test(encrypt_env, matches_js_vector_with_openssl_path) { check_vector(true); }
+Test(encrypt_env, matches_js_vector_with_aesni_path)
+{
+    check_vector(false);
+}
+Test(encrypt_env, matches_js_vector_with_openssl_path)
+{
+    check_vector(true);
+}
 
 Test(encrypt_env, vector_keys_derive_as_documented)
 {
@@ -66,15 +75,36 @@ static void check_decrypt_vector(bool portable)
     cJSON_Delete(v);
 }
 
-Test(decrypt_env, reads_js_vector_with_aesni_path) { check_decrypt_vector(false); }
-Test(decrypt_env, reads_js_vector_with_openssl_path) { check_decrypt_vector(true); }
+Test(decrypt_env, reads_js_vector_with_aesni_path)
+{
+    check_decrypt_vector(false);
+}
+Test(decrypt_env, reads_js_vector_with_openssl_path)
+{
+    check_decrypt_vector(true);
+}
 
 /* Random valid UTF-8 with control characters, quotes, backslashes and 2-4 byte sequences. */
 static size_t random_value(char *out, size_t max)
 {
-    static const char *pieces[] = {"a",  "Z",  "\"", "\\",    "\n",         "\r",     "\t",
-                                   "\x01", "\x1f", "\x7f", "/",  "<>&",        "\xc3\xa9",
-                                   "\xe4\xbd\xa0", "\xf0\x9f\x98\x80", "\xe2\x80\xa8", " ", "="};
+    static const char *pieces[] = {"a",
+                                   "Z",
+                                   "\"",
+                                   "\\",
+                                   "\n",
+                                   "\r",
+                                   "\t",
+                                   "\x01",
+                                   "\x1f",
+                                   "\x7f",
+                                   "/",
+                                   "<>&",
+                                   "\xc3\xa9",
+                                   "\xe4\xbd\xa0",
+                                   "\xf0\x9f\x98\x80",
+                                   "\xe2\x80\xa8",
+                                   " ",
+                                   "="};
     size_t n = 0, want = randombytes_uniform((uint32_t)max / 4);
     while (n < want) {
         const char *p = pieces[randombytes_uniform(sizeof pieces / sizeof *pieces)];
@@ -118,10 +148,22 @@ static void round_trip(bool enc_portable, bool dec_portable)
     }
 }
 
-Test(encrypt_env, round_trips_random_values_aesni_to_aesni) { round_trip(false, false); }
-Test(encrypt_env, round_trips_random_values_openssl_to_aesni) { round_trip(true, false); }
-Test(encrypt_env, round_trips_random_values_aesni_to_openssl) { round_trip(false, true); }
-Test(encrypt_env, round_trips_random_values_openssl_to_openssl) { round_trip(true, true); }
+Test(encrypt_env, round_trips_random_values_aesni_to_aesni)
+{
+    round_trip(false, false);
+}
+Test(encrypt_env, round_trips_random_values_openssl_to_aesni)
+{
+    round_trip(true, false);
+}
+Test(encrypt_env, round_trips_random_values_aesni_to_openssl)
+{
+    round_trip(false, true);
+}
+Test(encrypt_env, round_trips_random_values_openssl_to_openssl)
+{
+    round_trip(true, true);
+}
 
 Test(encrypt_env, output_is_header_plus_json_plus_tag)
 {
@@ -135,7 +177,8 @@ Test(encrypt_env, output_is_header_plus_json_plus_tag)
     cr_assert_eq(strlen(a), 2 * (60 + strlen("{\"env\":[]}")));
     cr_assert_eq(pk_encrypt_env(NULL, 0, pkhex, &b, NULL, 0), 0);
     cr_assert_str_neq(a, b, "fresh ephemeral key and IV every call");
-    for (const char *p = a; *p; p++) cr_assert((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'));
+    for (const char *p = a; *p; p++)
+        cr_assert((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'));
     free(a);
     free(b);
 }
@@ -239,8 +282,11 @@ Test(decrypt_env, rejects_bad_documents)
     uint8_t sk[32], pk[32];
     randombytes_buf(sk, 32);
     pk_x25519_public(sk, pk);
-    const char *docs[] = {"not json", "{\"env\":{}}", "{\"env\":[{\"key\":\"A\"}]}",
-                          "{\"env\":[{\"key\":\"A\",\"value\":1}]}", "[]",
+    const char *docs[] = {"not json",
+                          "{\"env\":{}}",
+                          "{\"env\":[{\"key\":\"A\"}]}",
+                          "{\"env\":[{\"key\":\"A\",\"value\":1}]}",
+                          "[]",
                           "{\"env\":[{\"key\":\"A\",\"value\":\"x\\u0000y\"}]}"};
     for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
         char *hex = encrypt_raw(pk, docs[i]), err[256] = "";
@@ -283,8 +329,14 @@ static void check_tamper(bool portable)
     cJSON_Delete(v);
 }
 
-Test(decrypt_env, detects_tampering_aesni) { check_tamper(false); }
-Test(decrypt_env, detects_tampering_openssl) { check_tamper(true); }
+Test(decrypt_env, detects_tampering_aesni)
+{
+    check_tamper(false);
+}
+Test(decrypt_env, detects_tampering_openssl)
+{
+    check_tamper(true);
+}
 
 Test(decrypt_env, rejects_short_or_non_hex_blobs)
 {

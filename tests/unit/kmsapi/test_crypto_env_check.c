@@ -6,8 +6,10 @@ Test(env_key, valid_and_invalid_names)
 {
     const char *good[] = {"A", "_", "a_b", "ABC123", "_9", "x"};
     const char *bad[] = {"", "1A", "A-B", "A.B", "A B", "é", "A=", "$A"};
-    for (size_t i = 0; i < sizeof good / sizeof *good; i++) cr_assert(pk_env_key_valid(good[i]), "%s", good[i]);
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) cr_assert_not(pk_env_key_valid(bad[i]), "%s", bad[i]);
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        cr_assert(pk_env_key_valid(good[i]), "%s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert_not(pk_env_key_valid(bad[i]), "%s", bad[i]);
     cr_assert_not(pk_env_key_valid(NULL));
     char k[300];
     memset(k, 'K', sizeof k);

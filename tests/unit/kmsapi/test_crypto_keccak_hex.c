@@ -9,6 +9,9 @@ Test(keccak, empty_input_matches_ethereum)
     pk_keccak256("", 0, d);
     pk_hex_encode(d, 32, hex, sizeof hex);
     cr_assert_str_eq(hex, "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+    pk_keccak256(NULL, 0, d);
+    pk_hex_encode(d, 32, hex, sizeof hex);
+    cr_assert_str_eq(hex, "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
 }
 
 Test(keccak, vectors_from_data_file)

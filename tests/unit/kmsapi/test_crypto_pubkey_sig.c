@@ -4,8 +4,14 @@
 #include "crypto_test_util.h"
 
 static cJSON *vectors;
-static void load(void) { vectors = tu_read_json("crypto/pubkey_sig.json"); }
-static void unload(void) { cJSON_Delete(vectors); }
+static void load(void)
+{
+    vectors = tu_read_json("crypto/pubkey_sig.json");
+}
+static void unload(void)
+{
+    cJSON_Delete(vectors);
+}
 TestSuite(pubkey_sig, .init = load, .fini = unload);
 
 static const cJSON *vec(const char *name)
@@ -115,6 +121,7 @@ Test(pubkey_sig, v1_freshness_window_edges)
     cr_assert_eq(verify_v1(v, ts - 61, err, sizeof err), -1, "61 s ahead");
     cr_assert(strstr(err, "future"), "%s", err);
     cr_assert_eq(verify_v1(v, ts - 120, err, sizeof err), -1);
+    cr_assert_eq(verify_v1(v, -1, err, sizeof err), -1, "a negative clock is refused");
 }
 
 Test(pubkey_sig, v1_signature_checked_as_legacy_gives_another_signer)
@@ -122,8 +129,8 @@ Test(pubkey_sig, v1_signature_checked_as_legacy_gives_another_signer)
     const cJSON *v = vec("project_v1");
     char err[256];
     cr_assert_eq(pk_verify_pubkey_sig(tu_str(v, "public_key"), tu_str(v, "signature"),
-                                      tu_str(v, "app_id"), NULL, 0, tu_str(v, "signer"), NULL,
-                                      err, sizeof err),
+                                      tu_str(v, "app_id"), NULL, 0, tu_str(v, "signer"), NULL, err,
+                                      sizeof err),
                  -1);
     cr_assert(strstr(err, "does not match"), "%s", err);
     uint64_t wrong_ts = 1700000001;
@@ -161,10 +168,10 @@ Test(pubkey_sig, expected_signer_compare_ignores_case_and_prefix)
                                           tu_str(v, "app_id"), NULL, 0, ok[i], NULL, NULL, 0),
                      0);
     char err[256];
-    cr_assert_eq(pk_verify_pubkey_sig(tu_str(v, "public_key"), tu_str(v, "signature"),
-                                      tu_str(v, "app_id"), NULL, 0,
-                                      "031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f",
-                                      NULL, err, sizeof err),
+    cr_assert_eq(pk_verify_pubkey_sig(
+                     tu_str(v, "public_key"), tu_str(v, "signature"), tu_str(v, "app_id"), NULL, 0,
+                     "031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f", NULL,
+                     err, sizeof err),
                  -1);
     cr_assert(strstr(err, "does not match"), "%s", err);
     cr_assert_eq(pk_verify_pubkey_sig(tu_str(v, "public_key"), tu_str(v, "signature"),
@@ -181,15 +188,15 @@ Test(pubkey_sig, upstream_negative_cases)
     char sig64[129];
     memcpy(sig64, sig, 128);
     sig64[128] = '\0';
-    cr_assert_eq(pk_verify_pubkey_sig(pub, sig64, tu_str(v, "app_id"), NULL, 0, NULL, NULL, err,
-                                      sizeof err),
-                 -1, "64-byte signature");
+    cr_assert_eq(
+        pk_verify_pubkey_sig(pub, sig64, tu_str(v, "app_id"), NULL, 0, NULL, NULL, err, sizeof err),
+        -1, "64-byte signature");
     char zeros[131];
     memset(zeros, '0', 130);
     zeros[130] = '\0';
-    cr_assert_eq(pk_verify_pubkey_sig(pub, zeros, tu_str(v, "app_id"), NULL, 0, NULL, NULL, err,
-                                      sizeof err),
-                 -1, "65 zero bytes");
+    cr_assert_eq(
+        pk_verify_pubkey_sig(pub, zeros, tu_str(v, "app_id"), NULL, 0, NULL, NULL, err, sizeof err),
+        -1, "65 zero bytes");
     cr_assert_eq(pk_verify_pubkey_sig(pub, sig, "not-hex", NULL, 0, NULL, NULL, err, sizeof err),
                  -1, "non-hex app id");
     cr_assert_eq(pk_verify_pubkey_sig(pub, sig, "00", NULL, 0, NULL, NULL, err, sizeof err), -1,
