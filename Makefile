@@ -6,10 +6,11 @@ BUILD_FUZZ  ?= build-fuzz
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PREFIX      ?= $(HOME)/.terraform.d/plugins
-VERSION     := $(shell sed -n 's/^project(terraform-provider-phala VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+# (make counts parentheses inside $(shell …): keep the command free of unbalanced ones)
+VERSION     := $(shell awk '/^project/ { for (i = 1; i < NF; i++) if ($$i == "VERSION") print $$(i + 1) }' CMakeLists.txt)
 OS_ARCH     := linux_$(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 
-DEB_PACKAGES = build-essential cmake pkg-config clang libclang-rt-14-dev valgrind jq curl \
+DEB_PACKAGES = build-essential cmake pkg-config clang libclang-rt-14-dev valgrind jq curl time \
   ca-certificates git libgrpc-dev protobuf-c-compiler libprotobuf-c-dev libmsgpack-dev \
   libcjson-dev libcurl4-openssl-dev libsodium-dev libsecp256k1-dev libssl-dev libcriterion-dev \
   libmicrohttpd-dev
