@@ -72,7 +72,7 @@ bench: build
 # Filesystem-mirror layout for local.dev/phala/phala; prints the CLI configuration to use.
 install: build
 	@dir="$(PREFIX)/local.dev/phala/phala/$(VERSION)/$(OS_ARCH)"; \
-	mkdir -p "$$dir" && cp $(BUILD)/provider/terraform-provider-phala "$$dir/terraform-provider-phala_v$(VERSION)" && \
+	mkdir -p "$$dir" && install -s -m 0755 $(BUILD)/provider/terraform-provider-phala "$$dir/terraform-provider-phala_v$(VERSION)" && \
 	echo "installed $$dir/terraform-provider-phala_v$(VERSION)" && echo && \
 	echo "Add this to ~/.terraformrc (or the file in TF_CLI_CONFIG_FILE):" && echo && \
 	echo 'provider_installation {' && \
