@@ -1,8 +1,9 @@
 /* routes_cvm.c — the CVM endpoints: GET /cvms/{id} (2026-01-21/05-22 detail shape), GET
  * /cvms/{id}/compose_file and PATCH /cvms/{id}/envs with its two-phase on-chain flow (465 →
- * register the compose hash → phase 2 verified against the fake chain or, later, a JSON-RPC
- * endpoint). */
+ * register the compose hash → phase 2 verified against the fake chain or, with --rpc-url, a
+ * JSON-RPC endpoint through rpc.c). */
 #include "sim.h"
+#include "rpc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,14 +238,18 @@ static int verify_fake_chain(const struct sim_state *st, const struct sim_cvm *c
     return 0;
 }
 
-/* ON-CHAIN VERIFICATION STUB — the on-chain issue replaces this with eth_getTransactionReceipt
- * (a ComposeHashAdded(hash) log from 0x<app_id>) and eth_call allowedComposeHashes(hash). */
+/* Phase 2 against a real chain (--rpc-url, rpc.c): 467 unless the tx's receipt carries
+ * ComposeHashAdded(hash) from 0x<app_id> (or when the chain cannot be reached), 468 unless
+ * allowedComposeHashes(hash) is true on that contract now. */
 static int verify_rpc(const struct sim_state *st, const struct sim_cvm *c, const char *hash,
                       const char *tx, const char **msg)
 {
-    (void)st, (void)c, (void)hash, (void)tx;
-    *msg = "on-chain verification not implemented yet";
-    return 467;
+    static _Thread_local char buf[512];
+    const struct sim_kms *k = &st->kms[c->kms];
+    int status = sim_rpc_verify(st->rpc_url, k->has_chain, k->chain_id, c->app_id, hash, tx, buf,
+                                sizeof buf);
+    *msg = buf;
+    return status;
 }
 
 static const char *phase2_code(int status)

@@ -881,7 +881,7 @@ Test(envs, expired_pending_hash_is_466, .fini = stop)
     free(hex);
 }
 
-Test(envs, rpc_url_stub_answers_467, .fini = stop)
+Test(envs, rpc_url_unreachable_chain_answers_467, .fini = stop)
 {
     const char *args[] = {"--seed", SIM_SEED, "--rpc-url", "http://127.0.0.1:1", NULL};
     start_with(args);

@@ -1,0 +1,179 @@
+// chain.mjs — the on-chain tests' Ethereum node: in-process ganache on 127.0.0.1 (free port, instamine,
+// deterministic funded accounts) with three ComposeHashApp contracts deployed; the C, shell and Node tests use it.
+// CLI: node tests/eth/chain.mjs --info-file PATH [--chain-id 8453] [--verbose]; also importable (startChain).
+import { randomBytes } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileInWorker, loadArtifact, requirePkg } from './contract.mjs';
+
+export const OWNER_KEY = '0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d';
+export const OTHER_KEY = '0x6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1';
+export const POOR_KEY = '0x6370fd033278c143179d81c5526140625662b8daa446c22ee2d73db3707e620c';
+const ETH = 10n ** 18n;
+export const RICH_BALANCE = 1000n * ETH;
+export const POOR_BALANCE = ETH / 10000n; // 0.0001 ETH: below @phala/cloud's 0.001 ETH minimum
+
+// Selectors / topics of the DstackApp compose-hash interface (research/phala-api.md §6.3).
+export const SEL = Object.freeze({
+  addComposeHash: '0xdfc77223',
+  removeComposeHash: '0x67b3f22c',
+  allowedComposeHashes: '0x2f6622e5',
+  owner: '0x8da5cb5b',
+  transferOwnership: '0xf2fde38b',
+});
+export const TOPIC_COMPOSE_HASH_ADDED = '0xfecb34306dd9d8b785b54d65489d06afc8822a0893ddacedff40c50a4942d0af';
+export const TOPIC_COMPOSE_HASH_REMOVED_PREFIX = '0x755b79bd';
+
+const hex = (n) => `0x${n.toString(16)}`;
+const word = (h) => h.replace(/^0x/i, '').toLowerCase().padStart(64, '0');
+
+/** Calldata for one of the interface's one-word functions, e.g. calldata('addComposeHash', hash). */
+export function calldata(fn, arg) {
+  if (!SEL[fn]) throw new Error(`unknown function ${fn}`);
+  return arg === undefined ? SEL[fn] : SEL[fn] + word(arg);
+}
+
+/** A random 0x-prefixed 32-byte hex string (e.g. a transaction hash that does not exist). */
+export function randomHash() {
+  return `0x${randomBytes(32).toString('hex')}`;
+}
+
+/**
+ * Starts ganache in-process and deploys the contracts. Options: chainId (8453), verbose (false),
+ * compileSource (true: compile ComposeHashApp.sol now; false: use the committed artifact).
+ * Returns { info, server, provider, rpc(method, params), stop() }; info is the info-file object.
+ */
+export async function startChain({ chainId = 8453, verbose = false, compileSource = true } = {}) {
+  const compiled = compileSource ? compileInWorker() : Promise.resolve(loadArtifact());
+  compiled.catch(() => {}); // awaited below; avoid an unhandled rejection while ganache starts
+  const ganache = requirePkg('ganache');
+  const server = ganache.server({
+    chain: { chainId, networkId: chainId, hardfork: 'shanghai' },
+    wallet: {
+      accounts: [
+        { secretKey: OWNER_KEY, balance: hex(RICH_BALANCE) },
+        { secretKey: OTHER_KEY, balance: hex(RICH_BALANCE) },
+        { secretKey: POOR_KEY, balance: hex(POOR_BALANCE) },
+      ],
+    },
+    miner: { instamine: 'eager' },
+    logging: { quiet: !verbose },
+    server: { ws: false },
+  });
+  await server.listen(0, '127.0.0.1');
+  const { port } = server.address();
+  const provider = server.provider;
+  const rpc = (method, params = []) => provider.request({ method, params });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+  };
+  try {
+    const artifact = await compiled;
+    const [owner, other, poor] = await rpc('eth_accounts');
+    const send = async (tx) => {
+      const h = await rpc('eth_sendTransaction', [{ from: owner, gas: hex(1_000_000n), ...tx }]);
+      const r = await rpc('eth_getTransactionReceipt', [h]);
+      if (!r || r.status !== '0x1') throw new Error(`setup transaction ${h} failed`);
+      return r;
+    };
+    const apps = [];
+    for (let i = 0; i < 3; i++) apps.push((await send({ data: artifact.bytecode })).contractAddress);
+    await send({ to: apps[2], data: calldata('transferOwnership', poor) });
+    const info = {
+      rpc_url: `http://127.0.0.1:${port}`,
+      chain_id: chainId,
+      owner_key: OWNER_KEY,
+      owner_address: owner,
+      other_key: OTHER_KEY,
+      other_address: other,
+      poor_key: POOR_KEY,
+      poor_address: poor,
+      apps,
+      pid: process.pid,
+    };
+    return { info, server, provider, rpc, stop, artifact };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** Writes obj as JSON to path atomically (temp file in the same directory, then rename). */
+export function writeJsonAtomic(path, obj) {
+  const tmp = `${path}.tmp.${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(obj, null, 2)}\n`);
+  renameSync(tmp, path);
+}
+
+function usage(msg) {
+  if (msg) console.error(`chain.mjs: ${msg}`);
+  console.error('usage: node tests/eth/chain.mjs --info-file PATH [--chain-id N] [--verbose] [--use-artifact]\n' +
+    '                                [--exit-with-parent]');
+  process.exit(2);
+}
+
+async function main(argv) {
+  let infoFile = null;
+  let chainId = 8453;
+  let verbose = false;
+  let compileSource = true;
+  let exitWithParent = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--info-file') infoFile = argv[++i];
+    else if (a === '--chain-id') chainId = Number(argv[++i]);
+    else if (a === '--verbose') verbose = true;
+    else if (a === '--use-artifact') compileSource = false;
+    else if (a === '--exit-with-parent') exitWithParent = true;
+    else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  if (!infoFile) usage('--info-file is required');
+  if (!Number.isSafeInteger(chainId) || chainId <= 0) usage('--chain-id must be a positive integer');
+  infoFile = resolve(infoFile);
+
+  const t0 = Date.now();
+  let chain;
+  try {
+    chain = await startChain({ chainId, verbose, compileSource });
+  } catch (e) {
+    console.error(`chain.mjs: startup failed: ${e.stack || e}`);
+    process.exit(1);
+  }
+  let shuttingDown = false;
+  const shutdown = async (sig) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    if (verbose) console.error(`chain.mjs: ${sig}, stopping`);
+    try {
+      await chain.stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    writeJsonAtomic(infoFile, chain.info);
+  } catch (e) {
+    console.error(`chain.mjs: cannot write ${infoFile}: ${e.message}`);
+    await chain.stop();
+    process.exit(1);
+  }
+  if (verbose) console.error(`chain.mjs: ${chain.info.rpc_url} chain ${chainId} ready in ${Date.now() - t0} ms`);
+  if (exitWithParent) {
+    // A crashed test must not leave the chain running (it would hold ctest's output pipe open).
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) shutdown('parent exited');
+    }, 500).unref();
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2));
+}

@@ -1,0 +1,79 @@
+// chain.test.mjs — the contract of chain.mjs that the C, shell and Node on-chain tests rely on: the info file
+// (keys, addresses, balances, three deployed apps, apps[2] owned by poor), --chain-id, an rpc_url on
+// 127.0.0.1, and a clean exit on SIGTERM and SIGINT.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { OWNER_KEY, OTHER_KEY, POOR_KEY, POOR_BALANCE, RICH_BALANCE } from './chain.mjs';
+import { loadArtifact } from './contract.mjs';
+import { startChainProcess } from './harness.mjs';
+
+async function rpc(url, method, params = []) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  const j = await res.json();
+  if (j.error) throw new Error(`${method}: ${j.error.message}`);
+  return j.result;
+}
+
+const word = (addr) => `0x${addr.slice(2).padStart(64, '0')}`;
+
+test('default chain: info file, accounts, contracts; SIGTERM exits 0', async () => {
+  const c = await startChainProcess();
+  try {
+    const i = c.info;
+    assert.deepEqual(Object.keys(i).sort(),
+      ['apps', 'chain_id', 'other_address', 'other_key', 'owner_address', 'owner_key', 'pid', 'poor_address',
+        'poor_key', 'rpc_url'].sort());
+    assert.match(i.rpc_url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(i.chain_id, 8453);
+    assert.equal(i.pid, c.proc.pid);
+    assert.equal(i.owner_key, OWNER_KEY);
+    assert.equal(i.other_key, OTHER_KEY);
+    assert.equal(i.poor_key, POOR_KEY);
+    assert.equal(i.owner_address, '0x90f8bf6a479f320ead074411a4b0e7944ea8c9c1');
+    assert.equal(i.other_address, '0xffcf8fdee72ac11b5c542428b35eef5769c409f0');
+    assert.equal(i.poor_address, '0x22d491bde2303f2f43325b2108d26f1eaba1e32b');
+    assert.equal(await rpc(i.rpc_url, 'eth_chainId'), '0x2105');
+    assert.equal(BigInt(await rpc(i.rpc_url, 'eth_getBalance', [i.poor_address, 'latest'])), POOR_BALANCE);
+    assert.equal(BigInt(await rpc(i.rpc_url, 'eth_getBalance', [i.other_address, 'latest'])), RICH_BALANCE);
+    assert.ok(BigInt(await rpc(i.rpc_url, 'eth_getBalance', [i.owner_address, 'latest'])) < RICH_BALANCE); // paid gas
+    assert.equal(i.apps.length, 3);
+    assert.equal(new Set(i.apps).size, 3);
+    const runtime = loadArtifact().deployedBytecode;
+    for (const [n, app] of i.apps.entries()) {
+      assert.match(app, /^0x[0-9a-f]{40}$/);
+      assert.equal(await rpc(i.rpc_url, 'eth_getCode', [app, 'latest']), runtime, `apps[${n}] code`);
+      const owner = await rpc(i.rpc_url, 'eth_call', [{ to: app, data: '0x8da5cb5b' }, 'latest']);
+      assert.equal(owner, word(n === 2 ? i.poor_address : i.owner_address), `apps[${n}] owner`);
+    }
+    // Deterministic: the same deployer nonces give the same addresses on every run.
+    assert.deepEqual(i.apps, ['0xe78a0f7e598cc8b0bb87894b0f60dd2a88d6a8ab', '0x5b1869d9a4c187f2eaa108f3062412ecf0526b24',
+      '0xcfeb869f69431e42cdb54a4f4f105c19c080a601']);
+  } finally {
+    const exit = once(c.proc, 'exit');
+    c.proc.kill('SIGTERM');
+    const [code, signal] = await exit;
+    assert.equal(code, 0);
+    assert.equal(signal, null);
+    await c.stop();
+  }
+});
+
+test('--chain-id 31337 and SIGINT', async () => {
+  const c = await startChainProcess({ chainId: 31337 });
+  try {
+    assert.equal(c.info.chain_id, 31337);
+    assert.equal(await rpc(c.info.rpc_url, 'eth_chainId'), '0x7a69');
+    assert.equal(await rpc(c.info.rpc_url, 'net_version'), '31337');
+  } finally {
+    const exit = once(c.proc, 'exit');
+    c.proc.kill('SIGINT');
+    const [code] = await exit;
+    assert.equal(code, 0);
+    await c.stop();
+  }
+});
