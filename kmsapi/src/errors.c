@@ -114,6 +114,18 @@ const char *pk_error_kind_name(pk_error_kind kind)
         return "hash_not_allowed";
     case PK_ERR_NOMEM:
         return "out_of_memory";
+    case PK_ERR_RPC:
+        return "rpc";
+    case PK_ERR_CHAIN_MISMATCH:
+        return "chain_mismatch";
+    case PK_ERR_NOT_OWNER:
+        return "not_owner";
+    case PK_ERR_INSUFFICIENT_FUNDS:
+        return "insufficient_funds";
+    case PK_ERR_TX_FAILED:
+        return "tx_failed";
+    case PK_ERR_TX_NOT_FOUND:
+        return "tx_not_found";
     }
     return "unknown";
 }
@@ -493,6 +505,15 @@ void pkx_error_humanize(pk_error *err, const char *host)
         break;
     case PK_ERR_NOMEM:
         sb_puts(&b, "out of memory");
+        break;
+    case PK_ERR_RPC:
+    case PK_ERR_CHAIN_MISMATCH:
+    case PK_ERR_NOT_OWNER:
+    case PK_ERR_INSUFFICIENT_FUNDS:
+    case PK_ERR_TX_FAILED:
+    case PK_ERR_TX_NOT_FOUND:
+        /* The on-chain code (eth_*.c) writes complete sentences, hints included. */
+        sb_puts(&b, m);
         break;
     }
     if (err->error_code && !strstr(b.p ? b.p : "", err->error_code)) {

@@ -7,6 +7,8 @@
 
 #include "phala_provider.h"
 
+/* The process-wide cancel token that StopProvider triggers (for clients made by resources). */
+pk_cancel *phala_cancel_token(void);
 /* The client of the provider configuration, or NULL after adding a diagnostic. */
 pk_client *phala_client(tf_ctx *c);
 /* An error diagnostic from an API failure: summary, the API's message, its request id. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "phala_common.h"
 #include "tfcancel.h"
 #include "tflog.h"
 
@@ -57,6 +58,16 @@ static bool valid_url(const char *s)
            strlen(s) > 8;
 }
 
+static bool private_key_valid(const char *s)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;
+    if (strlen(s) != 64) return false;
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+            return false;
+    return true;
+}
+
 static void check_positive(tf_ctx *c, const tf_value *obj, const char *name, int64_t min,
                            int64_t max, tf_path base)
 {
@@ -95,6 +106,14 @@ static void validate_provider(tf_ctx *c, const tf_value *config)
             tf_diag_add(&c->diags, TF_ERROR, &p, "Invalid provider configuration",
                         "rpc_url must be an http(s) URL.");
         }
+        const char *key = tf_get_string(o, "private_key");
+        if (key && !private_key_valid(key)) {
+            /* never echo the value: it is a secret */
+            tf_path p = tf_path_with_attr(c->arena, ob, "private_key");
+            tf_diag_add(&c->diags, TF_ERROR, &p, "Invalid provider configuration",
+                        "private_key must be a secp256k1 private key: 64 hex digits, optionally "
+                        "prefixed by 0x.");
+        }
     }
 }
 
@@ -120,6 +139,12 @@ static void trigger_cancel(void *arg) { pk_cancel_trigger(arg); }
 static void make_cancel(void)
 {
     if (pk_cancel_new(&g_cancel) == 0) tf_stop_on_raise(trigger_cancel, g_cancel);
+}
+
+pk_cancel *phala_cancel_token(void)
+{
+    pthread_once(&g_cancel_once, make_cancel);
+    return g_cancel;
 }
 
 static void log_http(void *user, const char *line)
@@ -172,6 +197,15 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
         pick(o ? tf_get_string(o, "private_key") : NULL, "PHALA_ONCHAIN_PRIVATE_KEY", NULL);
     pc->onchain.confirmations = pick_int(o, "confirmations", 1);
     pc->onchain.receipt_timeout_seconds = pick_int(o, "receipt_timeout_seconds", 120);
+    if (pc->onchain.private_key && !pc->onchain.rpc_url)
+        tf_error(c, NULL, "Incomplete on-chain signer",
+                 "An on-chain private key is configured (onchain.private_key or "
+                 "PHALA_ONCHAIN_PRIVATE_KEY) but no rpc_url (onchain.rpc_url or "
+                 "PHALA_ONCHAIN_RPC_URL): the provider cannot send transactions without one.");
+    if (pc->onchain.private_key && !private_key_valid(pc->onchain.private_key))
+        tf_error(c, NULL, "Invalid on-chain private key",
+                 "The on-chain private key (from onchain.private_key or PHALA_ONCHAIN_PRIVATE_KEY) "
+                 "must be 64 hex digits, optionally prefixed by 0x.");
     if (!valid_url(pc->api_prefix))
         tf_error(c, "api_prefix", "Invalid provider configuration",
                  "The API URL from PHALA_CLOUD_API_PREFIX is not an http(s) URL.");

@@ -11,6 +11,7 @@
 
 #include "envflow.h"
 #include "envkey.h"
+#include "envsigner.h"
 
 #define STATUS_APPLIED "applied"
 #define STATUS_PENDING "pending_onchain"
@@ -285,7 +286,9 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config, 
                   .pinned_key = tf_get_string(config, "public_key"),
                   .config_tx = tf_get_string(config, "transaction_hash"),
                   .stale_tx = p.tx,
-                  .stale_for = p.tx_for};
+                  .stale_for = p.tx_for,
+                  .signer = phala_onchain_signer_for(c->provider_data),
+                  .signer_arg = c->provider_data};
     /* On create nothing tells which compose hash a configured transaction registered (the API
      * names the hash only in its answer), so the first apply goes pending. This also keeps phase-2
      * errors away from create, where Terraform would taint the object and lose the ciphertext. */
@@ -358,7 +361,9 @@ static void delete_env(tf_ctx *c, const tf_value *prior)
                   .pinned_key = p.pinned ? tf_get_string(prior, "public_key") : NULL,
                   .config_tx = tf_get_string(prior, "transaction_hash"),
                   .stale_tx = p.tx,
-                  .stale_for = p.tx_for};
+                  .stale_for = p.tx_for,
+                  .signer = phala_onchain_signer_for(c->provider_data),
+                  .signer_arg = c->provider_data};
     ef_state end = ef_run(c, client, &f);
     if (end == EF_PENDING) {
         /* Destroy cannot leave a pending object behind: explain and keep the resource. */

@@ -1,9 +1,11 @@
-/* pktool: a small command-line face of libphalakms's crypto, so the Node cross-checks (and people
- * debugging) can drive our implementation with the same inputs they give Phala's SDKs. Input comes
- * as arguments or on stdin; results go to stdout; errors to stderr with exit status 1. */
+/* pktool: a small command-line face of libphalakms's crypto and Ethereum signing, so the Node
+ * cross-checks (and people debugging) can drive our implementation with the same inputs they give
+ * Phala's SDKs and viem. Input comes as arguments or on stdin; results go to stdout; errors to stderr
+ * with exit status 1. */
 #include "phalakms.h"
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,13 @@ static const char usage[] =
     "  sig-digest APPID PUBHEX [TIMESTAMP]                       -> keccak hex\n"
     "  sign SKHEX DIGESTHEX                                      -> r||s||v hex\n"
     "  secp256k1-public SKHEX | x25519-public SKHEX              -> public key hex\n"
-    "  keccak HEX                                                -> keccak256 hex\n";
+    "  keccak HEX                                                -> keccak256 hex\n"
+    "  eth-address SKHEX                                         -> 0x<address>\n"
+    "  eth-calldata HASH                                         -> 0x<addComposeHash calldata>\n"
+    "  eth-sign-tx JSON  {type:\"eip1559\"|\"legacy\",privateKey,chainId,nonce,gas,gasPrice,\n"
+    "                    maxFeePerGas,maxPriorityFeePerGas,to,value,data}\n"
+    "                                       -> {\"raw\":\"0x..\",\"hash\":\"0x..\"}\n"
+    "                    (numbers: JSON integers, decimal strings or 0x-hex strings)\n";
 
 static int fail(const char *msg)
 {
@@ -151,6 +159,105 @@ static int cmd_compose_hash(bool normalize)
     return 0;
 }
 
+/* A uint256 from a JSON integer, a decimal string or a 0x-hex string (big-endian out). */
+static int json_u256(const cJSON *obj, const char *key, uint8_t out[32])
+{
+    memset(out, 0, 32);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) return 0; /* absent = 0 */
+    if (cJSON_IsNumber(v)) {
+        if (v->valuedouble < 0 || v->valuedouble > 9007199254740991.0) return -1;
+        uint64_t n = (uint64_t)v->valuedouble;
+        for (int i = 0; i < 8; i++) out[31 - i] = (uint8_t)(n >> (8 * i));
+        return 0;
+    }
+    if (!cJSON_IsString(v) || !v->valuestring[0]) return -1;
+    const char *s = v->valuestring;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        size_t n = strlen(s + 2);
+        if (n == 0 || n > 64) return -1;
+        char buf[66] = "";
+        if (n % 2) strcat(buf, "0"); /* odd digit count: pad for the byte decoder */
+        strcat(buf, s + 2);
+        size_t got;
+        uint8_t tmp[32];
+        if (pk_hex_decode(buf, strlen(buf), tmp, 32, &got) != 0) return -1;
+        memcpy(out + 32 - got, tmp, got);
+        return 0;
+    }
+    for (; *s; s++) { /* out = out * 10 + digit */
+        if (*s < '0' || *s > '9') return -1;
+        unsigned carry = (unsigned)(*s - '0');
+        for (int i = 31; i >= 0; i--) {
+            unsigned cur = out[i] * 10u + carry;
+            out[i] = (uint8_t)cur;
+            carry = cur >> 8;
+        }
+        if (carry) return -1; /* overflow */
+    }
+    return 0;
+}
+
+static int json_u64(const cJSON *obj, const char *key, uint64_t *out)
+{
+    uint8_t b[32];
+    if (json_u256(obj, key, b) != 0) return -1;
+    for (int i = 0; i < 24; i++)
+        if (b[i]) return -1;
+    *out = 0;
+    for (int i = 24; i < 32; i++) *out = (*out << 8) | b[i];
+    return 0;
+}
+
+static int cmd_eth_sign_tx(const char *json)
+{
+    cJSON *j = cJSON_Parse(json);
+    if (!cJSON_IsObject(j)) return fail("argument must be a JSON object");
+    pk_eth_tx tx = {0};
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(j, "privateKey");
+    const cJSON *to = cJSON_GetObjectItemCaseSensitive(j, "to");
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
+    tx.type = cJSON_IsString(type) && strcmp(type->valuestring, "legacy") == 0 ? PK_ETH_TX_LEGACY
+                                                                               : PK_ETH_TX_EIP1559;
+    uint8_t sk[32], *bytes = NULL, *raw = NULL, hash[32];
+    size_t n = 0, raw_len = 0;
+    if (!cJSON_IsString(to) || pk_eth_address_parse(to->valuestring, tx.to) != 0)
+        return cJSON_Delete(j), fail("to must be an address");
+    if (json_u64(j, "chainId", &tx.chain_id) || json_u64(j, "nonce", &tx.nonce) ||
+        json_u64(j, "gas", &tx.gas_limit) || json_u64(j, "gasPrice", &tx.gas_price) ||
+        json_u64(j, "maxFeePerGas", &tx.max_fee_per_gas) ||
+        json_u64(j, "maxPriorityFeePerGas", &tx.max_priority_fee_per_gas) ||
+        json_u256(j, "value", tx.value))
+        return cJSON_Delete(j), fail("a numeric field is not a uint64 (value: uint256)");
+    if (cJSON_IsString(data)) {
+        size_t len = strlen(data->valuestring);
+        bytes = malloc(len / 2 + 1);
+        if (!bytes || pk_hex_decode(data->valuestring, len, bytes, len / 2 + 1, &n) != 0)
+            return cJSON_Delete(j), free(bytes), fail("data must be hex");
+        tx.data = bytes;
+        tx.data_len = n;
+    }
+    /* The key is decoded last so that no early return leaves it in memory. */
+    if (!cJSON_IsString(key) || pk_hex_decode_exact(key->valuestring, sk, 32) != 0) {
+        free(bytes);
+        cJSON_Delete(j);
+        return fail("privateKey must be 32 bytes of hex");
+    }
+    int rc = pk_eth_sign_tx(&tx, sk, &raw, &raw_len, hash);
+    sodium_memzero(sk, sizeof sk);
+    free(bytes);
+    cJSON_Delete(j);
+    if (rc != 0) return fail("signing failed");
+    char *rh = malloc(2 * raw_len + 1), hh[65];
+    pk_hex_encode(raw, raw_len, rh, 2 * raw_len + 1);
+    pk_hex_encode(hash, 32, hh, sizeof hh);
+    printf("{\"raw\":\"0x%s\",\"hash\":\"0x%s\"}\n", rh, hh);
+    free(rh);
+    free(raw);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     char err[512];
@@ -208,6 +315,23 @@ int main(int argc, char **argv)
         print_hex(d, 32);
         return 0;
     }
+    if (strcmp(cmd, "eth-address") == 0 && argc == 3) {
+        uint8_t sk[32];
+        char addr[PK_ETH_ADDRESS_STRLEN];
+        if (pk_hex_decode_exact(argv[2], sk, 32) != 0 || pk_eth_address(sk, addr) != 0)
+            return fail("bad secret key");
+        printf("%s\n", addr);
+        return 0;
+    }
+    if (strcmp(cmd, "eth-calldata") == 0 && argc == 3) {
+        uint8_t cd[PK_ETH_CALLDATA_BYTES];
+        if (pk_eth_calldata_add_compose_hash(argv[2], cd) != 0)
+            return fail("the compose hash must be 64 hex digits (optional 0x)");
+        printf("0x");
+        print_hex(cd, sizeof cd);
+        return 0;
+    }
+    if (strcmp(cmd, "eth-sign-tx") == 0 && argc == 3) return cmd_eth_sign_tx(argv[2]);
     fputs(usage, stderr);
     return 2;
 }

@@ -39,6 +39,13 @@ typedef enum pk_error_kind {
     PK_ERR_TX_VERIFY_FAILED, /* HTTP 467: the transaction does not register the compose hash */
     PK_ERR_HASH_NOT_ALLOWED, /* HTTP 468: the app contract does not allow the compose hash */
     PK_ERR_NOMEM,
+    /* On-chain (phalakms/eth.h); appended so the values above keep their numbers. */
+    PK_ERR_RPC,                /* the Ethereum node answered with a JSON-RPC error object */
+    PK_ERR_CHAIN_MISMATCH,     /* eth_chainId is not the chain the KMS lives on */
+    PK_ERR_NOT_OWNER,          /* the signing key does not own the app contract */
+    PK_ERR_INSUFFICIENT_FUNDS, /* the signer's balance is below the required minimum */
+    PK_ERR_TX_FAILED,          /* the transaction was mined with status 0 or did not register */
+    PK_ERR_TX_NOT_FOUND,       /* hash allowed on-chain but no registering transaction found */
 } pk_error_kind;
 
 /* One entry of a 422 FastAPI validation list: loc joined with '.', e.g. "body.env_keys.0". */
