@@ -74,7 +74,8 @@ Test(phala_provider, explicit_values_beat_environment_variables_which_beat_defau
 {
     setenv("PHALA_CLOUD_API_KEY", "phak_env", 1);
     setenv("PHALA_CLOUD_API_PREFIX", "https://env.example/api/v1", 1);
-    setenv("PHALA_ONCHAIN_PRIVATE_KEY", "0xabc", 1);
+    setenv("PHALA_ONCHAIN_PRIVATE_KEY", "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d", 1);
+    setenv("PHALA_ONCHAIN_RPC_URL", "http://127.0.0.1:8545", 1);
     tf_ctx c = ctx();
     tf_value v = cfg("{\"api_key\":\"phak_explicit\",\"onchain\":[]}");
     phala_config *pc = phala_provider.configure(&c, &v);
@@ -83,7 +84,8 @@ Test(phala_provider, explicit_values_beat_environment_variables_which_beat_defau
     cr_assert_str_eq(pc->api_prefix, "https://env.example/api/v1");
     cr_assert_str_eq(pc->api_version, PHALA_DEFAULT_API_VERSION);
     cr_assert_eq(pc->timeout_seconds, 30);
-    cr_assert_str_eq(pc->onchain.private_key, "0xabc");
+    cr_assert_str_eq(pc->onchain.private_key, "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d");
+    cr_assert_str_eq(pc->onchain.rpc_url, "http://127.0.0.1:8545");
     cr_assert_eq(pc->onchain.confirmations, 1);
     cr_assert_eq(pc->onchain.receipt_timeout_seconds, 120);
 
@@ -112,4 +114,26 @@ Test(phala_provider, plain_http_is_refused_for_non_loopback_hosts)
     phala_config *pc = phala_provider.configure(&c, &v);
     cr_assert_eq(c.diags.errors, 1);
     cr_assert_null(pc->client);
+}
+
+Test(phala_provider, an_onchain_key_needs_an_rpc_url_and_is_never_echoed)
+{
+    setenv("PHALA_CLOUD_API_KEY", "phak_x", 1);
+    setenv("PHALA_ONCHAIN_PRIVATE_KEY", "0xnot-a-key-SECRETPART", 1);
+    tf_ctx c = ctx();
+    tf_value empty = tf_null(tf_block_type(&phala_provider.schema));
+    phala_provider.configure(&c, &empty);
+    cr_assert_eq(c.diags.errors, 2, "missing rpc_url and invalid key");
+    for (tf_diag *d = c.diags.head; d; d = d->next)
+        cr_assert_null(strstr(d->detail, "SECRETPART"), "the key is never echoed");
+    unsetenv("PHALA_CLOUD_API_KEY");
+}
+
+Test(phala_provider, an_invalid_onchain_key_in_config_is_reported_on_its_path)
+{
+    tf_ctx c = ctx();
+    tf_value v = cfg("{\"onchain\":[{\"rpc_url\":\"http://127.0.0.1:8545\",\"private_key\":\"0x12\"}]}");
+    phala_provider.validate(&c, &v);
+    cr_assert_eq(c.diags.errors, 1);
+    cr_assert_str_eq(paths(&c), "onchain[0].private_key;");
 }
