@@ -2,6 +2,7 @@
  * to loopback, cancellable within 25 ms), strict hex decoding, JSON-RPC errors turned into sentences
  * (revert reasons decoded), and the reads and waits registration needs. Logs name the host only. */
 #include "eth_priv.h"
+#include "pkx_curl.h"
 #include "pkx_client.h"
 
 #include <arpa/inet.h>
@@ -32,40 +33,6 @@ struct pk_eth {
     void *log_user;
     atomic_uint_fast64_t next_id;
 };
-
-/* ---- process-wide libcurl state (own share: connections and DNS to the RPC node) --------------- */
-
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static CURLSH *g_share;
-static pthread_mutex_t g_locks[CURL_LOCK_DATA_LAST];
-static int g_init_rc = -1;
-
-static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
-{
-    (void)h, (void)access, (void)user;
-    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST) pthread_mutex_lock(&g_locks[data]);
-}
-
-static void share_unlock(CURL *h, curl_lock_data data, void *user)
-{
-    (void)h, (void)user;
-    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST) pthread_mutex_unlock(&g_locks[data]);
-}
-
-static void global_init(void)
-{
-    /* curl_global_init is reference counted, so calling it next to http.c's is harmless. */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return;
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) pthread_mutex_init(&g_locks[i], NULL);
-    g_share = curl_share_init();
-    if (!g_share) return;
-    if (curl_share_setopt(g_share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
-        curl_share_setopt(g_share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
-        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
-        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK)
-        return;
-    g_init_rc = 0;
-}
 
 /* ---- errors ------------------------------------------------------------------------------------- */
 
@@ -394,7 +361,7 @@ static int post_once(const pk_eth *eth, const char *json, int *status, char **bo
         curl_slist_free_all(hdr);
         return pkx_error_set(err, PK_ERR_NOMEM, "could not create a libcurl handle");
     }
-    curl_easy_setopt(h, CURLOPT_SHARE, g_share);
+    curl_easy_setopt(h, CURLOPT_SHARE, pkx_curl_share());
     curl_easy_setopt(h, CURLOPT_URL, eth->url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -486,8 +453,7 @@ static int rpc(pk_eth *eth, const char *method, const char *params, bool idempot
 {
     *root = NULL;
     *result = NULL;
-    pthread_once(&g_once, global_init);
-    if (g_init_rc != 0)
+    if (!pkx_curl_share())
         return eth_fail(err, eth, PK_ERR_NETWORK, "libcurl could not be initialised");
     uint64_t id = atomic_fetch_add(&eth->next_id, 1);
     size_t jl = strlen(method) + strlen(params) + 96;
@@ -541,56 +507,13 @@ static int rpc(pk_eth *eth, const char *method, const char *params, bool idempot
 
 /* ---- client ------------------------------------------------------------------------------------- */
 
-static bool host_is_loopback(const char *host)
-{
-    if (strcasecmp(host, "localhost") == 0) return true;
-    struct in_addr a4;
-    if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
-    struct in6_addr a6;
-    if (inet_pton(AF_INET6, host, &a6) == 1) return memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
-    return false;
-}
-
 static int url_check(const char *url, char **host_out, pk_error *err)
 {
-    bool plain;
-    const char *p;
-    if (strncasecmp(url, "https://", 8) == 0) {
-        plain = false;
-        p = url + 8;
-    } else if (strncasecmp(url, "http://", 7) == 0) {
-        plain = true;
-        p = url + 7;
-    } else {
-        return eth_fail(err, NULL, PK_ERR_CONFIG, "the RPC url must start with https://");
+    if (pkx_url_check(url, "the RPC url", host_out, err) != 0) {
+        humanize(err, NULL);
+        return -1;
     }
-    for (const char *q = url; *q; q++)
-        if ((unsigned char)*q <= 0x20 || *q == 0x7f)
-            return eth_fail(err, NULL, PK_ERR_CONFIG, "the RPC url contains spaces or controls");
-    size_t auth = strcspn(p, "/?#");
-    if (memchr(p, '@', auth))
-        return eth_fail(err, NULL, PK_ERR_CONFIG, "the RPC url must not carry user credentials");
-    char host[256];
-    if (p[0] == '[') {
-        const char *end = memchr(p, ']', auth);
-        if (!end || (size_t)(end - p - 1) >= sizeof host)
-            return eth_fail(err, NULL, PK_ERR_CONFIG, "the RPC url has a malformed IPv6 host");
-        memcpy(host, p + 1, (size_t)(end - p - 1));
-        host[end - p - 1] = '\0';
-    } else {
-        size_t hl = strcspn(p, ":/?#");
-        if (hl >= sizeof host)
-            return eth_fail(err, NULL, PK_ERR_CONFIG, "the RPC url host is too long");
-        memcpy(host, p, hl);
-        host[hl] = '\0';
-    }
-    if (!host[0]) return eth_fail(err, NULL, PK_ERR_CONFIG, "the RPC url has no host");
-    if (plain && !host_is_loopback(host))
-        return eth_fail(err, NULL, PK_ERR_CONFIG,
-                        "plain http:// is only allowed to a loopback host; use https:// for %s",
-                        host);
-    *host_out = pkx_strdup(host);
-    return *host_out ? 0 : eth_fail(err, NULL, PK_ERR_NOMEM, "out of memory");
+    return 0;
 }
 
 int pk_eth_new(const pk_eth_config *cfg, pk_eth **out, pk_error *err)

@@ -4,6 +4,7 @@
  * Redirects are never followed, TLS is always verified, and the API key only ever lives in the
  * request header list (wiped after use). */
 #include "pkx_client.h"
+#include "pkx_curl.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -19,95 +20,9 @@
 #define PKX_POLL_MS     25                    /* cancel/deadline reaction time during a transfer */
 #define PKX_CONNECT_MAX 10000L
 
-/* ---- process-wide libcurl state ----------------------------------------------------------------- */
-
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static CURLSH *g_share;
-static pthread_mutex_t g_locks[CURL_LOCK_DATA_LAST];
-static int g_init_rc = -1;
-
-static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
-{
-    (void)h, (void)access, (void)user;
-    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST) pthread_mutex_lock(&g_locks[data]);
-}
-
-static void share_unlock(CURL *h, curl_lock_data data, void *user)
-{
-    (void)h, (void)user;
-    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST) pthread_mutex_unlock(&g_locks[data]);
-}
-
-static void global_init(void)
-{
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return;
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) pthread_mutex_init(&g_locks[i], NULL);
-    g_share = curl_share_init();
-    if (!g_share) return;
-    if (curl_share_setopt(g_share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
-        curl_share_setopt(g_share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
-        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
-        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
-        curl_share_setopt(g_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK)
-        return;
-    g_init_rc = 0;
-}
-
-/* ---- URL rules -------------------------------------------------------------------------------- */
-
-static bool host_is_loopback(const char *host)
-{
-    if (strcasecmp(host, "localhost") == 0) return true;
-    struct in_addr a4;
-    if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
-    struct in6_addr a6;
-    if (inet_pton(AF_INET6, host, &a6) == 1) return memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
-    return false;
-}
-
 int pkx_prefix_check(const char *prefix, char **host_out, pk_error *err)
 {
-    *host_out = NULL;
-    bool plain;
-    const char *p;
-    if (strncasecmp(prefix, "https://", 8) == 0) {
-        plain = false;
-        p = prefix + 8;
-    } else if (strncasecmp(prefix, "http://", 7) == 0) {
-        plain = true;
-        p = prefix + 7;
-    } else {
-        return pkx_error_set(err, PK_ERR_CONFIG,
-                             "api_prefix must start with https:// (got \"%.80s\")", prefix);
-    }
-    size_t auth_len = strcspn(p, "/?#");
-    if (memchr(p, '@', auth_len))
-        return pkx_error_set(err, PK_ERR_CONFIG, "api_prefix must not carry user credentials");
-    for (const char *q = prefix; *q; q++)
-        if ((unsigned char)*q <= 0x20 || *q == 0x7f)
-            return pkx_error_set(err, PK_ERR_CONFIG, "api_prefix contains spaces or controls");
-    char host[256];
-    if (p[0] == '[') {
-        const char *end = memchr(p, ']', auth_len);
-        if (!end || (size_t)(end - p - 1) >= sizeof host)
-            return pkx_error_set(err, PK_ERR_CONFIG, "api_prefix has a malformed IPv6 host");
-        memcpy(host, p + 1, (size_t)(end - p - 1));
-        host[end - p - 1] = '\0';
-    } else {
-        size_t hl = strcspn(p, ":/?#");
-        if (hl >= sizeof host) return pkx_error_set(err, PK_ERR_CONFIG, "api_prefix host too long");
-        memcpy(host, p, hl);
-        host[hl] = '\0';
-    }
-    if (!host[0]) return pkx_error_set(err, PK_ERR_CONFIG, "api_prefix has no host");
-    if (plain && !host_is_loopback(host))
-        return pkx_error_set(err, PK_ERR_CONFIG,
-                             "plain http:// is only allowed to a loopback host (127.0.0.0/8, ::1, "
-                             "localhost); use https:// for %s",
-                             host);
-    *host_out = pkx_strdup(host);
-    if (!*host_out) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
-    return 0;
+    return pkx_url_check(prefix, "api_prefix", host_out, err);
 }
 
 int pkx_path_escape(const char *segment, char *buf, size_t buf_len)
@@ -256,7 +171,7 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
      * handles = 4: with Terraform's 10 parallel reads every connection beyond the 4th would be
      * closed after its request instead of kept for the next one. */
     curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, 64L);
-    curl_easy_setopt(h, CURLOPT_SHARE, g_share);
+    curl_easy_setopt(h, CURLOPT_SHARE, pkx_curl_share());
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -424,8 +339,7 @@ int pkx_http_call(pk_client *c, const pkx_request *req, bool accept_465, pkx_res
     pk_error local = {0};
     if (!err) err = &local;
     memset(resp, 0, sizeof *resp);
-    pthread_once(&g_once, global_init);
-    if (g_init_rc != 0) {
+    if (!pkx_curl_share()) {
         pkx_error_set(err, PK_ERR_NETWORK, "libcurl could not be initialised");
         goto out;
     }

@@ -1,0 +1,20 @@
+/* pkx_curl.h — libcurl state and URL rules shared by the API client (http.c) and the Ethereum
+ * JSON-RPC client (eth_rpc.c): one process-wide share, and the rule that plain http:// is for
+ * loopback hosts only. */
+#ifndef PKX_CURL_H
+#define PKX_CURL_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+#include "phalakms/client.h"
+
+/* The process-wide share (connections, DNS, TLS sessions; thread-safe), after curl_global_init.
+ * NULL when libcurl could not be initialised. */
+CURLSH *pkx_curl_share(void);
+bool pkx_host_is_loopback(const char *host);
+/* Checks an http(s) base URL and returns its host (malloc'd). `what` names it in messages
+ * ("api_prefix", "the RPC url"); the URL itself is never echoed (it may carry a key). */
+int pkx_url_check(const char *url, const char *what, char **host_out, pk_error *err);
+
+#endif
