@@ -111,9 +111,15 @@ void tf_warning(tf_ctx *c, const char *attr, const char *summary, const char *fm
     va_end(ap);
 }
 
-bool tf_cancelled(void) { return tf_stop_requested(); }
+bool tf_cancelled(void)
+{
+    return tf_stop_requested();
+}
 
-bool tf_sleep_ms_cancellable(int64_t ms) { return tf_sleep_cancellable((long)ms); }
+bool tf_sleep_ms_cancellable(int64_t ms)
+{
+    return tf_sleep_cancellable((long)ms);
+}
 
 void tf_error_cancelled(tf_ctx *c)
 {

@@ -145,7 +145,8 @@ static void check_block(tf_ctx *c, const tf_block_def *b, const tf_value *p, con
         if (d->flags & TF_WRITE_ONLY) {
             if (!tf_is_null(v)) plan_bug(c, path, "a write-only attribute must be planned null");
         } else if (!(d->flags & TF_COMPUTED)) {
-            if (!tf_value_equal(v, cv) && !(pv && !tf_is_null(pv) && !tf_is_null(cv) && tf_value_equal(v, pv)))
+            if (!tf_value_equal(v, cv) &&
+                !(pv && !tf_is_null(pv) && !tf_is_null(cv) && tf_value_equal(v, pv)))
                 plan_bug(c, path, "it does not match the configuration");
         } else if (!tf_is_null(cv) && !tf_is_unknown(cv)) {
             bool ok = tf_value_equal(v, cv) || (pv && !tf_is_null(pv) && tf_value_equal(v, pv));

@@ -19,7 +19,10 @@
 static const tf_provider_def *P;
 static _Atomic(void *) g_provider_data;
 
-void tf_rpc_init(const tf_provider_def *def) { P = def; }
+void tf_rpc_init(const tf_provider_def *def)
+{
+    P = def;
+}
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
@@ -263,7 +266,8 @@ static void build_schema_reply(void)
     for (size_t i = 0; i < P->n_resources; i++) {
         const tf_resource_def *d = P->resources[i];
         if (tf_block_check(&d->schema, true, err, sizeof err))
-            tf_error(&c, NULL, "Provider bug: invalid resource schema", "%s: %s", d->type_name, err);
+            tf_error(&c, NULL, "Provider bug: invalid resource schema", "%s: %s", d->type_name,
+                     err);
         Tfplugin6__GetProviderSchema__Response__ResourceSchemasEntry *e =
             tf_arena_alloc(c.arena, sizeof *e);
         tfplugin6__get_provider_schema__response__resource_schemas_entry__init(e);
@@ -276,7 +280,8 @@ static void build_schema_reply(void)
     for (size_t i = 0; i < P->n_data_sources; i++) {
         const tf_datasource_def *d = P->data_sources[i];
         if (tf_block_check(&d->schema, false, err, sizeof err))
-            tf_error(&c, NULL, "Provider bug: invalid data source schema", "%s: %s", d->type_name, err);
+            tf_error(&c, NULL, "Provider bug: invalid data source schema", "%s: %s", d->type_name,
+                     err);
         Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry *e =
             tf_arena_alloc(c.arena, sizeof *e);
         tfplugin6__get_provider_schema__response__data_source_schemas_entry__init(e);
@@ -348,7 +353,8 @@ static int h_validate_provider_config(const uint8_t *req, size_t len, tf_buf *ou
         tf_validate_generic(&c, &P->schema, &cfg, false);
         if (P->validate) P->validate(&c, &cfg);
     }
-    Tfplugin6__ValidateProviderConfig__Response r = TFPLUGIN6__VALIDATE_PROVIDER_CONFIG__RESPONSE__INIT;
+    Tfplugin6__ValidateProviderConfig__Response r =
+        TFPLUGIN6__VALIDATE_PROVIDER_CONFIG__RESPONSE__INIT;
     r.diagnostics = encode_diags(c.arena, &c.diags, &r.n_diagnostics);
     int st = pack(&r.base, out);
     DONE(c, q, st);
@@ -398,7 +404,8 @@ static int h_validate_resource_config(const uint8_t *req, size_t len, tf_buf *ou
            tfplugin6__validate_resource_config__request__descriptor, req, len);
     tf_ctx c;
     ctx_init(&c, "ValidateResourceConfig", q->type_name);
-    c.write_only_allowed = q->client_capabilities && q->client_capabilities->write_only_attributes_allowed;
+    c.write_only_allowed =
+        q->client_capabilities && q->client_capabilities->write_only_attributes_allowed;
     const tf_resource_def *r = find_resource(q->type_name);
     if (!r) {
         unknown_type(&c, "resource", q->type_name);
@@ -409,7 +416,8 @@ static int h_validate_resource_config(const uint8_t *req, size_t len, tf_buf *ou
             if (r->validate) r->validate(&c, &cfg);
         }
     }
-    Tfplugin6__ValidateResourceConfig__Response resp = TFPLUGIN6__VALIDATE_RESOURCE_CONFIG__RESPONSE__INIT;
+    Tfplugin6__ValidateResourceConfig__Response resp =
+        TFPLUGIN6__VALIDATE_RESOURCE_CONFIG__RESPONSE__INIT;
     resp.diagnostics = encode_diags(c.arena, &c.diags, &resp.n_diagnostics);
     int st = pack(&resp.base, out);
     DONE(c, q, st);
@@ -421,7 +429,8 @@ static int h_upgrade_resource_state(const uint8_t *req, size_t len, tf_buf *out)
            tfplugin6__upgrade_resource_state__request__descriptor, req, len);
     tf_ctx c;
     ctx_init(&c, "UpgradeResourceState", q->type_name);
-    Tfplugin6__UpgradeResourceState__Response resp = TFPLUGIN6__UPGRADE_RESOURCE_STATE__RESPONSE__INIT;
+    Tfplugin6__UpgradeResourceState__Response resp =
+        TFPLUGIN6__UPGRADE_RESOURCE_STATE__RESPONSE__INIT;
     const tf_resource_def *r = find_resource(q->type_name);
     if (!r) {
         unknown_type(&c, "resource", q->type_name);
@@ -487,7 +496,8 @@ static int h_plan_resource_change(const uint8_t *req, size_t len, tf_buf *out)
            tfplugin6__plan_resource_change__request__descriptor, req, len);
     tf_ctx c;
     ctx_init(&c, "PlanResourceChange", q->type_name);
-    c.write_only_allowed = q->client_capabilities && q->client_capabilities->write_only_attributes_allowed;
+    c.write_only_allowed =
+        q->client_capabilities && q->client_capabilities->write_only_attributes_allowed;
     c.private_in = q->prior_private.data;
     c.private_in_len = q->prior_private.len;
     Tfplugin6__PlanResourceChange__Response resp = TFPLUGIN6__PLAN_RESOURCE_CHANGE__RESPONSE__INIT;
@@ -504,7 +514,8 @@ static int h_plan_resource_change(const uint8_t *req, size_t len, tf_buf *out)
             tf_plan_generic(&c, r, &prior, &proposed, &config, &planned);
             resp.planned_state = encode_dv(c.arena, &planned);
             resp.n_requires_replace = c.n_replace;
-            resp.requires_replace = arena_array(c.arena, c.n_replace, sizeof *resp.requires_replace);
+            resp.requires_replace =
+                arena_array(c.arena, c.n_replace, sizeof *resp.requires_replace);
             for (size_t i = 0; i < c.n_replace; i++)
                 resp.requires_replace[i] = encode_path(c.arena, c.replace[i]);
         }
@@ -524,7 +535,8 @@ static int h_apply_resource_change(const uint8_t *req, size_t len, tf_buf *out)
     ctx_init(&c, "ApplyResourceChange", q->type_name);
     c.private_in = q->planned_private.data;
     c.private_in_len = q->planned_private.len;
-    Tfplugin6__ApplyResourceChange__Response resp = TFPLUGIN6__APPLY_RESOURCE_CHANGE__RESPONSE__INIT;
+    Tfplugin6__ApplyResourceChange__Response resp =
+        TFPLUGIN6__APPLY_RESOURCE_CHANGE__RESPONSE__INIT;
     const tf_resource_def *r = find_resource(q->type_name);
     if (!r) {
         unknown_type(&c, "resource", q->type_name);
@@ -550,7 +562,8 @@ static int h_import_resource_state(const uint8_t *req, size_t len, tf_buf *out)
            tfplugin6__import_resource_state__request__descriptor, req, len);
     tf_ctx c;
     ctx_init(&c, "ImportResourceState", q->type_name);
-    Tfplugin6__ImportResourceState__Response resp = TFPLUGIN6__IMPORT_RESOURCE_STATE__RESPONSE__INIT;
+    Tfplugin6__ImportResourceState__Response resp =
+        TFPLUGIN6__IMPORT_RESOURCE_STATE__RESPONSE__INIT;
     const tf_resource_def *r = find_resource(q->type_name);
     if (!r) {
         unknown_type(&c, "resource", q->type_name);
@@ -558,7 +571,8 @@ static int h_import_resource_state(const uint8_t *req, size_t len, tf_buf *out)
         tf_value state;
         tf_import_generic(&c, r, q->id, &state);
         if (!tf_has_errors(&c)) {
-            Tfplugin6__ImportResourceState__ImportedResource *ir = tf_arena_alloc(c.arena, sizeof *ir);
+            Tfplugin6__ImportResourceState__ImportedResource *ir =
+                tf_arena_alloc(c.arena, sizeof *ir);
             tfplugin6__import_resource_state__imported_resource__init(ir);
             ir->type_name = q->type_name;
             ir->state = encode_dv(c.arena, &state);
@@ -644,7 +658,10 @@ static int h_health_check(const uint8_t *req, size_t len, tf_buf *out)
 }
 
 /* RPC names are logged at debug level, with the resource type when there is one. */
-#define M(name, fn, inl) {"/tfplugin6.Provider/" name, fn, inl, false}
+#define M(name, fn, inl)                                                                           \
+    {                                                                                              \
+        "/tfplugin6.Provider/" name, fn, inl, false                                                \
+    }
 static const rpc_method g_methods[] = {
     M("GetProviderSchema", h_get_provider_schema, false),
     M("GetMetadata", h_get_metadata, false),

@@ -8,7 +8,7 @@
 #include "tflog.h"
 #include "tfrpc.h"
 
-#define MAGIC_COOKIE_KEY "TF_PLUGIN_MAGIC_COOKIE"
+#define MAGIC_COOKIE_KEY   "TF_PLUGIN_MAGIC_COOKIE"
 #define MAGIC_COOKIE_VALUE "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 
 static void usage(const tf_provider_def *def)
@@ -68,8 +68,8 @@ int tf_serve(const tf_provider_def *def, int argc, char **argv)
     if (!debug && check_protocol() != 0) return 1;
     tf_log_init();
     tf_rpc_init(def);
-    rpc_server_config cfg = {.debug = debug, .provider_address = def->source_address,
-                             .parent_pid = parent};
+    rpc_server_config cfg = {
+        .debug = debug, .provider_address = def->source_address, .parent_pid = parent};
     cfg.methods = tf_rpc_methods(&cfg.n_methods);
     return rpc_serve(&cfg);
 }

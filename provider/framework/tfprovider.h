@@ -18,12 +18,18 @@ enum {
     TF_OPTIONAL = 1 << 1,
     TF_COMPUTED = 1 << 2,
     TF_SENSITIVE = 1 << 3,
-    TF_WRITE_ONLY = 1 << 4,   /* config only; always null in plan and state (TF >= 1.11) */
-    TF_FORCE_NEW = 1 << 5,    /* a change plans a replacement */
+    TF_WRITE_ONLY = 1 << 4,            /* config only; always null in plan and state (TF >= 1.11) */
+    TF_FORCE_NEW = 1 << 5,             /* a change plans a replacement */
     TF_USE_STATE_FOR_UNKNOWN = 1 << 6, /* computed: keep the prior value instead of unknown */
 };
 
-typedef enum { TF_NEST_SINGLE = 1, TF_NEST_LIST, TF_NEST_SET, TF_NEST_MAP, TF_NEST_GROUP } tf_nesting;
+typedef enum {
+    TF_NEST_SINGLE = 1,
+    TF_NEST_LIST,
+    TF_NEST_SET,
+    TF_NEST_MAP,
+    TF_NEST_GROUP
+} tf_nesting;
 
 typedef struct tf_block_def tf_block_def;
 
@@ -33,8 +39,8 @@ typedef struct {
     const tf_block_def *nested; /* protocol-6 nested attribute: object of these attributes */
     tf_nesting nesting;         /* nested attribute: SINGLE, LIST, SET or MAP */
     unsigned flags;
-    const char *description; /* markdown; becomes the docs */
-    const char *deprecation; /* non-NULL: deprecated, with this message */
+    const char *description;           /* markdown; becomes the docs */
+    const char *deprecation;           /* non-NULL: deprecated, with this message */
     const char *const *conflicts_with; /* NULL-terminated sibling names, or NULL */
 } tf_attr_def;
 
@@ -103,13 +109,13 @@ const char *tf_path_string(tf_arena *a, tf_path p);
 typedef struct tf_ctx {
     tf_arena *arena; /* freed when the RPC ends */
     tf_diags diags;
-    void *provider_data;         /* what configure returned (NULL before ConfigureProvider) */
+    void *provider_data; /* what configure returned (NULL before ConfigureProvider) */
     const char *type_name;
-    bool write_only_allowed;     /* the client announced write_only_attributes_allowed */
-    bool keep_state_on_error;    /* apply: store new_state even though errors were reported */
-    const uint8_t *private_in;   /* private bytes stored with the resource */
+    bool write_only_allowed;   /* the client announced write_only_attributes_allowed */
+    bool keep_state_on_error;  /* apply: store new_state even though errors were reported */
+    const uint8_t *private_in; /* private bytes stored with the resource */
     size_t private_in_len;
-    const uint8_t *private_out;  /* set to replace them (arena memory) */
+    const uint8_t *private_out; /* set to replace them (arena memory) */
     size_t private_out_len;
     tf_path *replace; /* requires_replace paths collected during plan (framework-owned) */
     size_t n_replace, cap_replace;
@@ -120,7 +126,10 @@ void tf_error(tf_ctx *c, const char *attr, const char *summary, const char *fmt,
     __attribute__((format(printf, 4, 5)));
 void tf_warning(tf_ctx *c, const char *attr, const char *summary, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static inline bool tf_has_errors(const tf_ctx *c) { return c->diags.errors > 0; }
+static inline bool tf_has_errors(const tf_ctx *c)
+{
+    return c->diags.errors > 0;
+}
 /* true when Terraform asked the provider to stop (Ctrl-C): give up with tf_error_cancelled(). */
 bool tf_cancelled(void);
 void tf_error_cancelled(tf_ctx *c);
@@ -145,8 +154,8 @@ typedef struct tf_resource_def {
     void (*modify_plan)(tf_ctx *, const tf_value *prior, const tf_value *config, tf_value *planned);
     /* new_state starts as a copy of planned: fill its unknowns. */
     void (*create)(tf_ctx *, const tf_value *config, const tf_value *planned, tf_value *new_state);
-    void (*update)(tf_ctx *, const tf_value *prior, const tf_value *config,
-                   const tf_value *planned, tf_value *new_state);
+    void (*update)(tf_ctx *, const tf_value *prior, const tf_value *config, const tf_value *planned,
+                   tf_value *new_state);
     void (*delete_)(tf_ctx *, const tf_value *prior);
     /* new_state starts as a copy of state: set it to tf_null() when the object is gone. */
     void (*read)(tf_ctx *, const tf_value *state, tf_value *new_state);
@@ -163,9 +172,9 @@ typedef struct tf_datasource_def {
 } tf_datasource_def;
 
 typedef struct tf_provider_def {
-    const char *name;            /* "phala": resource types must start with "phala_" */
+    const char *name; /* "phala": resource types must start with "phala_" */
     const char *version;
-    const char *source_address;  /* "local.dev/phala/phala", for the reattach line */
+    const char *source_address; /* "local.dev/phala/phala", for the reattach line */
     tf_block_def schema;
     void (*validate)(tf_ctx *, const tf_value *config);
     /* Returns the data every later callback gets as ctx->provider_data. May be called several

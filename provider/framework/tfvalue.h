@@ -56,9 +56,9 @@ typedef enum {
 typedef struct tf_type tf_type;
 struct tf_type {
     tf_kind kind;
-    const tf_type *elem;        /* LIST, SET, MAP */
-    size_t n;                   /* OBJECT attributes / TUPLE elements */
-    const char *const *names;   /* OBJECT attribute names, in any order (unique) */
+    const tf_type *elem;         /* LIST, SET, MAP */
+    size_t n;                    /* OBJECT attributes / TUPLE elements */
+    const char *const *names;    /* OBJECT attribute names, in any order (unique) */
     const tf_type *const *elems; /* OBJECT attribute types / TUPLE element types */
 };
 
@@ -75,17 +75,18 @@ bool tf_type_equal(const tf_type *a, const tf_type *b);
 /* cty type JSON: "string", ["list","string"], ["object",{"a":"number"}] (compact, keys sorted). */
 void tf_type_json(const tf_type *t, tf_buf *out);
 /* Parses cty type JSON (used for dynamic values). */
-const tf_type *tf_type_from_json(tf_arena *a, const char *json, size_t len, char *err, size_t errlen);
+const tf_type *tf_type_from_json(tf_arena *a, const char *json, size_t len, char *err,
+                                 size_t errlen);
 
 /* ---- numbers -------------------------------------------------------------------------------- */
 
 typedef enum { TF_NUM_INT, TF_NUM_UINT, TF_NUM_FLOAT, TF_NUM_TEXT } tf_num_form;
 typedef struct {
     tf_num_form form;
-    int64_t i;          /* TF_NUM_INT */
-    uint64_t u;         /* TF_NUM_UINT */
-    double f;           /* TF_NUM_FLOAT (also set, approximately, for every form) */
-    const char *text;   /* TF_NUM_TEXT: decimal text as received (NUL-terminated, arena) */
+    int64_t i;        /* TF_NUM_INT */
+    uint64_t u;       /* TF_NUM_UINT */
+    double f;         /* TF_NUM_FLOAT (also set, approximately, for every form) */
+    const char *text; /* TF_NUM_TEXT: decimal text as received (NUL-terminated, arena) */
 } tf_number;
 
 /* Exact integer value of a number, if it is an integer that fits in int64. */
@@ -140,17 +141,26 @@ tf_value tf_value_copy(tf_arena *a, const tf_value *v);
  * Two unknowns compare equal. */
 bool tf_value_equal(const tf_value *a, const tf_value *b);
 bool tf_value_wholly_known(const tf_value *v);
-static inline bool tf_is_null(const tf_value *v) { return !v || v->presence == TF_NULL; }
-static inline bool tf_is_unknown(const tf_value *v) { return v && v->presence == TF_UNKNOWN; }
-static inline bool tf_is_known(const tf_value *v) { return v && v->presence == TF_KNOWN; }
+static inline bool tf_is_null(const tf_value *v)
+{
+    return !v || v->presence == TF_NULL;
+}
+static inline bool tf_is_unknown(const tf_value *v)
+{
+    return v && v->presence == TF_UNKNOWN;
+}
+static inline bool tf_is_known(const tf_value *v)
+{
+    return v && v->presence == TF_KNOWN;
+}
 
 /* ---- codecs --------------------------------------------------------------------------------- */
 
 /* msgpack (DynamicValue.msgpack). Empty input decodes as null. Decoding checks the type strictly:
  * objects need exactly the type's attributes, unknown keys are errors, nesting depth is bounded.
  * err names the path where decoding failed, e.g. "at .rule[0].port: expected number". */
-int tf_msgpack_decode(tf_arena *a, const tf_type *t, const uint8_t *data, size_t len,
-                      tf_value *out, char *err, size_t errlen);
+int tf_msgpack_decode(tf_arena *a, const tf_type *t, const uint8_t *data, size_t len, tf_value *out,
+                      char *err, size_t errlen);
 void tf_msgpack_encode(const tf_value *v, tf_buf *out);
 
 /* JSON (DynamicValue.json and RawState.json), lexeme-preserving for numbers. With

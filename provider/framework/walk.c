@@ -7,9 +7,12 @@
 static tf_path step(tf_arena *a, tf_path base, const tf_value *parent, size_t i)
 {
     switch (parent->type->kind) {
-    case TF_OBJECT: return tf_path_with_attr(a, base, parent->type->names[i]);
-    case TF_MAP: return tf_path_with_key(a, base, parent->u.coll.keys[i]);
-    default: return tf_path_with_index(a, base, (int64_t)i);
+    case TF_OBJECT:
+        return tf_path_with_attr(a, base, parent->type->names[i]);
+    case TF_MAP:
+        return tf_path_with_key(a, base, parent->u.coll.keys[i]);
+    default:
+        return tf_path_with_index(a, base, (int64_t)i);
     }
 }
 

@@ -9,24 +9,41 @@
 #include "phala_common.h"
 
 static const tf_attr_def attrs[] = {
-    {.name = "kms", .type = &tf_type_string, .flags = TF_REQUIRED,
+    {.name = "kms",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED,
      .description = "KMS id or slug (prefer the slug, e.g. `kms-base-prod5`)."},
-    {.name = "app_id", .type = &tf_type_string, .flags = TF_REQUIRED,
+    {.name = "app_id",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED,
      .description = "App id: 40 hex digits, optionally prefixed by `0x`."},
-    {.name = "verify", .type = &tf_type_bool, .flags = TF_OPTIONAL,
+    {.name = "verify",
+     .type = &tf_type_bool,
+     .flags = TF_OPTIONAL,
      .description = "Check the KMS signature over the key (default `true`). A signature that does "
                     "not recover to the expected signer is an error."},
-    {.name = "expected_signer", .type = &tf_type_string, .flags = TF_OPTIONAL,
-     .description = "Compressed secp256k1 public key (hex, optional `0x`) that must have signed the "
-                    "key. Default: the KMS's `k256_pubkey`."},
-    {.name = "public_key", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "expected_signer",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description =
+         "Compressed secp256k1 public key (hex, optional `0x`) that must have signed the "
+         "key. Default: the KMS's `k256_pubkey`."},
+    {.name = "public_key",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "The app's X25519 env-encryption public key (hex)."},
-    {.name = "signature", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "signature",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "The KMS's signature over the key (hex r‖s‖v)."},
-    {.name = "signer", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "signer",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "The signer recovered from the signature (compressed, `0x` hex); null if "
                     "nothing can be recovered."},
-    {.name = "verified", .type = &tf_type_bool, .flags = TF_COMPUTED,
+    {.name = "verified",
+     .type = &tf_type_bool,
+     .flags = TF_COMPUTED,
      .description = "true when the signature was checked and matched the expected signer."},
 };
 

@@ -2,7 +2,9 @@
 #include "kms_object.h"
 
 static const tf_attr_def attrs[] = {
-    {.name = "kms_id", .type = &tf_type_string, .flags = TF_REQUIRED,
+    {.name = "kms_id",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED,
      .description = "KMS id (`kms_…`) or slug (e.g. `phala-prod3`)."},
     KMS_FIELD_ATTRS};
 

@@ -2,14 +2,21 @@
 #include "kms_object.h"
 
 static const tf_attr_def attrs[] = {
-    {.name = "is_onchain", .type = &tf_type_bool, .flags = TF_OPTIONAL,
+    {.name = "is_onchain",
+     .type = &tf_type_bool,
+     .flags = TF_OPTIONAL,
      .description = "Only on-chain KMS instances (`true`), only Phala's off-chain ones (`false`), "
                     "or all (unset)."},
-    {.name = "items", .type = &kms_object_list_type, .flags = TF_COMPUTED,
-     .description = "The KMS instances, in API order. Each has `id`, `slug`, `url`, `version`, "
-                    "`chain_id`, `kms_contract_address`, `gateway_app_id` and `k256_pubkey`; fields "
-                    "the API leaves out are null."},
-    {.name = "total", .type = &tf_type_number, .flags = TF_COMPUTED,
+    {.name = "items",
+     .type = &kms_object_list_type,
+     .flags = TF_COMPUTED,
+     .description =
+         "The KMS instances, in API order. Each has `id`, `slug`, `url`, `version`, "
+         "`chain_id`, `kms_contract_address`, `gateway_app_id` and `k256_pubkey`; fields "
+         "the API leaves out are null."},
+    {.name = "total",
+     .type = &tf_type_number,
+     .flags = TF_COMPUTED,
      .description = "Number of KMS instances the API reports."},
 };
 

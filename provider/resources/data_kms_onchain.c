@@ -4,33 +4,41 @@
 
 static const char *const device_names[] = {"device_id", "node_name", "on_chain_allowed"};
 static const tf_type *const device_types[] = {&tf_type_string, &tf_type_string, &tf_type_bool};
-static const tf_type device_type = {.kind = TF_OBJECT, .n = 3, .names = device_names,
-                                    .elems = device_types};
+static const tf_type device_type = {
+    .kind = TF_OBJECT, .n = 3, .names = device_names, .elems = device_types};
 static const tf_type device_list = {.kind = TF_LIST, .elem = &device_type};
 
 static const char *const image_names[] = {"name", "version", "os_image_hash", "on_chain_allowed"};
 static const tf_type *const image_types[] = {&tf_type_string, &tf_type_string, &tf_type_string,
                                              &tf_type_bool};
-static const tf_type image_type = {.kind = TF_OBJECT, .n = 4, .names = image_names,
-                                   .elems = image_types};
+static const tf_type image_type = {
+    .kind = TF_OBJECT, .n = 4, .names = image_names, .elems = image_types};
 static const tf_type image_list = {.kind = TF_LIST, .elem = &image_type};
 
 static const char *const contract_names[] = {"contract_address", "chain_id", "chain_name",
                                              "devices", "os_images"};
 static const tf_type *const contract_types[] = {&tf_type_string, &tf_type_number, &tf_type_string,
                                                 &device_list, &image_list};
-static const tf_type contract_type = {.kind = TF_OBJECT, .n = 5, .names = contract_names,
-                                      .elems = contract_types};
+static const tf_type contract_type = {
+    .kind = TF_OBJECT, .n = 5, .names = contract_names, .elems = contract_types};
 static const tf_type contract_list = {.kind = TF_LIST, .elem = &contract_type};
 
 static const tf_attr_def attrs[] = {
-    {.name = "chain", .type = &tf_type_string, .flags = TF_REQUIRED,
+    {.name = "chain",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED,
      .description = "Chain name, e.g. `base` or `ethereum`."},
-    {.name = "chain_name", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "chain_name",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "The chain's name as the API spells it."},
-    {.name = "chain_id", .type = &tf_type_number, .flags = TF_COMPUTED,
+    {.name = "chain_id",
+     .type = &tf_type_number,
+     .flags = TF_COMPUTED,
      .description = "EVM chain id."},
-    {.name = "contracts", .type = &contract_list, .flags = TF_COMPUTED,
+    {.name = "contracts",
+     .type = &contract_list,
+     .flags = TF_COMPUTED,
      .description = "KMS contracts on the chain: `contract_address`, `chain_id`, `chain_name`, "
                     "`devices` (`device_id`, `node_name`, `on_chain_allowed`) and `os_images` "
                     "(`name`, `version`, `os_image_hash`, `on_chain_allowed`)."},
@@ -62,10 +70,12 @@ static tf_value contract_value(tf_arena *a, const pk_onchain_contract *k)
     tf_set(&v, "chain_id", tf_int(k->chain_id));
     tf_set(&v, "chain_name", phala_str_or_null(a, k->chain_name));
     tf_value devices = tf_collection(a, &device_list, k->n_devices);
-    for (size_t i = 0; i < k->n_devices; i++) devices.u.coll.items[i] = device_value(a, &k->devices[i]);
+    for (size_t i = 0; i < k->n_devices; i++)
+        devices.u.coll.items[i] = device_value(a, &k->devices[i]);
     tf_set(&v, "devices", devices);
     tf_value images = tf_collection(a, &image_list, k->n_os_images);
-    for (size_t i = 0; i < k->n_os_images; i++) images.u.coll.items[i] = image_value(a, &k->os_images[i]);
+    for (size_t i = 0; i < k->n_os_images; i++)
+        images.u.coll.items[i] = image_value(a, &k->os_images[i]);
     tf_set(&v, "os_images", images);
     return v;
 }

@@ -9,7 +9,10 @@
 #include "envkey.h"
 #include "tflog.h"
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
 
 static void set_keys_from_env(env_flow *f)
 {
@@ -36,7 +39,8 @@ static ef_state do_encrypt(tf_ctx *c, pk_client *client, env_flow *f)
     f->ciphertext = NULL;
     if (pk_encrypt_env(f->env->vars.items, f->env->vars.count, f->public_key, &f->ciphertext, err,
                        sizeof err) != 0) {
-        tf_error(c, f->pinned_key ? "public_key" : NULL, "Cannot encrypt the environment", "%s", err);
+        tf_error(c, f->pinned_key ? "public_key" : NULL, "Cannot encrypt the environment", "%s",
+                 err);
         return EF_FAILED;
     }
     if (!f->keys) set_keys_from_env(f);
@@ -50,9 +54,9 @@ static void take_precondition(env_flow *f, pk_envs_update_result *r)
     free(f->kms_contract_address);
     f->compose_hash = dup_or_null(r->precondition.compose_hash);
     f->app_id = dup_or_null(r->precondition.app_id);
-    f->kms_contract_address =
-        r->precondition.has_kms_info ? dup_or_null(r->precondition.kms_info.kms_contract_address)
-                                     : NULL;
+    f->kms_contract_address = r->precondition.has_kms_info
+                                  ? dup_or_null(r->precondition.kms_info.kms_contract_address)
+                                  : NULL;
     f->has_chain_id = r->precondition.has_kms_info && r->precondition.kms_info.has_chain_id;
     f->chain_id = r->precondition.kms_info.chain_id;
 }
@@ -90,18 +94,20 @@ static ef_state do_patch(tf_ctx *c, pk_client *client, env_flow *f, bool phase2)
         tf_log(TF_LOG_INFO, "compose hash expired: starting over", "cvm_id", f->cvm_id, NULL);
         f->restarted = true;
         next = EF_ENCRYPT;
-    } else if (phase2 && (err.kind == PK_ERR_TX_VERIFY_FAILED || err.kind == PK_ERR_HASH_NOT_ALLOWED)) {
+    } else if (phase2 &&
+               (err.kind == PK_ERR_TX_VERIFY_FAILED || err.kind == PK_ERR_HASH_NOT_ALLOWED)) {
         tf_error(c, "transaction_hash",
-                 err.kind == PK_ERR_TX_VERIFY_FAILED ? "Transaction does not register the compose hash"
-                                                     : "Compose hash not allowed by the app contract",
+                 err.kind == PK_ERR_TX_VERIFY_FAILED
+                     ? "Transaction does not register the compose hash"
+                     : "Compose hash not allowed by the app contract",
                  "The API rejected transaction %s for compose hash %s: %s. The update stays "
                  "pending_onchain; register the hash on app contract %s and set transaction_hash "
                  "to the registering transaction.",
                  f->tx, f->compose_hash, pk_error_message(&err), f->app_id ? f->app_id : "?");
         f->keep_pending = true;
     } else {
-        phala_api_error(c, NULL, phase2 ? "Cannot complete the env update" : "Cannot update the env",
-                        &err);
+        phala_api_error(c, NULL,
+                        phase2 ? "Cannot complete the env update" : "Cannot update the env", &err);
         f->keep_pending = phase2;
     }
     pk_error_clear(&err);
@@ -135,8 +141,8 @@ static ef_state do_need_tx(tf_ctx *c, env_flow *f)
         return EF_PHASE2;
     }
     if (f->signer) {
-        char *tx = f->signer(c, f->signer_arg, f->compose_hash, f->app_id, f->has_chain_id,
-                             f->chain_id);
+        char *tx =
+            f->signer(c, f->signer_arg, f->compose_hash, f->app_id, f->has_chain_id, f->chain_id);
         if (!tx) {
             f->keep_pending = true;
             return EF_FAILED;
@@ -156,11 +162,16 @@ ef_state ef_step(tf_ctx *c, pk_client *client, env_flow *f)
         return EF_FAILED;
     }
     switch (f->state) {
-    case EF_ENCRYPT: return do_encrypt(c, client, f);
-    case EF_PHASE1: return do_patch(c, client, f, false);
-    case EF_NEED_TX: return do_need_tx(c, f);
-    case EF_PHASE2: return do_patch(c, client, f, true);
-    default: return f->state;
+    case EF_ENCRYPT:
+        return do_encrypt(c, client, f);
+    case EF_PHASE1:
+        return do_patch(c, client, f, false);
+    case EF_NEED_TX:
+        return do_need_tx(c, f);
+    case EF_PHASE2:
+        return do_patch(c, client, f, true);
+    default:
+        return f->state;
     }
 }
 
@@ -193,22 +204,24 @@ void ef_warn_pending(tf_ctx *c, const env_flow *f, const char *resource)
     char chain[64] = "its chain";
     if (f->has_chain_id) snprintf(chain, sizeof chain, "chain id %lld", (long long)f->chain_id);
     const char *h = f->compose_hash ? f->compose_hash : "?";
-    tf_warning(c, "transaction_hash", "On-chain registration required",
-               "The new set of env keys changes the CVM's compose hash, which its on-chain KMS only "
-               "accepts once the app contract allows it. The update is saved as "
-               "status = \"pending_onchain\".\n\n"
-               "To finish: call addComposeHash(0x%s) on the app contract 0x%s (%s%s%s), owner key "
-               "required; e.g. `cast send 0x%s \"addComposeHash(bytes32)\" 0x%s`. Then set\n"
-               "  transaction_hash = \"<the transaction hash>\"\n"
-               "on %s and run terraform apply again: the provider re-sends the same encrypted env "
-               "with the hash and the transaction. %s",
-               (h[0] == '0' && h[1] == 'x') ? h + 2 : h,
-               f->app_id ? ((f->app_id[0] == '0' && f->app_id[1] == 'x') ? f->app_id + 2 : f->app_id) : "?",
-               chain, f->kms_contract_address ? ", KMS contract " : "",
-               f->kms_contract_address ? f->kms_contract_address : "",
-               f->app_id ? ((f->app_id[0] == '0' && f->app_id[1] == 'x') ? f->app_id + 2 : f->app_id) : "?",
-               (h[0] == '0' && h[1] == 'x') ? h + 2 : h, resource,
-               f->pending_note ? f->pending_note : "");
+    tf_warning(
+        c, "transaction_hash", "On-chain registration required",
+        "The new set of env keys changes the CVM's compose hash, which its on-chain KMS only "
+        "accepts once the app contract allows it. The update is saved as "
+        "status = \"pending_onchain\".\n\n"
+        "To finish: call addComposeHash(0x%s) on the app contract 0x%s (%s%s%s), owner key "
+        "required; e.g. `cast send 0x%s \"addComposeHash(bytes32)\" 0x%s`. Then set\n"
+        "  transaction_hash = \"<the transaction hash>\"\n"
+        "on %s and run terraform apply again: the provider re-sends the same encrypted env "
+        "with the hash and the transaction. %s",
+        (h[0] == '0' && h[1] == 'x') ? h + 2 : h,
+        f->app_id ? ((f->app_id[0] == '0' && f->app_id[1] == 'x') ? f->app_id + 2 : f->app_id)
+                  : "?",
+        chain, f->kms_contract_address ? ", KMS contract " : "",
+        f->kms_contract_address ? f->kms_contract_address : "",
+        f->app_id ? ((f->app_id[0] == '0' && f->app_id[1] == 'x') ? f->app_id + 2 : f->app_id)
+                  : "?",
+        (h[0] == '0' && h[1] == 'x') ? h + 2 : h, resource, f->pending_note ? f->pending_note : "");
 }
 
 void ef_free(env_flow *f)

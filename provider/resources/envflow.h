@@ -35,11 +35,11 @@ typedef struct {
     ef_state state;
     /* inputs */
     const char *cvm_id;
-    const env_input *env;     /* what to encrypt (EF_ENCRYPT) */
-    const char *pinned_key;   /* explicit public_key, or NULL to resolve */
-    const char *config_tx;    /* transaction_hash from the configuration, or NULL */
-    const char *stale_tx;     /* a tx known to belong to another compose hash: never reused … */
-    const char *stale_for;    /* … unless it was for this hash */
+    const env_input *env;   /* what to encrypt (EF_ENCRYPT) */
+    const char *pinned_key; /* explicit public_key, or NULL to resolve */
+    const char *config_tx;  /* transaction_hash from the configuration, or NULL */
+    const char *stale_tx;   /* a tx known to belong to another compose hash: never reused … */
+    const char *stale_for;  /* … unless it was for this hash */
     ef_signer signer;
     void *signer_arg;
     /* working data and results (malloc'd, freed by ef_free) */
@@ -49,12 +49,12 @@ typedef struct {
     char *compose_hash, *app_id, *kms_contract_address;
     bool has_chain_id;
     int64_t chain_id;
-    char *tx;            /* the transaction sent in phase 2 */
+    char *tx; /* the transaction sent in phase 2 */
     char *correlation_id;
     bool allowed_envs_changed;
-    bool restarted;      /* 466 was already answered by starting over */
-    bool keep_pending;   /* EF_FAILED: state must stay pending_onchain with the ciphertext */
-    char *pending_note;  /* why a config tx was not used, for the warning */
+    bool restarted;     /* 466 was already answered by starting over */
+    bool keep_pending;  /* EF_FAILED: state must stay pending_onchain with the ciphertext */
+    char *pending_note; /* why a config tx was not used, for the warning */
 } env_flow;
 
 /* One transition; returns the next state. */

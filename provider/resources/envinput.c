@@ -87,7 +87,10 @@ int env_input_build(tf_ctx *c, const tf_value *config, env_input *out)
     return rc;
 }
 
-void env_input_free(env_input *in) { pk_env_list_free(&in->vars); }
+void env_input_free(env_input *in)
+{
+    pk_env_list_free(&in->vars);
+}
 
 tf_value env_input_keys(tf_ctx *c, const env_input *in)
 {

@@ -8,9 +8,9 @@
 #include "phala_common.h"
 
 typedef struct {
-    pk_env_list vars;   /* sorted by key (byte order); values wiped on free */
-    bool keys_known;    /* false: some input is unknown, the key set cannot be known yet */
-    bool values_known;  /* false: keys known but some value is unknown (plan time) */
+    pk_env_list vars;  /* sorted by key (byte order); values wiped on free */
+    bool keys_known;   /* false: some input is unknown, the key set cannot be known yet */
+    bool values_known; /* false: keys known but some value is unknown (plan time) */
 } env_input;
 
 /* Builds the merged env from a configuration (values may be unknown at plan time). Adds error

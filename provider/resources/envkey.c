@@ -34,7 +34,10 @@ void env_key_free(env_key *k)
     memset(k, 0, sizeof *k);
 }
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
 
 /* The KMS serving an on-chain CVM: its slug is what /kms/{kms}/pubkey wants (the id works too,
  * kms_type does not on the real API), matched through the KMS contract address. */

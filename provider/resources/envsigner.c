@@ -18,9 +18,8 @@ static char *sign_and_register(tf_ctx *c, void *arg, const char *compose_hash, c
                                bool has_chain_id, int64_t chain_id)
 {
     const phala_config *pc = arg;
-    pk_eth_config ecfg = {.rpc_url = pc->onchain.rpc_url,
-                          .cancel = phala_cancel_token(),
-                          .log_fn = log_rpc};
+    pk_eth_config ecfg = {
+        .rpc_url = pc->onchain.rpc_url, .cancel = phala_cancel_token(), .log_fn = log_rpc};
     pk_eth *eth = NULL;
     pk_error err = {0};
     char *tx = NULL;
@@ -34,7 +33,8 @@ static char *sign_and_register(tf_ctx *c, void *arg, const char *compose_hash, c
     pk_register_result res = {0};
     tf_log(TF_LOG_INFO, "registering compose hash on-chain", "compose_hash", compose_hash,
            "app_contract", app_id, NULL);
-    if (pk_eth_new(&ecfg, &eth, &err) != 0 || pk_register_compose_hash(eth, &req, &res, &err) != 0) {
+    if (pk_eth_new(&ecfg, &eth, &err) != 0 ||
+        pk_register_compose_hash(eth, &req, &res, &err) != 0) {
         if (err.kind == PK_ERR_CANCELLED) {
             /* the message may say a transaction was already sent: the next apply finds it */
             tf_log(TF_LOG_WARN, pk_error_message(&err), NULL);
@@ -49,8 +49,9 @@ static char *sign_and_register(tf_ctx *c, void *arg, const char *compose_hash, c
     } else {
         tx = res.tx_hash;
         res.tx_hash = NULL;
-        tf_log(TF_LOG_INFO, res.reused ? "compose hash already registered; reusing its transaction"
-                                       : "compose hash registered",
+        tf_log(TF_LOG_INFO,
+               res.reused ? "compose hash already registered; reusing its transaction"
+                          : "compose hash registered",
                "transaction_hash", tx, NULL);
     }
     pk_register_result_free(&res);

@@ -1,15 +1,14 @@
 /* kms_object.c — see kms_object.h. */
 #include "kms_object.h"
 
-
 static const char *const kms_names[KMS_N_FIELDS] = {
-    "id", "slug", "url", "version", "chain_id", "kms_contract_address", "gateway_app_id",
+    "id",         "slug", "url", "version", "chain_id", "kms_contract_address", "gateway_app_id",
     "k256_pubkey"};
 static const tf_type *const kms_types[KMS_N_FIELDS] = {
     &tf_type_string, &tf_type_string, &tf_type_string, &tf_type_string,
     &tf_type_number, &tf_type_string, &tf_type_string, &tf_type_string};
-const tf_type kms_object_type = {.kind = TF_OBJECT, .n = KMS_N_FIELDS, .names = kms_names,
-                                 .elems = kms_types};
+const tf_type kms_object_type = {
+    .kind = TF_OBJECT, .n = KMS_N_FIELDS, .names = kms_names, .elems = kms_types};
 const tf_type kms_object_list_type = {.kind = TF_LIST, .elem = &kms_object_type};
 
 void kms_fill(tf_arena *a, tf_value *obj, const pk_kms_info *k)

@@ -7,25 +7,42 @@
 
 #define KMS_N_FIELDS 8
 /* The attribute definitions, for schemas that embed the KMS fields at top level. */
-#define KMS_FIELD_ATTRS \
-    {.name = "id", .type = &tf_type_string, .flags = TF_COMPUTED, \
-     .description = "KMS id, e.g. `kms_abc123def456`."}, \
-    {.name = "slug", .type = &tf_type_string, .flags = TF_COMPUTED, \
-     .description = "Human-readable slug, e.g. `kms-base-prod9`; null for some instances."}, \
-    {.name = "url", .type = &tf_type_string, .flags = TF_COMPUTED, \
-     .description = "The KMS node's RPC base URL."}, \
-    {.name = "version", .type = &tf_type_string, .flags = TF_COMPUTED, \
-     .description = "dstack KMS version, e.g. `v0.5.7`."}, \
-    {.name = "chain_id", .type = &tf_type_number, .flags = TF_COMPUTED, \
-     .description = "EVM chain id of an on-chain KMS (1 Ethereum, 8453 Base); null for Phala's " \
-                    "off-chain KMS."}, \
-    {.name = "kms_contract_address", .type = &tf_type_string, .flags = TF_COMPUTED, \
-     .description = "DstackKms contract address (on-chain KMS only)."}, \
-    {.name = "gateway_app_id", .type = &tf_type_string, .flags = TF_COMPUTED, \
-     .description = "App id of the KMS's gateway."}, \
-    {.name = "k256_pubkey", .type = &tf_type_string, .flags = TF_COMPUTED, \
-     .description = "The KMS's secp256k1 signing key (compressed, hex): the anchor that app " \
-                    "encryption keys are verified against."},
+#define KMS_FIELD_ATTRS                                                                            \
+    {.name = "id",                                                                                 \
+     .type = &tf_type_string,                                                                      \
+     .flags = TF_COMPUTED,                                                                         \
+     .description = "KMS id, e.g. `kms_abc123def456`."},                                           \
+        {.name = "slug",                                                                           \
+         .type = &tf_type_string,                                                                  \
+         .flags = TF_COMPUTED,                                                                     \
+         .description = "Human-readable slug, e.g. `kms-base-prod9`; null for some instances."},   \
+        {.name = "url",                                                                            \
+         .type = &tf_type_string,                                                                  \
+         .flags = TF_COMPUTED,                                                                     \
+         .description = "The KMS node's RPC base URL."},                                           \
+        {.name = "version",                                                                        \
+         .type = &tf_type_string,                                                                  \
+         .flags = TF_COMPUTED,                                                                     \
+         .description = "dstack KMS version, e.g. `v0.5.7`."},                                     \
+        {.name = "chain_id",                                                                       \
+         .type = &tf_type_number,                                                                  \
+         .flags = TF_COMPUTED,                                                                     \
+         .description =                                                                            \
+             "EVM chain id of an on-chain KMS (1 Ethereum, 8453 Base); null for Phala's "          \
+             "off-chain KMS."},                                                                    \
+        {.name = "kms_contract_address",                                                           \
+         .type = &tf_type_string,                                                                  \
+         .flags = TF_COMPUTED,                                                                     \
+         .description = "DstackKms contract address (on-chain KMS only)."},                        \
+        {.name = "gateway_app_id",                                                                 \
+         .type = &tf_type_string,                                                                  \
+         .flags = TF_COMPUTED,                                                                     \
+         .description = "App id of the KMS's gateway."},                                           \
+        {.name = "k256_pubkey",                                                                    \
+         .type = &tf_type_string,                                                                  \
+         .flags = TF_COMPUTED,                                                                     \
+         .description = "The KMS's secp256k1 signing key (compressed, hex): the anchor that app "  \
+                        "encryption keys are verified against."},
 
 /* The object type of one list item, and a list of them (static: tf_type is plain data). */
 extern const tf_type kms_object_type, kms_object_list_type;

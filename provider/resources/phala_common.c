@@ -10,8 +10,9 @@ pk_client *phala_client(tf_ctx *c)
 {
     phala_config *pc = c->provider_data;
     if (!pc || !pc->client) {
-        tf_error(c, NULL, "Provider not configured",
-                 "The phala provider has no usable configuration (see the provider block's errors).");
+        tf_error(
+            c, NULL, "Provider not configured",
+            "The phala provider has no usable configuration (see the provider block's errors).");
         return NULL;
     }
     if (tf_cancelled()) {
@@ -40,7 +41,10 @@ tf_value phala_str_or_null(tf_arena *a, const char *s)
     return s ? tf_string(a, s) : tf_null(&tf_type_string);
 }
 
-tf_value phala_int_or_null(bool has, int64_t v) { return has ? tf_int(v) : tf_null(&tf_type_number); }
+tf_value phala_int_or_null(bool has, int64_t v)
+{
+    return has ? tf_int(v) : tf_null(&tf_type_number);
+}
 
 tf_value phala_tristate(pk_tristate t)
 {

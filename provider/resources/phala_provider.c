@@ -15,47 +15,71 @@
 #include "tflog.h"
 
 static const tf_attr_def onchain_attrs[] = {
-    {.name = "rpc_url", .type = &tf_type_string, .flags = TF_OPTIONAL,
+    {.name = "rpc_url",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
      .description = "Ethereum JSON-RPC URL used to register compose hashes. Defaults to "
                     "`PHALA_ONCHAIN_RPC_URL`."},
-    {.name = "private_key", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_SENSITIVE,
+    {.name = "private_key",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_SENSITIVE,
      .description = "Hex private key of the app contract owner. Defaults to "
                     "`PHALA_ONCHAIN_PRIVATE_KEY`. Without a key the provider never signs a "
                     "transaction: updates that need one stay `pending_onchain`."},
-    {.name = "confirmations", .type = &tf_type_number, .flags = TF_OPTIONAL,
+    {.name = "confirmations",
+     .type = &tf_type_number,
+     .flags = TF_OPTIONAL,
      .description = "Blocks to wait after the registering transaction is mined (default 1)."},
-    {.name = "receipt_timeout_seconds", .type = &tf_type_number, .flags = TF_OPTIONAL,
+    {.name = "receipt_timeout_seconds",
+     .type = &tf_type_number,
+     .flags = TF_OPTIONAL,
      .description = "How long to wait for the transaction receipt (default 120)."},
 };
-static const tf_block_def onchain_block = {onchain_attrs, TF_COUNT(onchain_attrs), NULL, 0,
-                                           "On-chain signer for compose-hash registration.", NULL};
+static const tf_block_def onchain_block = {onchain_attrs,
+                                           TF_COUNT(onchain_attrs),
+                                           NULL,
+                                           0,
+                                           "On-chain signer for compose-hash registration.",
+                                           NULL};
 static const tf_nested_block_def provider_blocks[] = {
-    {.name = "onchain", .nesting = TF_NEST_LIST, .block = &onchain_block, .min_items = 0,
+    {.name = "onchain",
+     .nesting = TF_NEST_LIST,
+     .block = &onchain_block,
+     .min_items = 0,
      .max_items = 1},
 };
 
 static const tf_attr_def provider_attrs[] = {
-    {.name = "api_key", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_SENSITIVE,
+    {.name = "api_key",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_SENSITIVE,
      .description = "Phala Cloud API key (`phak_…`). Defaults to `PHALA_CLOUD_API_KEY`. Never "
                     "stored in state."},
-    {.name = "api_prefix", .type = &tf_type_string, .flags = TF_OPTIONAL,
+    {.name = "api_prefix",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
      .description = "API base URL including `/api/v1`. Defaults to `PHALA_CLOUD_API_PREFIX`, "
                     "else `" PHALA_DEFAULT_API_PREFIX "`. Plain `http://` is accepted for "
                     "loopback hosts only."},
-    {.name = "api_version", .type = &tf_type_string, .flags = TF_OPTIONAL,
-     .description = "Value of the `X-Phala-Version` header (default `" PHALA_DEFAULT_API_VERSION
-                    "`)."},
-    {.name = "timeout_seconds", .type = &tf_type_number, .flags = TF_OPTIONAL,
+    {.name = "api_version",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description =
+         "Value of the `X-Phala-Version` header (default `" PHALA_DEFAULT_API_VERSION "`)."},
+    {.name = "timeout_seconds",
+     .type = &tf_type_number,
+     .flags = TF_OPTIONAL,
      .description = "Timeout of one API request in seconds (default 30)."},
-    {.name = "max_retries", .type = &tf_type_number, .flags = TF_OPTIONAL,
+    {.name = "max_retries",
+     .type = &tf_type_number,
+     .flags = TF_OPTIONAL,
      .description = "Retries for rate-limited (429), busy (409) or unavailable (503) answers "
                     "(default 5)."},
 };
 
 static bool valid_url(const char *s)
 {
-    return s && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) &&
-           strlen(s) > 8;
+    return s && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) && strlen(s) > 8;
 }
 
 static bool private_key_valid(const char *s)
@@ -135,7 +159,10 @@ static int64_t pick_int(const tf_value *obj, const char *name, int64_t dflt)
  * in-flight or later API call gives up within ~50 ms. */
 static pk_cancel *g_cancel;
 static pthread_once_t g_cancel_once = PTHREAD_ONCE_INIT;
-static void trigger_cancel(void *arg) { pk_cancel_trigger(arg); }
+static void trigger_cancel(void *arg)
+{
+    pk_cancel_trigger(arg);
+}
 static void make_cancel(void)
 {
     if (pk_cancel_new(&g_cancel) == 0) tf_stop_on_raise(trigger_cancel, g_cancel);
@@ -192,7 +219,8 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
     pc->max_retries = pick_int(config, "max_retries", 5);
     tf_value *oc = tf_attr(config, "onchain");
     const tf_value *o = tf_is_known(oc) && oc->u.coll.n == 1 ? &oc->u.coll.items[0] : NULL;
-    pc->onchain.rpc_url = pick(o ? tf_get_string(o, "rpc_url") : NULL, "PHALA_ONCHAIN_RPC_URL", NULL);
+    pc->onchain.rpc_url =
+        pick(o ? tf_get_string(o, "rpc_url") : NULL, "PHALA_ONCHAIN_RPC_URL", NULL);
     pc->onchain.private_key =
         pick(o ? tf_get_string(o, "private_key") : NULL, "PHALA_ONCHAIN_PRIVATE_KEY", NULL);
     pc->onchain.confirmations = pick_int(o, "confirmations", 1);
@@ -220,15 +248,14 @@ extern tf_datasource_def phala_kms_list_ds, phala_kms_info_ds, phala_kms_onchain
 
 static tf_resource_def *const phala_resources[] = {&phala_app_ids_resource,
                                                    &phala_encrypted_env_resource};
-static tf_datasource_def *const phala_data_sources[] = {&phala_kms_list_ds, &phala_kms_info_ds,
-                                                       &phala_kms_onchain_ds, &phala_app_pubkey_ds};
+static tf_datasource_def *const phala_data_sources[] = {
+    &phala_kms_list_ds, &phala_kms_info_ds, &phala_kms_onchain_ds, &phala_app_pubkey_ds};
 
 const tf_provider_def phala_provider = {
     .name = "phala",
     .version = PHALA_VERSION,
     .source_address = "local.dev/phala/phala",
-    .schema = {provider_attrs, TF_COUNT(provider_attrs), provider_blocks,
-               TF_COUNT(provider_blocks),
+    .schema = {provider_attrs, TF_COUNT(provider_attrs), provider_blocks, TF_COUNT(provider_blocks),
                "The Phala Cloud KMS provider: KMS instances, app encryption keys and a CVM's "
                "encrypted environment variables.",
                NULL},

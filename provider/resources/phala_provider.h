@@ -10,7 +10,7 @@
 
 typedef struct pk_client pk_client;
 
-#define PHALA_DEFAULT_API_PREFIX "https://cloud-api.phala.com/api/v1"
+#define PHALA_DEFAULT_API_PREFIX  "https://cloud-api.phala.com/api/v1"
 #define PHALA_DEFAULT_API_VERSION "2026-05-22"
 
 typedef struct {

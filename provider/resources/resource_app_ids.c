@@ -6,16 +6,22 @@
 
 static const char *const entry_names[] = {"app_id", "nonce"};
 static const tf_type *const entry_types[] = {&tf_type_string, &tf_type_number};
-static const tf_type entry_type = {.kind = TF_OBJECT, .n = 2, .names = entry_names,
-                                   .elems = entry_types};
+static const tf_type entry_type = {
+    .kind = TF_OBJECT, .n = 2, .names = entry_names, .elems = entry_types};
 static const tf_type entry_list = {.kind = TF_LIST, .elem = &entry_type};
 
 static const tf_attr_def attrs[] = {
-    {.name = "id", .type = &tf_type_string, .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
+    {.name = "id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
      .description = "The first reserved app id."},
-    {.name = "counts", .type = &tf_type_number, .flags = TF_REQUIRED | TF_FORCE_NEW,
+    {.name = "counts",
+     .type = &tf_type_number,
+     .flags = TF_REQUIRED | TF_FORCE_NEW,
      .description = "How many app ids to reserve, 1 to 20. Changing it reserves a new set."},
-    {.name = "app_ids", .type = &entry_list, .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
+    {.name = "app_ids",
+     .type = &entry_list,
+     .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
      .description = "The reserved ids: `app_id` (40 hex) and the `nonce` to provision it with."},
 };
 

@@ -21,61 +21,99 @@ static const char *const env_conflicts[] = {"env_wo", NULL};
 static const char *const env_wo_conflicts[] = {"env", NULL};
 
 static const tf_attr_def attrs[] = {
-    {.name = "id", .type = &tf_type_string, .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
+    {.name = "id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
      .description = "Same as `cvm_id`."},
-    {.name = "cvm_id", .type = &tf_type_string, .flags = TF_REQUIRED | TF_FORCE_NEW,
+    {.name = "cvm_id",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED | TF_FORCE_NEW,
      .description = "The CVM: its id (`cvm_…`), UUID, `app_<app id>` or 40-hex app id."},
-    {.name = "env", .type = &map_of_string, .flags = TF_OPTIONAL | TF_SENSITIVE,
+    {.name = "env",
+     .type = &map_of_string,
+     .flags = TF_OPTIONAL | TF_SENSITIVE,
      .conflicts_with = env_conflicts,
      .description = "Variables and their plaintext values. Stored in state (mark your variables "
                     "sensitive too); use `env_wo` to keep values out of state."},
-    {.name = "env_file", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_SENSITIVE,
-     .description = "dotenv text, e.g. `file(\"prod.env\")`, parsed like Phala's CLI does; `env` or "
-                    "`env_wo` win on a duplicate key."},
-    {.name = "env_wo", .type = &map_of_string,
-     .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY, .conflicts_with = env_wo_conflicts,
+    {.name = "env_file",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_SENSITIVE,
+     .description =
+         "dotenv text, e.g. `file(\"prod.env\")`, parsed like Phala's CLI does; `env` or "
+         "`env_wo` win on a duplicate key."},
+    {.name = "env_wo",
+     .type = &map_of_string,
+     .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY,
+     .conflicts_with = env_wo_conflicts,
      .description = "Write-only variables: sent encrypted, never stored in plan or state "
                     "(Terraform 1.11 or later). Change `env_wo_version` to send new values."},
-    {.name = "env_wo_version", .type = &tf_type_number, .flags = TF_OPTIONAL,
+    {.name = "env_wo_version",
+     .type = &tf_type_number,
+     .flags = TF_OPTIONAL,
      .description = "Bump it to re-encrypt and send `env_wo` again."},
-    {.name = "public_key", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_COMPUTED,
-     .description = "X25519 key to encrypt with (64 hex). Default: resolved at apply — for an "
-                    "on-chain KMS the app key whose signature must recover to the KMS's "
-                    "`k256_pubkey`, for Phala's KMS the CVM's `encrypted_env_pubkey`. A rotated key "
-                    "plans a re-encryption."},
-    {.name = "env_keys", .type = &phala_list_of_string, .flags = TF_COMPUTED,
+    {.name = "public_key",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
+     .description =
+         "X25519 key to encrypt with (64 hex). Default: resolved at apply — for an "
+         "on-chain KMS the app key whose signature must recover to the KMS's "
+         "`k256_pubkey`, for Phala's KMS the CVM's `encrypted_env_pubkey`. A rotated key "
+         "plans a re-encryption."},
+    {.name = "env_keys",
+     .type = &phala_list_of_string,
+     .flags = TF_COMPUTED,
      .description = "Sorted variable names: the CVM's allowed env keys. Someone changing them by "
                     "hand shows up as drift."},
-    {.name = "encrypted_env", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "encrypted_env",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "The encrypted blob sent to the API (hex)."},
-    {.name = "status", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "status",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "`applied`, or `pending_onchain` while the new compose hash awaits on-chain "
                     "registration."},
-    {.name = "compose_hash", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "compose_hash",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "The compose hash that must be (or was) registered on-chain."},
-    {.name = "app_id", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "app_id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "The app contract to register the compose hash on."},
-    {.name = "kms_contract_address", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "kms_contract_address",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "The KMS contract of the app."},
-    {.name = "chain_id", .type = &tf_type_number, .flags = TF_COMPUTED,
+    {.name = "chain_id",
+     .type = &tf_type_number,
+     .flags = TF_COMPUTED,
      .description = "The chain of the app contract."},
-    {.name = "transaction_hash", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_COMPUTED,
+    {.name = "transaction_hash",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
      .description = "The transaction that registered `compose_hash`: set it to finish a "
                     "`pending_onchain` update. A hash that registered an older compose hash is "
                     "not reused."},
-    {.name = "correlation_id", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "correlation_id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "Correlation id of the last accepted update."},
-    {.name = "allowed_envs_changed", .type = &tf_type_bool, .flags = TF_COMPUTED,
+    {.name = "allowed_envs_changed",
+     .type = &tf_type_bool,
+     .flags = TF_COMPUTED,
      .description = "Whether the last accepted update changed the allowed env keys."},
-    {.name = "clear_on_destroy", .type = &tf_type_bool, .flags = TF_OPTIONAL,
+    {.name = "clear_on_destroy",
+     .type = &tf_type_bool,
+     .flags = TF_OPTIONAL,
      .description = "On destroy, first replace the CVM's env with an empty one (default: destroy "
                     "only forgets)."},
 };
 
 /* Computed results of an update: restored from the prior state unless the plan changes them. */
-static const char *const result_attrs[] = {"encrypted_env", "status", "compose_hash", "app_id",
-                                           "kms_contract_address", "chain_id", "correlation_id",
-                                           "allowed_envs_changed", NULL};
+static const char *const result_attrs[] = {
+    "encrypted_env", "status",         "compose_hash",         "app_id", "kms_contract_address",
+    "chain_id",      "correlation_id", "allowed_envs_changed", NULL};
 
 /* ---- private state ------------------------------------------------------------------------- */
 
@@ -252,8 +290,10 @@ static void store_outcome(tf_ctx *c, const env_flow *f, const tf_value *config, 
     tf_set(s, "app_id", phala_str_or_null(a, f->app_id));
     tf_set(s, "kms_contract_address", phala_str_or_null(a, f->kms_contract_address));
     tf_set(s, "chain_id", phala_int_or_null(f->has_chain_id, f->chain_id));
-    tf_set(s, "correlation_id", applied ? phala_str_or_null(a, f->correlation_id) : tf_null(&tf_type_string));
-    tf_set(s, "allowed_envs_changed", applied ? tf_bool(f->allowed_envs_changed) : tf_null(&tf_type_bool));
+    tf_set(s, "correlation_id",
+           applied ? phala_str_or_null(a, f->correlation_id) : tf_null(&tf_type_string));
+    tf_set(s, "allowed_envs_changed",
+           applied ? tf_bool(f->allowed_envs_changed) : tf_null(&tf_type_bool));
     const char *cfg_tx = tf_get_string(config, "transaction_hash");
     tf_set(s, "transaction_hash", phala_str_or_null(a, cfg_tx ? cfg_tx : (applied ? f->tx : NULL)));
     free(p->key);
@@ -313,7 +353,9 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config, 
     }
     const char *addr = tf_arena_printf(c->arena, "the phala_encrypted_env of CVM %s", f.cvm_id);
     switch (ef_run(c, client, &f)) {
-    case EF_APPLIED: store_outcome(c, &f, config, true, s, &p); break;
+    case EF_APPLIED:
+        store_outcome(c, &f, config, true, s, &p);
+        break;
     case EF_PENDING:
         store_outcome(c, &f, config, false, s, &p);
         ef_warn_pending(c, &f, addr);

@@ -28,8 +28,8 @@
 #include "tflog.h"
 #include "tlscert.h"
 
-#define MAX_MESSAGE (256 << 20) /* same as terraform-plugin-go: schemas and states can be big */
-#define PENDING_REQUESTS 16     /* grpc_server_request_call slots kept open */
+#define MAX_MESSAGE      (256 << 20) /* same as terraform-plugin-go: schemas and states can be big */
+#define PENDING_REQUESTS 16          /* grpc_server_request_call slots kept open */
 
 enum call_state { ST_REQUESTED, ST_RECEIVING, ST_SENDING };
 
@@ -111,8 +111,8 @@ static void send_reply(call_ctx *c, int status, const tf_buf *resp)
     memset(ops, 0, sizeof ops);
     size_t n = 0;
     if (status == GRPC_STATUS_OK) {
-        grpc_slice s = grpc_slice_from_copied_buffer(resp->len ? (const char *)resp->data : "",
-                                                     resp->len);
+        grpc_slice s =
+            grpc_slice_from_copied_buffer(resp->len ? (const char *)resp->data : "", resp->len);
         c->send = grpc_raw_byte_buffer_create(&s, 1);
         grpc_slice_unref(s);
         ops[n].op = GRPC_OP_SEND_MESSAGE;
@@ -306,11 +306,13 @@ static grpc_server_credentials *make_credentials(tls_cert *cert, bool *tls, int 
 static void print_handshake(bool tls, const tls_cert *cert)
 {
     if (S.cfg->debug) {
-        printf("Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment "
-               "variable with the following:\n\n\tTF_REATTACH_PROVIDERS='{\"%s\":{\"Protocol\":\"grpc\","
-               "\"ProtocolVersion\":6,\"Pid\":%ld,\"Test\":true,\"Addr\":{\"Network\":\"unix\","
-               "\"String\":\"%s\"}}}'\n\n",
-               S.cfg->provider_address, (long)getpid(), S.socket_path);
+        printf(
+            "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment "
+            "variable with the "
+            "following:\n\n\tTF_REATTACH_PROVIDERS='{\"%s\":{\"Protocol\":\"grpc\","
+            "\"ProtocolVersion\":6,\"Pid\":%ld,\"Test\":true,\"Addr\":{\"Network\":\"unix\","
+            "\"String\":\"%s\"}}}'\n\n",
+            S.cfg->provider_address, (long)getpid(), S.socket_path);
     } else {
         /* core protocol 1, app protocol 6; the cert field stays empty without TLS */
         printf("1|6|unix|%s|grpc|%s\n", S.socket_path, tls ? cert->cert_b64der : "");
@@ -321,12 +323,12 @@ static void print_handshake(bool tls, const tls_cert *cert)
 static void drain_and_exit_loop(void)
 {
     grpc_server_shutdown_and_notify(S.server, S.cq, &shutdown_tag);
-    gpr_timespec give_up = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                        gpr_time_from_millis(1000, GPR_TIMESPAN));
+    gpr_timespec give_up =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(1000, GPR_TIMESPAN));
     bool cancelled = false;
     for (;;) {
-        gpr_timespec step = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                         gpr_time_from_millis(100, GPR_TIMESPAN));
+        gpr_timespec step =
+            gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(100, GPR_TIMESPAN));
         grpc_event ev = grpc_completion_queue_next(S.cq, step, NULL);
         if (ev.type == GRPC_OP_COMPLETE) {
             if (ev.tag == &shutdown_tag) break;
@@ -357,8 +359,12 @@ int rpc_serve(const rpc_server_config *cfg)
     }
     grpc_init();
     grpc_arg args[2] = {
-        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, .value.integer = MAX_MESSAGE},
-        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, .value.integer = MAX_MESSAGE},
+        {.type = GRPC_ARG_INTEGER,
+         .key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+         .value.integer = MAX_MESSAGE},
+        {.type = GRPC_ARG_INTEGER,
+         .key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
+         .value.integer = MAX_MESSAGE},
     };
     grpc_channel_args chargs = {2, args};
     S.server = grpc_server_create(&chargs, NULL);
@@ -393,8 +399,8 @@ int rpc_serve(const rpc_server_config *cfg)
      * a parent that already died would look like our parent for ever. */
     pid_t parent = cfg->parent_pid > 0 ? (pid_t)cfg->parent_pid : getppid();
     while (!atomic_load(&S.shutdown_wanted) && !g_signal_exit) {
-        gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                             gpr_time_from_millis(200, GPR_TIMESPAN));
+        gpr_timespec deadline =
+            gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(200, GPR_TIMESPAN));
         grpc_event ev = grpc_completion_queue_next(S.cq, deadline, NULL);
         if (ev.type == GRPC_OP_COMPLETE) on_event(ev.tag, ev.success);
         /* Terraform may die without calling Shutdown; nobody would ever stop us then. */

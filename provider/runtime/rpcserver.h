@@ -23,7 +23,7 @@ typedef struct {
 typedef struct {
     const rpc_method *methods;
     size_t n_methods;
-    bool debug;                   /* reattach mode: insecure, print TF_REATTACH_PROVIDERS, serve many runs */
+    bool debug; /* reattach mode: insecure, print TF_REATTACH_PROVIDERS, serve many runs */
     const char *provider_address; /* e.g. "local.dev/phala/phala" (debug mode line) */
     int workers;                  /* worker threads (0 → default) */
     int parent_pid;               /* the parent at process start; we exit when it is gone */

@@ -19,7 +19,10 @@ void tf_stop_raise(void)
     if (!atomic_exchange(&g_stop, true) && g_hook) g_hook(g_hook_arg);
 }
 
-bool tf_stop_requested(void) { return atomic_load(&g_stop); }
+bool tf_stop_requested(void)
+{
+    return atomic_load(&g_stop);
+}
 
 bool tf_sleep_cancellable(long ms)
 {

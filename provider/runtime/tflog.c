@@ -29,7 +29,10 @@ void tf_log_init(void)
     g_level = (v && *v) ? parse_level(v) : TF_LOG_OFF;
 }
 
-bool tf_log_enabled(tf_log_level level) { return level >= g_level && g_level != TF_LOG_OFF; }
+bool tf_log_enabled(tf_log_level level)
+{
+    return level >= g_level && g_level != TF_LOG_OFF;
+}
 
 typedef struct {
     char buf[4096];

@@ -6,7 +6,14 @@
 
 #include <stdbool.h>
 
-typedef enum { TF_LOG_TRACE, TF_LOG_DEBUG, TF_LOG_INFO, TF_LOG_WARN, TF_LOG_ERROR, TF_LOG_OFF } tf_log_level;
+typedef enum {
+    TF_LOG_TRACE,
+    TF_LOG_DEBUG,
+    TF_LOG_INFO,
+    TF_LOG_WARN,
+    TF_LOG_ERROR,
+    TF_LOG_OFF
+} tf_log_level;
 
 /* Reads the level from the environment; called once at start-up. */
 void tf_log_init(void);

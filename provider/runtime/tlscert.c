@@ -68,8 +68,8 @@ static int fill_cert(X509 *cert, EVP_PKEY *key)
         !X509_gmtime_adj(X509_getm_notAfter(cert), 262980L * 3600L))
         return -1;
     X509_NAME *name = X509_get_subject_name(cert);
-    if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"HashiCorp",
-                                    -1, -1, 0) ||
+    if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"HashiCorp", -1,
+                                    -1, 0) ||
         !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost",
                                     -1, -1, 0) ||
         !X509_set_issuer_name(cert, name) || !X509_set_pubkey(cert, key))

@@ -25,7 +25,8 @@
 
 #include "tlscert.h"
 
-#define COOKIE "TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+#define COOKIE                                                                                     \
+    "TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 
 static int g_failures;
 #define CHECK(cond, ...)                                                                           \
@@ -156,7 +157,8 @@ static grpc_channel *connect_to(const plugin *p, const tls_cert *client)
     if (!root) return NULL;
     grpc_ssl_pem_key_cert_pair pair = {client->key_pem, client->cert_pem};
     grpc_channel_credentials *c = grpc_ssl_credentials_create(root, &pair, NULL, NULL);
-    grpc_arg arg = {.type = GRPC_ARG_STRING, .key = GRPC_SSL_TARGET_NAME_OVERRIDE_ARG,
+    grpc_arg arg = {.type = GRPC_ARG_STRING,
+                    .key = GRPC_SSL_TARGET_NAME_OVERRIDE_ARG,
                     .value.string = "localhost"};
     grpc_channel_args args = {1, &arg};
     grpc_channel *ch = grpc_channel_create(target, c, &args);
@@ -171,10 +173,10 @@ static grpc_status_code call(grpc_channel *ch, const char *method, const void *r
 {
     grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
     grpc_slice m = grpc_slice_from_static_string(method);
-    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-                                         gpr_time_from_millis(3000, GPR_TIMESPAN));
-    grpc_call *c = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, m, NULL,
-                                            deadline, NULL);
+    gpr_timespec deadline =
+        gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_millis(3000, GPR_TIMESPAN));
+    grpc_call *c =
+        grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, m, NULL, deadline, NULL);
     grpc_slice body = grpc_slice_from_copied_buffer(req, len);
     grpc_byte_buffer *send = grpc_raw_byte_buffer_create(&body, 1);
     grpc_byte_buffer *recv = NULL;
@@ -249,7 +251,8 @@ static int check_all(const char *bin)
 {
     char err[256];
     tls_cert client, stranger;
-    if (tls_cert_generate(&client, err, sizeof err) || tls_cert_generate(&stranger, err, sizeof err)) {
+    if (tls_cert_generate(&client, err, sizeof err) ||
+        tls_cert_generate(&stranger, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
@@ -261,35 +264,46 @@ static int check_all(const char *bin)
     /* 1. AutoMTLS handshake and the side services */
     plugin p;
     CHECK(plugin_start(&p, bin, env_tls) == 0, "handshake line: %s", p.line);
-    CHECK(strncmp(p.line, "1|6|unix|", 9) == 0 && strstr(p.line, "|grpc|"), "line format 1|6|unix|…|grpc|cert");
-    CHECK(strchr(p.cert_b64, '=') == NULL && strlen(p.cert_b64) > 50, "cert is base64 without padding");
+    CHECK(strncmp(p.line, "1|6|unix|", 9) == 0 && strstr(p.line, "|grpc|"),
+          "line format 1|6|unix|…|grpc|cert");
+    CHECK(strchr(p.cert_b64, '=') == NULL && strlen(p.cert_b64) > 50,
+          "cert is base64 without padding");
     struct stat st;
     CHECK(stat(p.socket, &st) == 0 && S_ISSOCK(st.st_mode), "unix socket exists at %s", p.socket);
     grpc_channel *ch = connect_to(&p, &client);
     CHECK(call(ch, "/grpc.health.v1.Health/Check", "", 0, reply, &rlen) == GRPC_STATUS_OK &&
               rlen == 2 && reply[0] == 0x08 && reply[1] == 0x01,
           "health check answers SERVING (08 01)");
-    CHECK(call(ch, "/tfplugin6.Provider/GetProviderSchema", "", 0, reply, &rlen) == GRPC_STATUS_OK && rlen > 10,
+    CHECK(call(ch, "/tfplugin6.Provider/GetProviderSchema", "", 0, reply, &rlen) ==
+                  GRPC_STATUS_OK &&
+              rlen > 10,
           "GetProviderSchema over mTLS (%zu bytes)", rlen);
-    CHECK(call(ch, "/tfplugin6.Provider/NoSuchMethod", "", 0, NULL, NULL) == GRPC_STATUS_UNIMPLEMENTED,
+    CHECK(call(ch, "/tfplugin6.Provider/NoSuchMethod", "", 0, NULL, NULL) ==
+              GRPC_STATUS_UNIMPLEMENTED,
           "unknown method answers UNIMPLEMENTED");
     CHECK(call(ch, "/plugin.GRPCStdio/StreamStdio", "", 0, NULL, NULL) == GRPC_STATUS_UNIMPLEMENTED,
           "StreamStdio answers UNIMPLEMENTED");
-    CHECK(call(ch, "/tfplugin6.Provider/ReadResource", "\xff\xff", 2, NULL, NULL) == GRPC_STATUS_INVALID_ARGUMENT,
+    CHECK(call(ch, "/tfplugin6.Provider/ReadResource", "\xff\xff", 2, NULL, NULL) ==
+              GRPC_STATUS_INVALID_ARGUMENT,
           "garbage request answers INVALID_ARGUMENT, no crash");
-    CHECK(call(ch, "/plugin.GRPCController/Shutdown", "", 0, NULL, NULL) == GRPC_STATUS_OK, "Shutdown answered");
+    CHECK(call(ch, "/plugin.GRPCController/Shutdown", "", 0, NULL, NULL) == GRPC_STATUS_OK,
+          "Shutdown answered");
     grpc_channel_destroy(ch);
     double t0 = now_ms();
     int rc = plugin_wait(&p, 3000);
     CHECK(rc == 0, "process exits 0 after Shutdown (%.0f ms)", now_ms() - t0);
     CHECK(stat(p.socket, &st) != 0, "socket removed on exit");
-    if (rc < 0) plugin_kill(&p); else close(p.stderr_fd);
+    if (rc < 0)
+        plugin_kill(&p);
+    else
+        close(p.stderr_fd);
 
     /* 2. A client whose certificate is not the one announced is refused. */
     plugin_start(&p, bin, env_tls);
     ch = connect_to(&p, &stranger);
     grpc_status_code s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
-    CHECK(s == GRPC_STATUS_UNAVAILABLE, "client with a wrong certificate is refused (status %d)", s);
+    CHECK(s == GRPC_STATUS_UNAVAILABLE, "client with a wrong certificate is refused (status %d)",
+          s);
     grpc_channel_destroy(ch);
     ch = connect_to(&p, NULL);
     s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
@@ -299,7 +313,8 @@ static int check_all(const char *bin)
     kill(p.pid, SIGINT);
     usleep(200000);
     ch = connect_to(&p, &client);
-    CHECK(call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL) == GRPC_STATUS_OK, "SIGINT is ignored");
+    CHECK(call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL) == GRPC_STATUS_OK,
+          "SIGINT is ignored");
     grpc_channel_destroy(ch);
     kill(p.pid, SIGTERM);
     CHECK(plugin_wait(&p, 3000) >= 0, "SIGTERM stops the provider");
@@ -310,9 +325,11 @@ static int check_all(const char *bin)
     const char *env_plain[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=6", NULL};
     plugin_start(&p, bin, env_plain);
     size_t L = strlen(p.line);
-    CHECK(L > 0 && p.line[L - 1] == '|', "no-TLS handshake ends with an empty cert field: %s", p.line);
+    CHECK(L > 0 && p.line[L - 1] == '|', "no-TLS handshake ends with an empty cert field: %s",
+          p.line);
     ch = connect_to(&p, NULL);
-    CHECK(call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL) == GRPC_STATUS_OK, "insecure connection works");
+    CHECK(call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL) == GRPC_STATUS_OK,
+          "insecure connection works");
     call(ch, "/plugin.GRPCController/Shutdown", "", 0, NULL, NULL);
     grpc_channel_destroy(ch);
     CHECK(plugin_wait(&p, 3000) == 0, "exits after Shutdown");
@@ -324,13 +341,15 @@ static int check_all(const char *bin)
     char msg[1024] = "";
     ssize_t got = read(p.stderr_fd, msg, sizeof msg - 1);
     msg[got > 0 ? got : 0] = 0;
-    CHECK(plugin_wait(&p, 3000) == 1 && strstr(msg, "protocol 6"), "client without protocol 6: exit 1 with a clear message");
+    CHECK(plugin_wait(&p, 3000) == 1 && strstr(msg, "protocol 6"),
+          "client without protocol 6: exit 1 with a clear message");
     close(p.stderr_fd);
     const char *env_none[] = {NULL};
     plugin_start(&p, bin, env_none);
     got = read(p.stderr_fd, msg, sizeof msg - 1);
     msg[got > 0 ? got : 0] = 0;
-    CHECK(plugin_wait(&p, 3000) == 1 && strstr(msg, "This binary is a plugin"), "run by hand: friendly message, exit 1");
+    CHECK(plugin_wait(&p, 3000) == 1 && strstr(msg, "This binary is a plugin"),
+          "run by hand: friendly message, exit 1");
     close(p.stderr_fd);
 
     /* 5. The provider exits when its parent dies (Terraform crashed: nobody sends Shutdown). */
@@ -390,11 +409,15 @@ static int bench(const char *bin, int runs)
         size_t rlen;
         call(ch, "/tfplugin6.Provider/GetProviderSchema", "", 0, reply, &rlen); /* warm the conn */
         double t0 = now_ms();
-        for (int k = 0; k < 20; k++) call(ch, "/tfplugin6.Provider/GetProviderSchema", "", 0, reply, &rlen);
+        for (int k = 0; k < 20; k++)
+            call(ch, "/tfplugin6.Provider/GetProviderSchema", "", 0, reply, &rlen);
         rtt[i] = (now_ms() - t0) / 20;
         call(ch, "/plugin.GRPCController/Shutdown", "", 0, NULL, NULL);
         grpc_channel_destroy(ch);
-        if (plugin_wait(&p, 3000) < 0) plugin_kill(&p); else close(p.stderr_fd);
+        if (plugin_wait(&p, 3000) < 0)
+            plugin_kill(&p);
+        else
+            close(p.stderr_fd);
     }
     qsort(start, (size_t)runs, sizeof *start, cmp_double);
     qsort(rtt, (size_t)runs, sizeof *rtt, cmp_double);

@@ -24,7 +24,9 @@ static const tf_type map_of_number = {.kind = TF_MAP, .elem = &tf_type_number};
 
 static const tf_attr_def rule_attrs[] = {
     {.name = "port", .type = &tf_type_number, .flags = TF_REQUIRED, .description = "Port."},
-    {.name = "protocol", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_COMPUTED,
+    {.name = "protocol",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
      .description = "Protocol; `tcp` when not set."},
     {.name = "cidrs", .type = &list_of_string, .flags = TF_OPTIONAL, .description = "CIDRs."},
 };
@@ -34,8 +36,8 @@ static const tf_attr_def settings_attrs[] = {
     {.name = "mode", .type = &tf_type_string, .flags = TF_OPTIONAL, .description = "Mode."},
     {.name = "level", .type = &tf_type_number, .flags = TF_OPTIONAL, .description = "Level."},
 };
-static const tf_block_def settings_block = {settings_attrs, TF_COUNT(settings_attrs), NULL, 0,
-                                            "Settings.", NULL};
+static const tf_block_def settings_block = {
+    settings_attrs, TF_COUNT(settings_attrs), NULL, 0, "Settings.", NULL};
 
 static const tf_nested_block_def thing_blocks[] = {
     {.name = "rule", .nesting = TF_NEST_LIST, .block = &rule_block},
@@ -45,9 +47,13 @@ static const char *const conflicts_token[] = {"token_wo", NULL};
 static const char *const conflicts_token_wo[] = {"token", NULL};
 
 static const tf_attr_def thing_attrs[] = {
-    {.name = "id", .type = &tf_type_string, .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
+    {.name = "id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
      .description = "Identifier (`thing-<name>`)."},
-    {.name = "name", .type = &tf_type_string, .flags = TF_REQUIRED | TF_FORCE_NEW,
+    {.name = "name",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED | TF_FORCE_NEW,
      .description = "Name; changing it replaces the thing."},
     {.name = "size", .type = &tf_type_number, .flags = TF_OPTIONAL, .description = "Size."},
     {.name = "enabled", .type = &tf_type_bool, .flags = TF_OPTIONAL, .description = "Enabled."},
@@ -55,17 +61,32 @@ static const tf_attr_def thing_attrs[] = {
     {.name = "weights", .type = &map_of_number, .flags = TF_OPTIONAL, .description = "Weights."},
     {.name = "labels", .type = &set_of_string, .flags = TF_OPTIONAL, .description = "Labels."},
     {.name = "extra", .type = &tf_type_dynamic, .flags = TF_OPTIONAL, .description = "Anything."},
-    {.name = "token", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_SENSITIVE,
-     .description = "A secret kept in state.", .conflicts_with = conflicts_token},
-    {.name = "token_wo", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY,
-     .description = "A secret never stored.", .conflicts_with = conflicts_token_wo},
-    {.name = "token_hash", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "token",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_SENSITIVE,
+     .description = "A secret kept in state.",
+     .conflicts_with = conflicts_token},
+    {.name = "token_wo",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_SENSITIVE | TF_WRITE_ONLY,
+     .description = "A secret never stored.",
+     .conflicts_with = conflicts_token_wo},
+    {.name = "token_hash",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "Length of the last write-only token seen, as proof it arrived."},
-    {.name = "settings", .nested = &settings_block, .nesting = TF_NEST_SINGLE,
-     .flags = TF_OPTIONAL, .description = "Nested attribute."},
-    {.name = "revision", .type = &tf_type_number, .flags = TF_COMPUTED,
+    {.name = "settings",
+     .nested = &settings_block,
+     .nesting = TF_NEST_SINGLE,
+     .flags = TF_OPTIONAL,
+     .description = "Nested attribute."},
+    {.name = "revision",
+     .type = &tf_type_number,
+     .flags = TF_COMPUTED,
      .description = "Incremented by every update."},
-    {.name = "names_seen", .type = &list_of_string, .flags = TF_COMPUTED,
+    {.name = "names_seen",
+     .type = &list_of_string,
+     .flags = TF_COMPUTED,
      .description = "Computed list."},
 };
 
@@ -126,7 +147,8 @@ static void set_token_hash(tf_ctx *c, const tf_value *config, tf_value *s)
 {
     const char *wo = tf_get_string(config, "token_wo");
     if (wo)
-        tf_set(s, "token_hash", tf_string(c->arena, tf_arena_printf(c->arena, "len:%zu", strlen(wo))));
+        tf_set(s, "token_hash",
+               tf_string(c->arena, tf_arena_printf(c->arena, "len:%zu", strlen(wo))));
     else if (tf_is_unknown(tf_attr(s, "token_hash")))
         tf_set(s, "token_hash", tf_null(&tf_type_string));
 }
@@ -185,11 +207,17 @@ static tf_resource_def thing = {
 /* ---- tftest_slow ---------------------------------------------------------------------------- */
 
 static const tf_attr_def slow_attrs[] = {
-    {.name = "id", .type = &tf_type_string, .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
+    {.name = "id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN,
      .description = "Identifier."},
-    {.name = "name", .type = &tf_type_string, .flags = TF_REQUIRED | TF_FORCE_NEW,
+    {.name = "name",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED | TF_FORCE_NEW,
      .description = "Name."},
-    {.name = "delay_ms", .type = &tf_type_number, .flags = TF_OPTIONAL,
+    {.name = "delay_ms",
+     .type = &tf_type_number,
+     .flags = TF_OPTIONAL,
      .description = "How long create takes."},
 };
 
@@ -243,7 +271,10 @@ static tf_resource_def slow = {
 
 static const tf_attr_def echo_attrs[] = {
     {.name = "input", .type = &tf_type_string, .flags = TF_REQUIRED, .description = "Input."},
-    {.name = "output", .type = &tf_type_string, .flags = TF_COMPUTED, .description = "Upper-cased."},
+    {.name = "output",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
+     .description = "Upper-cased."},
 };
 
 static void echo_read(tf_ctx *c, const tf_value *config, tf_value *state)
@@ -281,4 +312,7 @@ const tf_provider_def tftest_provider = {
     .n_data_sources = TF_COUNT(data_sources),
 };
 
-int main(int argc, char **argv) { return tf_serve(&tftest_provider, argc, argv); }
+int main(int argc, char **argv)
+{
+    return tf_serve(&tftest_provider, argc, argv);
+}

@@ -9,7 +9,8 @@ static const tf_attr_def item_attrs[] = {
     {.name = "zone", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_FORCE_NEW},
 };
 static const tf_block_def item_block = {item_attrs, 3, NULL, 0, "", NULL};
-static const tf_nested_block_def blocks[] = {{.name = "item", .nesting = TF_NEST_LIST, .block = &item_block}};
+static const tf_nested_block_def blocks[] = {
+    {.name = "item", .nesting = TF_NEST_LIST, .block = &item_block}};
 static const tf_attr_def attrs[] = {
     {.name = "id", .type = &tf_type_string, .flags = TF_COMPUTED | TF_USE_STATE_FOR_UNKNOWN},
     {.name = "name", .type = &tf_type_string, .flags = TF_REQUIRED | TF_FORCE_NEW},
@@ -24,7 +25,10 @@ static void noop_create(tf_ctx *c, const tf_value *cfg, const tf_value *planned,
 {
     (void)c, (void)cfg, (void)planned, (void)s;
 }
-static void noop_read(tf_ctx *c, const tf_value *st, tf_value *ns) { (void)c, (void)st, (void)ns; }
+static void noop_read(tf_ctx *c, const tf_value *st, tf_value *ns)
+{
+    (void)c, (void)st, (void)ns;
+}
 
 tf_resource_def fx_resource = {
     .type_name = "fx_thing",
@@ -34,8 +38,14 @@ tf_resource_def fx_resource = {
 };
 
 tf_arena *fx_arena;
-void fx_setup(void) { fx_arena = tf_arena_new(); }
-void fx_teardown(void) { tf_arena_free(fx_arena); }
+void fx_setup(void)
+{
+    fx_arena = tf_arena_new();
+}
+void fx_teardown(void)
+{
+    tf_arena_free(fx_arena);
+}
 
 tf_ctx fx_ctx(void)
 {

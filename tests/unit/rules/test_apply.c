@@ -16,7 +16,8 @@ static void create_forgets_rev(tf_ctx *c, const tf_value *cfg, const tf_value *p
     tf_set(s, "id", tf_string(c->arena, "new"));
     tf_set(s, "mode", tf_string(c->arena, "m"));
 }
-static void create_changes_name(tf_ctx *c, const tf_value *cfg, const tf_value *planned, tf_value *s)
+static void create_changes_name(tf_ctx *c, const tf_value *cfg, const tf_value *planned,
+                                tf_value *s)
 {
     create_ok(c, cfg, planned, s);
     tf_set(s, "name", tf_string(c->arena, "other"));

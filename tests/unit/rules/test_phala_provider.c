@@ -16,7 +16,10 @@ static void setup(void)
     unsetenv("PHALA_ONCHAIN_RPC_URL");
     unsetenv("PHALA_ONCHAIN_PRIVATE_KEY");
 }
-static void teardown(void) { tf_arena_free(A); }
+static void teardown(void)
+{
+    tf_arena_free(A);
+}
 TestSuite(phala_provider, .init = setup, .fini = teardown);
 
 static tf_ctx ctx(void)
@@ -57,14 +60,16 @@ Test(phala_provider, invalid_values_are_reported_on_their_attribute)
                      "\"onchain\":[{\"confirmations\":-1,\"rpc_url\":\"nope\"}]}");
     phala_provider.validate(&c, &v);
     cr_assert_eq(c.diags.errors, 5);
-    cr_assert_str_eq(paths(&c),
-                     "api_prefix;timeout_seconds;max_retries;onchain[0].confirmations;onchain[0].rpc_url;");
+    cr_assert_str_eq(
+        paths(&c),
+        "api_prefix;timeout_seconds;max_retries;onchain[0].confirmations;onchain[0].rpc_url;");
 }
 
 Test(phala_provider, valid_and_unknown_values_pass)
 {
     tf_ctx c = ctx();
-    tf_value v = cfg("{\"api_prefix\":\"http://127.0.0.1:8080/api/v1\",\"timeout_seconds\":10,\"onchain\":[]}");
+    tf_value v = cfg(
+        "{\"api_prefix\":\"http://127.0.0.1:8080/api/v1\",\"timeout_seconds\":10,\"onchain\":[]}");
     tf_set(&v, "api_key", tf_unknown(&tf_type_string));
     phala_provider.validate(&c, &v);
     cr_assert_eq(c.diags.errors, 0);
@@ -74,7 +79,8 @@ Test(phala_provider, explicit_values_beat_environment_variables_which_beat_defau
 {
     setenv("PHALA_CLOUD_API_KEY", "phak_env", 1);
     setenv("PHALA_CLOUD_API_PREFIX", "https://env.example/api/v1", 1);
-    setenv("PHALA_ONCHAIN_PRIVATE_KEY", "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d", 1);
+    setenv("PHALA_ONCHAIN_PRIVATE_KEY",
+           "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d", 1);
     setenv("PHALA_ONCHAIN_RPC_URL", "http://127.0.0.1:8545", 1);
     tf_ctx c = ctx();
     tf_value v = cfg("{\"api_key\":\"phak_explicit\",\"onchain\":[]}");
@@ -84,7 +90,8 @@ Test(phala_provider, explicit_values_beat_environment_variables_which_beat_defau
     cr_assert_str_eq(pc->api_prefix, "https://env.example/api/v1");
     cr_assert_str_eq(pc->api_version, PHALA_DEFAULT_API_VERSION);
     cr_assert_eq(pc->timeout_seconds, 30);
-    cr_assert_str_eq(pc->onchain.private_key, "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d");
+    cr_assert_str_eq(pc->onchain.private_key,
+                     "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d");
     cr_assert_str_eq(pc->onchain.rpc_url, "http://127.0.0.1:8545");
     cr_assert_eq(pc->onchain.confirmations, 1);
     cr_assert_eq(pc->onchain.receipt_timeout_seconds, 120);
@@ -110,7 +117,8 @@ Test(phala_provider, a_missing_api_key_is_one_diagnostic_on_api_key_at_configure
 Test(phala_provider, plain_http_is_refused_for_non_loopback_hosts)
 {
     tf_ctx c = ctx();
-    tf_value v = cfg("{\"api_key\":\"phak_x\",\"api_prefix\":\"http://example.com/api/v1\",\"onchain\":[]}");
+    tf_value v =
+        cfg("{\"api_key\":\"phak_x\",\"api_prefix\":\"http://example.com/api/v1\",\"onchain\":[]}");
     phala_config *pc = phala_provider.configure(&c, &v);
     cr_assert_eq(c.diags.errors, 1);
     cr_assert_null(pc->client);
@@ -132,7 +140,8 @@ Test(phala_provider, an_onchain_key_needs_an_rpc_url_and_is_never_echoed)
 Test(phala_provider, an_invalid_onchain_key_in_config_is_reported_on_its_path)
 {
     tf_ctx c = ctx();
-    tf_value v = cfg("{\"onchain\":[{\"rpc_url\":\"http://127.0.0.1:8545\",\"private_key\":\"0x12\"}]}");
+    tf_value v =
+        cfg("{\"onchain\":[{\"rpc_url\":\"http://127.0.0.1:8545\",\"private_key\":\"0x12\"}]}");
     phala_provider.validate(&c, &v);
     cr_assert_eq(c.diags.errors, 1);
     cr_assert_str_eq(paths(&c), "onchain[0].private_key;");

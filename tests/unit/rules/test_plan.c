@@ -3,7 +3,10 @@
 
 TestSuite(plan, .init = fx_setup, .fini = fx_teardown);
 
-static tf_value attr(const tf_value *o, const char *n) { return *tf_attr(o, n); }
+static tf_value attr(const tf_value *o, const char *n)
+{
+    return *tf_attr(o, n);
+}
 
 Test(plan, create_marks_computed_attributes_unknown)
 {
@@ -39,9 +42,11 @@ Test(plan, unchanged_config_plans_exactly_the_prior_state)
 Test(plan, update_marks_computed_unknown_but_keeps_use_state_for_unknown)
 {
     tf_ctx c = fx_ctx();
-    tf_value prior = fx_obj("{\"id\":\"x\",\"name\":\"a\",\"size\":1,\"mode\":\"m\",\"rev\":3,\"item\":[]}");
+    tf_value prior =
+        fx_obj("{\"id\":\"x\",\"name\":\"a\",\"size\":1,\"mode\":\"m\",\"rev\":3,\"item\":[]}");
     tf_value cfg = fx_obj("{\"name\":\"a\",\"size\":2,\"item\":[]}");
-    tf_value proposed = fx_obj("{\"id\":\"x\",\"name\":\"a\",\"size\":2,\"mode\":\"m\",\"rev\":3,\"item\":[]}");
+    tf_value proposed =
+        fx_obj("{\"id\":\"x\",\"name\":\"a\",\"size\":2,\"mode\":\"m\",\"rev\":3,\"item\":[]}");
     tf_value planned;
     tf_plan_generic(&c, &fx_resource, &prior, &proposed, &cfg, &planned);
     cr_assert_eq(c.diags.errors, 0);
@@ -54,9 +59,11 @@ Test(plan, update_marks_computed_unknown_but_keeps_use_state_for_unknown)
 Test(plan, force_new_change_requires_replace_with_its_path)
 {
     tf_ctx c = fx_ctx();
-    tf_value prior = fx_obj("{\"id\":\"x\",\"name\":\"a\",\"item\":[{\"port\":1,\"proto\":\"t\",\"zone\":\"z1\"}]}");
+    tf_value prior = fx_obj(
+        "{\"id\":\"x\",\"name\":\"a\",\"item\":[{\"port\":1,\"proto\":\"t\",\"zone\":\"z1\"}]}");
     tf_value cfg = fx_obj("{\"name\":\"b\",\"item\":[{\"port\":1,\"zone\":\"z2\"}]}");
-    tf_value proposed = fx_obj("{\"id\":\"x\",\"name\":\"b\",\"item\":[{\"port\":1,\"proto\":\"t\",\"zone\":\"z2\"}]}");
+    tf_value proposed = fx_obj(
+        "{\"id\":\"x\",\"name\":\"b\",\"item\":[{\"port\":1,\"proto\":\"t\",\"zone\":\"z2\"}]}");
     tf_value planned;
     tf_plan_generic(&c, &fx_resource, &prior, &proposed, &cfg, &planned);
     cr_assert_eq(c.n_replace, 2);
