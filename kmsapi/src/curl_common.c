@@ -2,6 +2,7 @@
 #include "pkx_curl.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
@@ -99,4 +100,26 @@ int pkx_url_check(const char *url, const char *what, char **host_out, pk_error *
                              host);
     *host_out = pkx_strdup(host);
     return *host_out ? 0 : pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+}
+
+size_t pkx_body_write(char *data, size_t size, size_t nmemb, void *user)
+{
+    pkx_body *b = user;
+    size_t n = size * nmemb;
+    if (b->len + n > b->max) {
+        b->too_big = true;
+        return 0;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *p = realloc(b->data, cap);
+        if (!p) return 0;
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return n;
 }

@@ -311,32 +311,8 @@ int pkx_eth_rpc_result(const char *body, size_t len, const char *method, cJSON *
 typedef struct xfer {
     const pk_eth *eth;
     long long deadline;
-    char *body;
-    size_t len, cap;
-    bool too_big;
+    pkx_body body;
 } xfer;
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
-{
-    xfer *x = user;
-    size_t n = size * nmemb;
-    if (x->len + n > ETH_BODY_MAX) {
-        x->too_big = true;
-        return 0;
-    }
-    if (x->len + n + 1 > x->cap) {
-        size_t cap = x->cap ? x->cap : 4096;
-        while (cap < x->len + n + 1) cap *= 2;
-        char *p = realloc(x->body, cap);
-        if (!p) return 0;
-        x->body = p;
-        x->cap = cap;
-    }
-    memcpy(x->body + x->len, data, n);
-    x->len += n;
-    x->body[x->len] = '\0';
-    return n;
-}
 
 static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
@@ -349,7 +325,8 @@ static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, 
 static int post_once(const pk_eth *eth, const char *json, int *status, char **body, size_t *len,
                      pk_error *err)
 {
-    xfer x = {.eth = eth, .deadline = pkx_now_ms() + eth->timeout_ms};
+    xfer x = {
+        .eth = eth, .deadline = pkx_now_ms() + eth->timeout_ms, .body = {.max = ETH_BODY_MAX}};
     char errbuf[CURL_ERROR_SIZE] = "";
     CURL *h = curl_easy_init();
     CURLM *m = curl_multi_init();
@@ -375,8 +352,8 @@ static int post_once(const pk_eth *eth, const char *json, int *status, char **bo
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr2);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(json));
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, pkx_body_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x.body);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
@@ -416,7 +393,7 @@ static int post_once(const pk_eth *eth, const char *json, int *status, char **bo
         pkx_error_set(err, PK_ERR_CANCELLED, "cancelled");
     } else if (rc == CURLE_ABORTED_BY_CALLBACK || rc == CURLE_OPERATION_TIMEDOUT) {
         pkx_error_set(err, PK_ERR_TIMEOUT, "no complete answer within %ld ms", eth->timeout_ms);
-    } else if (rc == CURLE_WRITE_ERROR && x.too_big) {
+    } else if (rc == CURLE_WRITE_ERROR && x.body.too_big) {
         pkx_error_set(err, PK_ERR_DECODE, "answer larger than %u bytes", ETH_BODY_MAX);
     } else if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
                rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM) {
@@ -426,12 +403,12 @@ static int post_once(const pk_eth *eth, const char *json, int *status, char **bo
         pkx_error_set(err, PK_ERR_NETWORK, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
     } else {
         *status = (int)st;
-        *body = x.body;
-        *len = x.len;
-        x.body = NULL;
+        *body = x.body.data;
+        *len = x.body.len;
+        x.body.data = NULL;
         ret = 0;
     }
-    free(x.body);
+    free(x.body.data);
     if (ret != 0) humanize(err, eth);
     return ret;
 }

@@ -51,34 +51,10 @@ int pkx_path_escape(const char *segment, char *buf, size_t buf_len)
 typedef struct attempt {
     const pk_client *c;
     long long deadline;
-    char *body;
-    size_t len, cap;
-    bool too_big;
+    pkx_body body;
     char *request_id;
     char *retry_after;
 } attempt;
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
-{
-    attempt *a = user;
-    size_t n = size * nmemb;
-    if (a->len + n > PKX_BODY_MAX) {
-        a->too_big = true;
-        return 0;
-    }
-    if (a->len + n + 1 > a->cap) {
-        size_t cap = a->cap ? a->cap : 4096;
-        while (cap < a->len + n + 1) cap *= 2;
-        char *p = realloc(a->body, cap);
-        if (!p) return 0;
-        a->body = p;
-        a->cap = cap;
-    }
-    memcpy(a->body + a->len, data, n);
-    a->len += n;
-    a->body[a->len] = '\0';
-    return n;
-}
 
 static char *header_value(const char *line, size_t n, const char *name)
 {
@@ -152,7 +128,7 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
                         struct curl_slist *headers, long long deadline, pkx_response *resp,
                         char **retry_after, pk_error *err)
 {
-    attempt a = {.c = c, .deadline = deadline};
+    attempt a = {.c = c, .deadline = deadline, .body = {.max = PKX_BODY_MAX}};
     char errbuf[CURL_ERROR_SIZE] = "";
     long long left = deadline - pkx_now_ms();
     if (left <= 0)
@@ -182,8 +158,8 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, tmo < PKX_CONNECT_MAX ? tmo : PKX_CONNECT_MAX);
     curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, pkx_body_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &a.body);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &a);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -236,7 +212,7 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
         pkx_error_set(err, PK_ERR_CANCELLED, "cancelled");
     } else if (expired || rc == CURLE_ABORTED_BY_CALLBACK) {
         pkx_error_set(err, PK_ERR_TIMEOUT, "the call's deadline of %ld ms passed", c->deadline_ms);
-    } else if (rc == CURLE_WRITE_ERROR && a.too_big) {
+    } else if (rc == CURLE_WRITE_ERROR && a.body.too_big) {
         pkx_error_set(err, PK_ERR_DECODE, "%s %s: response body larger than %u bytes", req->method,
                       req->path, PKX_BODY_MAX);
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
@@ -247,22 +223,22 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
         pkx_error_set(err, PK_ERR_DECODE,
                       "%s %s: response body truncated (%zu bytes arrived before the connection "
                       "closed, fewer than its Content-Length)",
-                      req->method, req->path, a.len);
+                      req->method, req->path, a.body.len);
         ret = -2;
     } else if (rc != CURLE_OK) {
         pkx_error_set(err, kind_for_curl(rc), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
     } else {
         resp->status = (int)status;
-        resp->body = a.body;
-        resp->len = a.len;
+        resp->body = a.body.data;
+        resp->len = a.body.len;
         resp->request_id = a.request_id;
-        a.body = NULL;
+        a.body.data = NULL;
         a.request_id = NULL;
         *retry_after = a.retry_after;
         a.retry_after = NULL;
         ret = 0;
     }
-    free(a.body);
+    free(a.body.data);
     free(a.request_id);
     free(a.retry_after);
     return ret;

@@ -17,4 +17,14 @@ bool pkx_host_is_loopback(const char *host);
  * ("api_prefix", "the RPC url"); the URL itself is never echoed (it may carry a key). */
 int pkx_url_check(const char *url, const char *what, char **host_out, pk_error *err);
 
+/* A response body collected by libcurl, NUL-terminated, refused beyond `max` bytes (too_big) so
+ * that a hostile or broken server cannot make us allocate without bound. */
+typedef struct {
+    char *data;
+    size_t len, cap, max;
+    bool too_big;
+} pkx_body;
+/* CURLOPT_WRITEFUNCTION for a pkx_body passed as CURLOPT_WRITEDATA. */
+size_t pkx_body_write(char *data, size_t size, size_t nmemb, void *body);
+
 #endif
