@@ -18,7 +18,6 @@
 #include <strings.h>
 
 #define ETH_BODY_MAX        (16u * 1024u * 1024u) /* a getLogs answer from block 0 can be large */
-#define ETH_POLL_MS         25
 #define ETH_READ_RETRY      2 /* extra attempts for reads after a network error, 429 or 5xx */
 #define ETH_REASON_MAX      256
 #define ETH_DEFAULT_POLL_MS 1000L
@@ -328,26 +327,15 @@ static int post_once(const pk_eth *eth, const char *json, int *status, char **bo
     xfer x = {
         .eth = eth, .deadline = pkx_now_ms() + eth->timeout_ms, .body = {.max = ETH_BODY_MAX}};
     char errbuf[CURL_ERROR_SIZE] = "";
-    CURL *h = curl_easy_init();
-    CURLM *m = curl_multi_init();
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
     struct curl_slist *hdr2 = hdr ? curl_slist_append(hdr, "Accept: application/json") : NULL;
-    if (!h || !m || !hdr2) {
-        curl_easy_cleanup(h);
-        curl_multi_cleanup(m);
-        curl_slist_free_all(hdr);
+    CURL *h = hdr2 ? pkx_curl_easy(eth->url, eth->timeout_ms,
+                                   eth->timeout_ms < 10000 ? eth->timeout_ms : 10000L)
+                   : NULL;
+    if (!h) {
+        curl_slist_free_all(hdr2 ? hdr2 : hdr);
         return pkx_error_set(err, PK_ERR_NOMEM, "could not create a libcurl handle");
     }
-    curl_easy_setopt(h, CURLOPT_SHARE, pkx_curl_share());
-    curl_easy_setopt(h, CURLOPT_URL, eth->url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, eth->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     eth->timeout_ms < 10000 ? eth->timeout_ms : 10000L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "terraform-provider-phala/" PHALAKMS_VERSION);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr2);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
@@ -359,33 +347,11 @@ static int post_once(const pk_eth *eth, const char *json, int *status, char **bo
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 
-    curl_multi_add_handle(m, h);
-    CURLcode rc = CURLE_OK;
-    bool cancelled = false;
-    int running = 1;
-    for (;;) {
-        if (curl_multi_perform(m, &running) != CURLM_OK) {
-            rc = CURLE_FAILED_INIT;
-            break;
-        }
-        if (!running) break;
-        if (pk_cancel_requested(eth->cancel)) {
-            cancelled = true;
-            break;
-        }
-        curl_multi_poll(m, NULL, 0, ETH_POLL_MS, NULL);
-    }
-    if (!running && rc == CURLE_OK) {
-        int q;
-        CURLMsg *msg;
-        while ((msg = curl_multi_info_read(m, &q)))
-            if (msg->msg == CURLMSG_DONE) rc = msg->data.result;
-    }
-    long st = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
-    curl_multi_remove_handle(m, h);
+    bool cancelled, expired;
+    long st;
+    /* no own deadline: CURLOPT_TIMEOUT and the progress callback bound one exchange */
+    CURLcode rc = pkx_curl_perform(h, eth->cancel, 0, &cancelled, &expired, &st);
     curl_easy_cleanup(h);
-    curl_multi_cleanup(m);
     curl_slist_free_all(hdr2);
 
     int ret = -1;

@@ -17,7 +17,6 @@
 #include <strings.h>
 
 #define PKX_BODY_MAX    (32u * 1024u * 1024u) /* no API answer is near this: refuse, don't OOM */
-#define PKX_POLL_MS     25                    /* cancel/deadline reaction time during a transfer */
 #define PKX_CONNECT_MAX 10000L
 
 int pkx_prefix_check(const char *prefix, char **host_out, pk_error *err)
@@ -136,26 +135,8 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
                              c->deadline_ms);
     long tmo = c->timeout_ms < left ? c->timeout_ms : (long)left;
 
-    CURL *h = curl_easy_init();
-    CURLM *m = curl_multi_init();
-    if (!h || !m) {
-        curl_easy_cleanup(h);
-        curl_multi_cleanup(m);
-        return pkx_error_set(err, PK_ERR_NOMEM, "could not create a libcurl handle");
-    }
-    /* The shared connection cache is pruned to the multi's limit, which defaults to 4 x its easy
-     * handles = 4: with Terraform's 10 parallel reads every connection beyond the 4th would be
-     * closed after its request instead of kept for the next one. */
-    curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, 64L);
-    curl_easy_setopt(h, CURLOPT_SHARE, pkx_curl_share());
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, tmo);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, tmo < PKX_CONNECT_MAX ? tmo : PKX_CONNECT_MAX);
+    CURL *h = pkx_curl_easy(url, tmo, tmo < PKX_CONNECT_MAX ? tmo : PKX_CONNECT_MAX);
+    if (!h) return pkx_error_set(err, PK_ERR_NOMEM, "could not create a libcurl handle");
     curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, pkx_body_write);
@@ -175,37 +156,10 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
     }
 
-    curl_multi_add_handle(m, h);
-    CURLcode rc = CURLE_OK;
-    bool cancelled = false, expired = false;
-    int running = 1;
-    for (;;) {
-        if (curl_multi_perform(m, &running) != CURLM_OK) {
-            rc = CURLE_FAILED_INIT;
-            break;
-        }
-        if (!running) break;
-        if (pk_cancel_requested(c->cancel)) {
-            cancelled = true;
-            break;
-        }
-        if (pkx_now_ms() >= deadline) {
-            expired = true;
-            break;
-        }
-        curl_multi_poll(m, NULL, 0, PKX_POLL_MS, NULL);
-    }
-    if (!running && rc == CURLE_OK) {
-        int q;
-        CURLMsg *msg;
-        while ((msg = curl_multi_info_read(m, &q)))
-            if (msg->msg == CURLMSG_DONE) rc = msg->data.result;
-    }
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_multi_remove_handle(m, h);
+    bool cancelled, expired;
+    long status;
+    CURLcode rc = pkx_curl_perform(h, c->cancel, deadline, &cancelled, &expired, &status);
     curl_easy_cleanup(h);
-    curl_multi_cleanup(m);
 
     int ret = -1;
     if (cancelled || (rc == CURLE_ABORTED_BY_CALLBACK && pk_cancel_requested(c->cancel))) {

@@ -17,6 +17,15 @@ bool pkx_host_is_loopback(const char *host);
  * ("api_prefix", "the RPC url"); the URL itself is never echoed (it may carry a key). */
 int pkx_url_check(const char *url, const char *what, char **host_out, pk_error *err);
 
+/* A new easy handle with the rules every request of the library follows: the shared pool,
+ * http/https only, redirects never followed, TLS always verified, no signals. NULL on OOM. */
+CURL *pkx_curl_easy(const char *url, long timeout_ms, long connect_timeout_ms);
+/* Runs h to completion in a private multi, polling so that a triggered `cancel` (*cancelled) or a
+ * passed `deadline` in ms since pkx_now_ms's epoch (*expired; 0 = none) stops it within ~25 ms.
+ * *status receives the HTTP status (0 without an answer). The caller still owns h. */
+CURLcode pkx_curl_perform(CURL *h, const pk_cancel *cancel, long long deadline, bool *cancelled,
+                          bool *expired, long *status);
+
 /* A response body collected by libcurl, NUL-terminated, refused beyond `max` bytes (too_big) so
  * that a hostile or broken server cannot make us allocate without bound. */
 typedef struct {
