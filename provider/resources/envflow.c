@@ -120,7 +120,7 @@ static bool tx_usable(env_flow *f, const char *tx)
 {
     if (!tx) return false;
     if (f->stale_tx && strcmp(f->stale_tx, tx) == 0 && f->stale_for && f->compose_hash &&
-        !env_key_same(f->stale_for, f->compose_hash)) {
+        !phala_hex_same(f->stale_for, f->compose_hash)) {
         free(f->pending_note);
         size_t n = strlen(tx) + strlen(f->stale_for) + 160;
         f->pending_note = malloc(n);
@@ -214,14 +214,11 @@ void ef_warn_pending(tf_ctx *c, const env_flow *f, const char *resource)
         "  transaction_hash = \"<the transaction hash>\"\n"
         "on %s and run terraform apply again: the provider re-sends the same encrypted env "
         "with the hash and the transaction. %s",
-        (h[0] == '0' && h[1] == 'x') ? h + 2 : h,
-        f->app_id ? ((f->app_id[0] == '0' && f->app_id[1] == 'x') ? f->app_id + 2 : f->app_id)
-                  : "?",
-        chain, f->kms_contract_address ? ", KMS contract " : "",
+        phala_strip0x(h), f->app_id ? phala_strip0x(f->app_id) : "?", chain,
+        f->kms_contract_address ? ", KMS contract " : "",
         f->kms_contract_address ? f->kms_contract_address : "",
-        f->app_id ? ((f->app_id[0] == '0' && f->app_id[1] == 'x') ? f->app_id + 2 : f->app_id)
-                  : "?",
-        (h[0] == '0' && h[1] == 'x') ? h + 2 : h, resource, f->pending_note ? f->pending_note : "");
+        f->app_id ? phala_strip0x(f->app_id) : "?", phala_strip0x(h), resource,
+        f->pending_note ? f->pending_note : "");
 }
 
 void ef_free(env_flow *f)

@@ -1,30 +1,9 @@
 /* envkey.c — see envkey.h. */
 #include "envkey.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-
-static const char *strip0x(const char *s)
-{
-    return s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? s + 2 : s;
-}
-
-bool env_key_same(const char *a, const char *b)
-{
-    return a && b && strcasecmp(strip0x(a), strip0x(b)) == 0;
-}
-
-bool env_key_valid_hex(const char *s)
-{
-    s = strip0x(s);
-    if (!s || strlen(s) != 64) return false;
-    for (; *s; s++)
-        if (!isxdigit((unsigned char)*s)) return false;
-    return true;
-}
 
 void env_key_free(env_key *k)
 {
@@ -52,7 +31,7 @@ static int find_kms(tf_ctx *c, pk_client *client, const pk_cvm *cvm, pk_kms_info
     }
     int found = -1;
     for (size_t i = 0; i < list.n_items && found < 0; i++)
-        if (env_key_same(list.items[i].kms_contract_address, cvm->kms_info.dstack_kms_address))
+        if (phala_hex_same(list.items[i].kms_contract_address, cvm->kms_info.dstack_kms_address))
             found = (int)i;
     if (found >= 0) {
         *out = list.items[found];

@@ -20,9 +20,5 @@ typedef struct {
  * Returns 0, or -1 after adding a diagnostic. */
 int env_key_resolve(tf_ctx *c, pk_client *client, const char *cvm_id, env_key *out);
 void env_key_free(env_key *k);
-/* true when a and b denote the same key (case-insensitive, optional 0x). */
-bool env_key_same(const char *a, const char *b);
-/* A 32-byte X25519 public key in hex (64 digits, optional 0x)? */
-bool env_key_valid_hex(const char *s);
 
 #endif

@@ -1,8 +1,10 @@
 /* phala_common.c — see phala_common.h. */
 #include "phala_common.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 const tf_type phala_list_of_string = {.kind = TF_LIST, .elem = &tf_type_string};
 
@@ -49,4 +51,28 @@ tf_value phala_int_or_null(bool has, int64_t v)
 tf_value phala_tristate(pk_tristate t)
 {
     return t == PK_UNSET ? tf_null(&tf_type_bool) : tf_bool(t == PK_TRUE);
+}
+
+const char *phala_strip0x(const char *s)
+{
+    return s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? s + 2 : s;
+}
+
+bool phala_is_hex(const char *s, size_t digits, bool require_0x)
+{
+    if (require_0x) {
+        if (strncmp(s, "0x", 2) != 0) return false;
+        s += 2;
+    } else {
+        s = phala_strip0x(s);
+    }
+    if (strlen(s) != digits) return false;
+    for (; *s; s++)
+        if (!isxdigit((unsigned char)*s)) return false;
+    return true;
+}
+
+bool phala_hex_same(const char *a, const char *b)
+{
+    return a && b && strcasecmp(phala_strip0x(a), phala_strip0x(b)) == 0;
 }

@@ -21,4 +21,11 @@ tf_value phala_tristate(pk_tristate t);
 
 extern const tf_type phala_list_of_string;
 
+/* Hex strings as users and the API write them. */
+const char *phala_strip0x(const char *s); /* without an optional 0x/0X (NULL stays NULL) */
+/* Exactly `digits` hex digits; with require_0x after a lowercase "0x", else an optional 0x/0X. */
+bool phala_is_hex(const char *s, size_t digits, bool require_0x);
+/* The same hex value: case-insensitive, optional 0x on either side; false when one is NULL. */
+bool phala_hex_same(const char *a, const char *b);
+
 #endif

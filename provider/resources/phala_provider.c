@@ -82,16 +82,6 @@ static bool valid_url(const char *s)
     return s && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) && strlen(s) > 8;
 }
 
-static bool private_key_valid(const char *s)
-{
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;
-    if (strlen(s) != 64) return false;
-    for (; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
-            return false;
-    return true;
-}
-
 static void check_positive(tf_ctx *c, const tf_value *obj, const char *name, int64_t min,
                            int64_t max, tf_path base)
 {
@@ -131,7 +121,7 @@ static void validate_provider(tf_ctx *c, const tf_value *config)
                         "rpc_url must be an http(s) URL.");
         }
         const char *key = tf_get_string(o, "private_key");
-        if (key && !private_key_valid(key)) {
+        if (key && !phala_is_hex(key, 64, false)) {
             /* never echo the value: it is a secret */
             tf_path p = tf_path_with_attr(c->arena, ob, "private_key");
             tf_diag_add(&c->diags, TF_ERROR, &p, "Invalid provider configuration",
@@ -230,7 +220,7 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
                  "An on-chain private key is configured (onchain.private_key or "
                  "PHALA_ONCHAIN_PRIVATE_KEY) but no rpc_url (onchain.rpc_url or "
                  "PHALA_ONCHAIN_RPC_URL): the provider cannot send transactions without one.");
-    if (pc->onchain.private_key && !private_key_valid(pc->onchain.private_key))
+    if (pc->onchain.private_key && !phala_is_hex(pc->onchain.private_key, 64, false))
         tf_error(c, NULL, "Invalid on-chain private key",
                  "The on-chain private key (from onchain.private_key or PHALA_ONCHAIN_PRIVATE_KEY) "
                  "must be 64 hex digits, optionally prefixed by 0x.");

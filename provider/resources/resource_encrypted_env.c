@@ -166,27 +166,18 @@ static void private_free(env_private *p)
 
 /* ---- validate ------------------------------------------------------------------------------- */
 
-static bool tx_hash_valid(const char *s)
-{
-    if (strncmp(s, "0x", 2) != 0 || strlen(s) != 66) return false;
-    for (s += 2; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
-            return false;
-    return true;
-}
-
 static void validate_env(tf_ctx *c, const tf_value *config)
 {
     tf_value *id = tf_attr(config, "cvm_id");
     if (tf_is_known(id) && id->u.str.len == 0)
         tf_error(c, "cvm_id", "Invalid CVM id", "cvm_id must not be empty.");
     const char *pk = tf_get_string(config, "public_key");
-    if (pk && !env_key_valid_hex(pk))
+    if (pk && !phala_is_hex(pk, 64, false))
         tf_error(c, "public_key", "Invalid public key",
                  "public_key must be an X25519 public key: 64 hex digits, optionally prefixed by "
                  "0x.");
     const char *tx = tf_get_string(config, "transaction_hash");
-    if (tx && !tx_hash_valid(tx))
+    if (tx && !phala_is_hex(tx, 64, true))
         tf_error(c, "transaction_hash", "Invalid transaction hash",
                  "transaction_hash must be 0x followed by 64 hex digits.");
     env_input in;
@@ -224,9 +215,9 @@ static bool needs_encryption(tf_ctx *c, const tf_value *prior, const tf_value *c
     bool r = attr_changed(config, prior, "env") || attr_changed(config, prior, "env_file") ||
              attr_changed(config, prior, "env_wo_version") || !in->keys_known || unknown_pk ||
              !tf_value_equal(keys, tf_attr(prior, "env_keys")) || !p.key ||
-             (cfg_pk && !env_key_same(cfg_pk, p.key)) || (!cfg_pk && p.pinned) ||
+             (cfg_pk && !phala_hex_same(cfg_pk, p.key)) || (!cfg_pk && p.pinned) ||
              /* read found that the CVM's key is no longer the one we encrypted with */
-             (!cfg_pk && !env_key_same(tf_get_string(prior, "public_key"), p.key));
+             (!cfg_pk && !phala_hex_same(tf_get_string(prior, "public_key"), p.key));
     private_free(&p);
     return r;
 }
@@ -456,7 +447,7 @@ static void read_env(tf_ctx *c, const tf_value *state, tf_value *ns)
     if (!p.pinned) {
         env_key k;
         if (env_key_resolve(c, client, cvm, &k) == 0) {
-            if (!env_key_same(k.public_key, tf_get_string(state, "public_key")))
+            if (!phala_hex_same(k.public_key, tf_get_string(state, "public_key")))
                 tf_set(ns, "public_key", tf_string(c->arena, k.public_key));
             env_key_free(&k);
         }
