@@ -40,10 +40,9 @@ static void check_result(tf_ctx *c, const tf_resource_def *r, const tf_value *pl
     for (size_t i = 0; i < t->n; i++) {
         const tf_value *pv = &planned->u.coll.items[i];
         const tf_value *nv = tf_attr(new_state, t->names[i]);
-        if (tf_is_unknown(pv) || !nv) continue;
-        tf_value known_part = *pv;
-        if (!tf_value_wholly_known(pv)) continue; /* partially unknown: trust the callback */
-        if (!tf_value_equal(&known_part, nv)) {
+        /* unknown or partly unknown in the plan: the callback may fill it as it likes */
+        if (!nv || !tf_value_wholly_known(pv)) continue;
+        if (!tf_value_equal(pv, nv)) {
             tf_path at = tf_path_attr(c->arena, t->names[i]);
             tf_path deeper;
             if (tf_first_difference(c->arena, pv, nv, &deeper) && deeper.n) {

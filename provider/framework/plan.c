@@ -5,11 +5,6 @@
  * reports planned values that Terraform would reject, naming the attribute. */
 #include "tfrules.h"
 
-typedef struct {
-    tf_ctx *c;
-    const tf_value *planned_root;
-} plan_walk;
-
 static const tf_value *child(const tf_value *obj, const char *name)
 {
     return tf_is_known(obj) ? tf_attr(obj, name) : NULL;

@@ -49,7 +49,6 @@ static struct {
     grpc_server *server;
     grpc_completion_queue *cq;
     const rpc_server_config *cfg;
-    atomic_int outstanding; /* calls accepted and not yet finished */
     atomic_bool shutdown_wanted;
     char socket_path[108];
     /* worker queue */
@@ -126,7 +125,6 @@ static void send_reply(call_ctx *c, int status, const tf_buf *resp)
     c->state = ST_SENDING;
     if (grpc_call_start_batch(c->call, ops, n, c, NULL) != GRPC_CALL_OK) {
         tf_log(TF_LOG_ERROR, "cannot send a reply", NULL);
-        atomic_fetch_sub(&S.outstanding, 1);
         free_call(c);
     }
 }
@@ -190,7 +188,6 @@ static void enqueue(call_ctx *c)
 
 static void on_new_call(call_ctx *c)
 {
-    atomic_fetch_add(&S.outstanding, 1);
     if (!atomic_load(&S.shutdown_wanted)) request_call(); /* keep a slot open for the next one */
     c->method = find_method(&c->details.method);
     if (tf_log_enabled(TF_LOG_TRACE)) {
@@ -209,7 +206,6 @@ static void on_new_call(call_ctx *c)
         ops[2].data.recv_close_on_server.cancelled = &c->recv_close_cancelled;
         c->state = ST_SENDING;
         if (grpc_call_start_batch(c->call, ops, 3, c, NULL) != GRPC_CALL_OK) {
-            atomic_fetch_sub(&S.outstanding, 1);
             free_call(c);
         }
         return;
@@ -221,7 +217,6 @@ static void on_new_call(call_ctx *c)
     ops[1].data.recv_message.recv_message = &c->recv;
     c->state = ST_RECEIVING;
     if (grpc_call_start_batch(c->call, ops, 2, c, NULL) != GRPC_CALL_OK) {
-        atomic_fetch_sub(&S.outstanding, 1);
         free_call(c);
     }
 }
@@ -248,7 +243,6 @@ static void on_event(call_ctx *c, int success)
         return;
     case ST_SENDING:
         if (c->method && c->method->then_shutdown) atomic_store(&S.shutdown_wanted, true);
-        atomic_fetch_sub(&S.outstanding, 1);
         free_call(c);
         return;
     }
