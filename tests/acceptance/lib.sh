@@ -2,6 +2,7 @@
 # Each test gets a private HOME, CLI config and filesystem mirror, so nothing on the machine (or in
 # another test running in parallel) can leak in. Source it, then call acc_init.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../tools/tfmirror.sh"
 
 acc_fail() { echo "FAIL: $*" >&2; exit 1; }
 acc_log() { echo "--- $*" >&2; }
@@ -15,22 +16,9 @@ acc_init() {
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/acc.XXXXXX")
     trap 'acc_cleanup' EXIT
     export HOME=$WORK/home
-    mkdir -p "$HOME" "$WORK/mirror" "$WORK/tf"
-    local version=0.1.0 dir="$WORK/mirror/local.dev/$ns/$type/0.1.0/linux_amd64"
-    mkdir -p "$dir"
-    cp "$bin" "$dir/terraform-provider-${type}_v$version"
-    cat >"$WORK/cli.tfrc" <<CFG
-provider_installation {
-  filesystem_mirror {
-    path    = "$WORK/mirror"
-    include = ["local.dev/*/*"]
-  }
-  direct {
-    exclude = ["local.dev/*/*"]
-  }
-}
-CFG
-    export TF_CLI_CONFIG_FILE=$WORK/cli.tfrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+    mkdir -p "$HOME" "$WORK/tf"
+    tf_mirror "$WORK" "$bin" "$ns" "$type"
+    export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
     unset TF_LOG TF_LOG_PATH TF_LOG_PROVIDER TF_REATTACH_PROVIDERS TF_DISABLE_PLUGIN_TLS
     TF=$WORK/tf
 }

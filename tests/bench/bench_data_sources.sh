@@ -17,21 +17,9 @@ for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
 SIM=http://127.0.0.1:$(cat "$W/port")
 export PHALA_CLOUD_API_PREFIX=$SIM/api/v1 PHALA_CLOUD_API_KEY=phak_test_key
 export HOME=$W/home TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
-dir=$W/mirror/local.dev/phala/phala/0.1.0/linux_amd64
-mkdir -p "$dir" "$HOME" "$W/ours" "$W/data"
-cp "$BUILD/provider/terraform-provider-phala" "$dir/terraform-provider-phala_v0.1.0"
-cat >"$W/cli.tfrc" <<CFG
-provider_installation {
-  filesystem_mirror {
-    path    = "$W/mirror"
-    include = ["local.dev/*/*"]
-  }
-  direct {
-    exclude = ["local.dev/*/*"]
-  }
-}
-CFG
-export TF_CLI_CONFIG_FILE=$W/cli.tfrc
+mkdir -p "$HOME" "$W/ours" "$W/data"
+source "$ROOT/tests/tools/tfmirror.sh"
+tf_mirror "$W" "$BUILD/provider/terraform-provider-phala" phala phala
 cat >"$W/ours/main.tf" <<'TF'
 terraform {
   required_providers {

@@ -20,26 +20,14 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 export HOME=$W/home TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TFTEST_STORE_DIR=$W/store
 mkdir -p "$HOME" "$TFTEST_STORE_DIR"
-dir=$W/mirror/local.dev/test/tftest/0.1.0/linux_amd64
-mkdir -p "$dir"
+source "$(dirname "$0")/../tools/tfmirror.sh"
+tf_mirror "$W" "$TFTEST_BIN" test tftest
 # The mirror holds a wrapper so /usr/bin/time can report each provider process's peak RSS.
-cat >"$dir/terraform-provider-tftest_v0.1.0" <<SH
+cat >"$TF_MIRROR_BIN" <<SH
 #!/bin/sh
 exec /usr/bin/time -a -o "$W/rss.log" -f "%M" "$TFTEST_BIN" "\$@"
 SH
-chmod +x "$dir/terraform-provider-tftest_v0.1.0"
-cat >"$W/cli.tfrc" <<CFG
-provider_installation {
-  filesystem_mirror {
-    path    = "$W/mirror"
-    include = ["local.dev/*/*"]
-  }
-  direct {
-    exclude = ["local.dev/*/*"]
-  }
-}
-CFG
-export TF_CLI_CONFIG_FILE=$W/cli.tfrc
+chmod +x "$TF_MIRROR_BIN"
 mkdir -p "$W/ours" "$W/data"
 cat >"$W/ours/main.tf" <<'TF'
 terraform {

@@ -20,23 +20,12 @@ for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
 PORT=$(cat "$W/port")
 echo "simulator: http://127.0.0.1:$PORT/api/v1 (api key phak_test_key)"
 
-mkdir -p "$W/mirror/local.dev/phala/phala/0.1.0/linux_amd64" "$W/home" "$W/qs" "$W/oc"
-cp "$BUILD/provider/terraform-provider-phala" \
-   "$W/mirror/local.dev/phala/phala/0.1.0/linux_amd64/terraform-provider-phala_v0.1.0"
-cat >"$W/cli.tfrc" <<CFG
-provider_installation {
-  filesystem_mirror {
-    path    = "$W/mirror"
-    include = ["local.dev/*/*"]
-  }
-  direct {
-    exclude = ["local.dev/*/*"]
-  }
-}
-CFG
+mkdir -p "$W/home" "$W/qs" "$W/oc"
+source "$ROOT/tests/tools/tfmirror.sh"
+tf_mirror "$W" "$BUILD/provider/terraform-provider-phala" phala phala
 cp "$ROOT"/examples/quickstart/*.tf "$W/qs/"
 cp "$ROOT"/examples/onchain-update/*.tf "$W/oc/"
-export HOME=$W/home TF_CLI_CONFIG_FILE=$W/cli.tfrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+export HOME=$W/home CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 export PHALA_CLOUD_API_KEY=phak_test_key PHALA_CLOUD_API_PREFIX="http://127.0.0.1:$PORT/api/v1"
 terraform -chdir="$W/qs" init -input=false -no-color | grep -E "Installing|Installed|initialized"
 echo

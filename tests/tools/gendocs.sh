@@ -13,20 +13,9 @@ command -v terraform >/dev/null || { echo "gendocs: terraform is not on PATH" >&
 
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-dir=$W/mirror/local.dev/phala/phala/0.1.0/linux_amd64
-mkdir -p "$dir" "$W/home" "$W/cfg"
-cp "$BUILD/provider/terraform-provider-phala" "$dir/terraform-provider-phala_v0.1.0"
-cat >"$W/cli.tfrc" <<CFG
-provider_installation {
-  filesystem_mirror {
-    path    = "$W/mirror"
-    include = ["local.dev/*/*"]
-  }
-  direct {
-    exclude = ["local.dev/*/*"]
-  }
-}
-CFG
+mkdir -p "$W/home" "$W/cfg"
+source "$ROOT/tests/tools/tfmirror.sh"
+tf_mirror "$W" "$BUILD/provider/terraform-provider-phala" phala phala
 cat >"$W/cfg/main.tf" <<'TF'
 terraform {
   required_providers {
@@ -34,7 +23,7 @@ terraform {
   }
 }
 TF
-export HOME=$W/home TF_CLI_CONFIG_FILE=$W/cli.tfrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+export HOME=$W/home CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 terraform -chdir="$W/cfg" init -input=false >/dev/null
 terraform -chdir="$W/cfg" providers schema -json >"$W/schema.json"
 P='.provider_schemas["local.dev/phala/phala"]'
