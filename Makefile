@@ -11,8 +11,8 @@ VERSION     := $(shell awk '/^project/ { for (i = 1; i < NF; i++) if ($$i == "VE
 OS_ARCH     := linux_$(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 
 DEB_PACKAGES = build-essential cmake pkg-config clang libclang-rt-14-dev valgrind jq curl time \
-  ca-certificates git libgrpc-dev protobuf-c-compiler libprotobuf-c-dev libmsgpack-dev \
-  libcjson-dev libcurl4-openssl-dev libsodium-dev libsecp256k1-dev libssl-dev libcriterion-dev \
+  ca-certificates git libgrpc-dev protobuf-c-compiler libprotobuf-c-dev \
+  libnghttp2-dev libcjson-dev libcurl4-openssl-dev libsodium-dev libsecp256k1-dev libssl-dev libcriterion-dev \
   libmicrohttpd-dev
 
 .PHONY: all deps build test test-unit test-asan test-fuzz demo install docs bench clean

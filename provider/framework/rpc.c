@@ -4,7 +4,6 @@
  * request that cannot be unpacked at all gets INVALID_ARGUMENT. */
 #include "tfrpc.h"
 
-#include <grpc/status.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -132,7 +131,7 @@ static int pack(const ProtobufCMessage *m, tf_buf *out)
     protobuf_c_message_pack(m, buf);
     tf_buf_put(out, buf, n);
     free(buf);
-    return GRPC_STATUS_OK;
+    return RPC_STATUS_OK;
 }
 
 static const tf_resource_def *find_resource(const char *name)
@@ -157,7 +156,7 @@ static void unknown_type(tf_ctx *c, const char *kind, const char *name)
 /* Each handler unpacks its request type or answers INVALID_ARGUMENT. */
 #define UNPACK(var, type, desc, req, len)                                                          \
     type *var = (type *)protobuf_c_message_unpack(&desc, NULL, len, req);                          \
-    if (!var) return GRPC_STATUS_INVALID_ARGUMENT
+    if (!var) return RPC_STATUS_INVALID_ARGUMENT
 
 #define DONE(c, var, status)                                                                       \
     do {                                                                                           \
@@ -301,7 +300,7 @@ static int h_get_provider_schema(const uint8_t *req, size_t len, tf_buf *out)
     (void)len;
     pthread_once(&g_schema_once, build_schema_reply);
     tf_buf_put(out, g_schema_reply.data, g_schema_reply.len);
-    return GRPC_STATUS_OK;
+    return RPC_STATUS_OK;
 }
 
 const uint8_t *tf_rpc_schema_bytes(size_t *len)
@@ -337,7 +336,7 @@ static int h_get_metadata(const uint8_t *req, size_t len, tf_buf *out)
     }
     pack(&r.base, out);
     tf_arena_free(c.arena);
-    return GRPC_STATUS_OK;
+    return RPC_STATUS_OK;
 }
 
 /* ---- provider ------------------------------------------------------------------------------- */
@@ -645,7 +644,7 @@ static int h_empty(const uint8_t *req, size_t len, tf_buf *out)
     (void)req;
     (void)len;
     (void)out; /* plugin.Empty packs to zero bytes */
-    return GRPC_STATUS_OK;
+    return RPC_STATUS_OK;
 }
 
 static int h_health_check(const uint8_t *req, size_t len, tf_buf *out)
@@ -654,7 +653,7 @@ static int h_health_check(const uint8_t *req, size_t len, tf_buf *out)
     (void)len;
     static const uint8_t serving[] = {0x08, 0x01}; /* HealthCheckResponse{status: SERVING} */
     tf_buf_put(out, serving, sizeof serving);
-    return GRPC_STATUS_OK;
+    return RPC_STATUS_OK;
 }
 
 /* RPC names are logged at debug level, with the resource type when there is one. */

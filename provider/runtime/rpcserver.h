@@ -1,6 +1,7 @@
 /* rpcserver.h — the go-plugin server side: unix socket, TLS (AutoMTLS) or insecure, the handshake
- * line (or the TF_REATTACH_PROVIDERS line in debug mode), and a gRPC core server whose calls are
- * handled concurrently by a worker pool. Methods not in the table answer UNIMPLEMENTED. */
+ * line (or the TF_REATTACH_PROVIDERS line in debug mode), and a gRPC server (our own, on nghttp2)
+ * whose calls are handled concurrently by a worker pool. Methods not in the table answer
+ * UNIMPLEMENTED. */
 #ifndef RPCSERVER_H
 #define RPCSERVER_H
 
@@ -9,6 +10,17 @@
 #include <stdint.h>
 
 #include "tfvalue.h"
+
+/* gRPC status codes (the ones this server sends). */
+enum {
+    RPC_STATUS_OK = 0,
+    RPC_STATUS_CANCELLED = 1,
+    RPC_STATUS_INVALID_ARGUMENT = 3,
+    RPC_STATUS_RESOURCE_EXHAUSTED = 8,
+    RPC_STATUS_UNIMPLEMENTED = 12,
+    RPC_STATUS_INTERNAL = 13,
+    RPC_STATUS_UNAVAILABLE = 14,
+};
 
 /* A unary handler: request bytes in, response bytes out; returns a gRPC status code (0 = OK). */
 typedef int (*rpc_handler)(const uint8_t *req, size_t len, tf_buf *resp);

@@ -1,13 +1,19 @@
-/* tlscert.h — the throw-away server certificate for go-plugin's AutoMTLS: a fresh self-signed
- * ECDSA cert per process with go-plugin's fields (CN/SAN localhost, O=HashiCorp, CA, its key usages,
- * server+client auth, ~30 years), kept in memory only. */
+/* tlscert.h — the throw-away server certificate for go-plugin's AutoMTLS: a fresh P-256 key and a
+ * self-signed certificate per process with go-plugin's fields (O=HashiCorp, CN and SAN localhost,
+ * CA, its key usages, client+server auth, ~30 years). The DER is written from a template, without
+ * OpenSSL's X509V3 configuration machinery, because it sits on the path to the handshake line. */
 #ifndef TLSCERT_H
 #define TLSCERT_H
 
+#include <stddef.h>
+
+typedef struct evp_pkey_st EVP_PKEY; /* <openssl/types.h> */
+
 typedef struct {
-    char *key_pem;     /* PKCS#8/EC private key, PEM; wiped on free */
-    char *cert_pem;    /* certificate, PEM */
-    char *cert_b64der; /* DER, standard base64 WITHOUT '=' padding (go's RawStdEncoding) */
+    EVP_PKEY *key;      /* the private key, for the TLS context */
+    unsigned char *der; /* the certificate */
+    size_t der_len;
+    char *b64der; /* DER in standard base64 WITHOUT '=' padding (go's RawStdEncoding) */
 } tls_cert;
 
 /* Returns 0 on success; on failure -1 with a message in err. */

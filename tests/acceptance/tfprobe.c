@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tlscert.h"
+#include "clientcert.h"
 
 #define COOKIE                                                                                     \
     "TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
@@ -143,7 +143,7 @@ static char *server_cert_pem(const char *b64)
     return pem;
 }
 
-static grpc_channel *connect_to(const plugin *p, const tls_cert *client)
+static grpc_channel *connect_to(const plugin *p, const client_cert *client)
 {
     char target[300];
     snprintf(target, sizeof target, "unix:%s", p->socket);
@@ -249,13 +249,8 @@ static char *env_with(const char *key, const char *value)
 
 static int check_all(const char *bin)
 {
-    char err[256];
-    tls_cert client, stranger;
-    if (tls_cert_generate(&client, err, sizeof err) ||
-        tls_cert_generate(&stranger, err, sizeof err)) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
-    }
+    client_cert client, stranger;
+    if (client_cert_generate(&client) || client_cert_generate(&stranger)) return 1;
     char *client_env = env_with("PLUGIN_CLIENT_CERT", client.cert_pem);
     const char *env_tls[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=5,6", client_env, NULL};
     unsigned char reply[64];
@@ -379,8 +374,8 @@ static int check_all(const char *bin)
         close(fds[0]);
         close(fds[1]);
     }
-    tls_cert_free(&client);
-    tls_cert_free(&stranger);
+    client_cert_free(&client);
+    client_cert_free(&stranger);
     free(client_env);
     printf("%d failed\n", g_failures);
     return g_failures ? 1 : 0;
@@ -394,9 +389,8 @@ static int cmp_double(const void *a, const void *b)
 
 static int bench(const char *bin, int runs)
 {
-    char err[256];
-    tls_cert client;
-    if (tls_cert_generate(&client, err, sizeof err)) return 1;
+    client_cert client;
+    if (client_cert_generate(&client)) return 1;
     char *client_env = env_with("PLUGIN_CLIENT_CERT", client.cert_pem);
     const char *env_tls[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=5,6", client_env, NULL};
     double *start = calloc((size_t)runs, sizeof *start), *rtt = calloc((size_t)runs, sizeof *rtt);
@@ -427,7 +421,7 @@ static int bench(const char *bin, int runs)
     free(start);
     free(rtt);
     free(client_env);
-    tls_cert_free(&client);
+    client_cert_free(&client);
     return 0;
 }
 

@@ -1,0 +1,92 @@
+/* plugsock.c — the plugin's unix socket (see plugsock.h). */
+#include "plugsock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "tflog.h"
+
+static const char *socket_dir(void)
+{
+    const char *dir = getenv("PLUGIN_UNIX_SOCKET_DIR");
+    if (!dir || !*dir) dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    return dir;
+}
+
+int plugsock_listen(char *path, size_t cap, char *err, size_t errlen)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    const char *dir = socket_dir();
+    char tmpl[4096];
+    int n = snprintf(tmpl, sizeof tmpl, "%s/pluginXXXXXX", dir);
+    if (n < 0 || (size_t)n >= sizeof sa.sun_path || (size_t)n >= cap) {
+        snprintf(err, errlen,
+                 "the socket directory \"%.200s\" is too long for a unix socket path (%d bytes "
+                 "with the file name, the limit is %zu): set TMPDIR or PLUGIN_UNIX_SOCKET_DIR to "
+                 "a shorter directory",
+                 dir, n, sizeof sa.sun_path - 1);
+        return -1;
+    }
+    /* mkstemp picks an unused name; the socket takes its place (go-plugin does the same). */
+    int fd = mkstemp(tmpl);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create the plugin socket in \"%.200s\": %s", dir,
+                 strerror(errno));
+        return -1;
+    }
+    close(fd);
+    unlink(tmpl);
+    memcpy(sa.sun_path, tmpl, (size_t)n + 1);
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(s, 16) != 0) {
+        snprintf(err, errlen, "cannot listen on the plugin socket %s: %s", tmpl, strerror(errno));
+        if (s >= 0) close(s);
+        return -1;
+    }
+    memcpy(path, tmpl, (size_t)n + 1);
+    return s;
+}
+
+/* The gid of a group name from /etc/group ("name:password:gid:members"), or -1. */
+static long gid_from_etc_group(const char *name)
+{
+    FILE *f = fopen("/etc/group", "re");
+    if (!f) return -1;
+    char line[4096];
+    long gid = -1;
+    size_t nl = strlen(name);
+    while (gid < 0 && fgets(line, sizeof line, f)) {
+        if (strncmp(line, name, nl) != 0 || line[nl] != ':') continue;
+        char *p = strchr(line + nl + 1, ':');
+        if (!p) continue;
+        char *end;
+        long v = strtol(p + 1, &end, 10);
+        if (end != p + 1 && *end == ':') gid = v;
+    }
+    fclose(f);
+    return gid;
+}
+
+void plugsock_apply_group(const char *path)
+{
+    const char *group = getenv("PLUGIN_UNIX_SOCKET_GROUP");
+    if (!group || !*group) return;
+    char *end;
+    long gid = strtol(group, &end, 10);
+    if (*end || end == group) gid = gid_from_etc_group(group);
+    if (gid < 0) {
+        tf_log(TF_LOG_WARN, "PLUGIN_UNIX_SOCKET_GROUP names no group in /etc/group", "group", group,
+               NULL);
+        return;
+    }
+    if (chown(path, (uid_t)-1, (gid_t)gid) != 0 || chmod(path, 0660) != 0)
+        tf_log(TF_LOG_WARN, "cannot give the plugin socket to PLUGIN_UNIX_SOCKET_GROUP", "error",
+               strerror(errno), NULL);
+}

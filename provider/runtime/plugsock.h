@@ -1,0 +1,16 @@
+/* plugsock.h — the unix socket go-plugin connects to: "<dir>/plugin<random>" in
+ * PLUGIN_UNIX_SOCKET_DIR, else TMPDIR, else /tmp (go-plugin's own choice), with the group of
+ * PLUGIN_UNIX_SOCKET_GROUP when set. */
+#ifndef PLUGSOCK_H
+#define PLUGSOCK_H
+
+#include <stddef.h>
+
+/* Creates, binds and listens (non-blocking). Returns the fd and the path in path (cap ≥ 108), or -1
+ * with a message in err that says what was wrong (e.g. a directory too long for a socket path). */
+int plugsock_listen(char *path, size_t cap, char *err, size_t errlen);
+/* Applies PLUGIN_UNIX_SOCKET_GROUP (a gid or a group name read from /etc/group: a static binary
+ * has no NSS modules to ask). Problems are logged, not fatal, as in go-plugin. */
+void plugsock_apply_group(const char *path);
+
+#endif

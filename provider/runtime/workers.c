@@ -1,0 +1,123 @@
+/* workers.c — the handler threads and the answered-call queue (see workers.h). */
+#include "workers.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tflog.h"
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t work, idle_cv;
+    rpc_call *todo, *todo_tail; /* submitted, not started */
+    rpc_call *done, *done_tail; /* answered, not yet taken */
+    int threads, idle, running, max;
+    int event_fd;
+} W = {.mu = PTHREAD_MUTEX_INITIALIZER,
+       .work = PTHREAD_COND_INITIALIZER,
+       .idle_cv = PTHREAD_COND_INITIALIZER,
+       .event_fd = -1};
+
+static void push(rpc_call **head, rpc_call **tail, rpc_call *c)
+{
+    c->next = NULL;
+    if (*tail)
+        (*tail)->next = c;
+    else
+        *head = c;
+    *tail = c;
+}
+
+void workers_run(rpc_call *call)
+{
+    size_t len;
+    const uint8_t *req = rpc_call_request(call, &len);
+    call->status = call->method->handler(req, len, &call->reply);
+    tf_buf_free(&call->body); /* requests carry configuration values, maybe secrets */
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&W.mu);
+    for (;;) {
+        while (!W.todo) {
+            W.idle++;
+            pthread_cond_wait(&W.work, &W.mu);
+            W.idle--;
+        }
+        rpc_call *c = W.todo;
+        W.todo = c->next;
+        if (!W.todo) W.todo_tail = NULL;
+        W.running++;
+        pthread_mutex_unlock(&W.mu);
+
+        workers_run(c);
+
+        pthread_mutex_lock(&W.mu);
+        W.running--;
+        push(&W.done, &W.done_tail, c);
+        uint64_t one = 1;
+        if (write(W.event_fd, &one, sizeof one) < 0) { /* only EAGAIN: the counter is full */
+        }
+        if (!W.running && !W.todo) pthread_cond_broadcast(&W.idle_cv);
+    }
+    return NULL;
+}
+
+int workers_init(int max_threads)
+{
+    W.max = max_threads > 0 ? max_threads : 16;
+    W.event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    return W.event_fd;
+}
+
+void workers_submit(rpc_call *call)
+{
+    pthread_mutex_lock(&W.mu);
+    push(&W.todo, &W.todo_tail, call);
+    if (W.idle == 0 && W.threads < W.max) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, worker_main, NULL) == 0)
+            W.threads++;
+        else if (W.threads == 0)
+            tf_log(TF_LOG_ERROR, "cannot start a worker thread", NULL);
+        pthread_attr_destroy(&attr);
+    }
+    pthread_cond_signal(&W.work);
+    pthread_mutex_unlock(&W.mu);
+}
+
+rpc_call *workers_take(void)
+{
+    uint64_t n;
+    if (read(W.event_fd, &n, sizeof n) < 0) { /* EAGAIN: nothing signalled */
+    }
+    pthread_mutex_lock(&W.mu);
+    rpc_call *list = W.done;
+    W.done = W.done_tail = NULL;
+    pthread_mutex_unlock(&W.mu);
+    return list;
+}
+
+bool workers_wait_idle(long ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&W.mu);
+    while ((W.running || W.todo) && pthread_cond_timedwait(&W.idle_cv, &W.mu, &until) == 0) {
+    }
+    bool idle = !W.running && !W.todo;
+    pthread_mutex_unlock(&W.mu);
+    return idle;
+}
