@@ -6,6 +6,7 @@
  *   tfprobe check PROVIDER      every protocol check; exit 0 when all pass
  *   tfprobe bench PROVIDER N    median exec→handshake and schema round trip over N runs */
 #include <errno.h>
+#include <fcntl.h>
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
@@ -15,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,8 @@
 #include <unistd.h>
 
 #include "clientcert.h"
+
+extern char **environ;
 
 #define COOKIE                                                                                     \
     "TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
@@ -58,24 +62,40 @@ typedef struct {
     int stderr_fd;
 } plugin;
 
-/* Starts the provider with extra environment entries; reads its first stdout line. */
+/* The environment of the provider: ours without PLUGIN_CLIENT_CERT, plus env_extra. */
+static char **child_env(const char *const *env_extra)
+{
+    size_t n = 0, k = 0;
+    while (environ[n]) n++;
+    for (const char *const *e = env_extra; e && *e; e++) k++;
+    char **env = calloc(n + k + 1, sizeof *env);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "PLUGIN_CLIENT_CERT=", 19) != 0) env[o++] = environ[i];
+    for (const char *const *e = env_extra; e && *e; e++) env[o++] = (char *)*e;
+    return env;
+}
+
+/* Starts the provider with extra environment entries; reads its first stdout line. posix_spawn
+ * (vfork + exec, as Go starts plugins): a fork of this gRPC-laden process would add its own page
+ * copying to the start-up being measured. */
 static int plugin_start(plugin *p, const char *bin, const char *const *env_extra)
 {
     memset(p, 0, sizeof *p);
     int out[2], err[2];
-    if (pipe(out) || pipe(err)) return -1;
+    /* close-on-exec: only the dup2'ed copies reach the provider */
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    char **env = child_env(env_extra);
+    char *argv[] = {(char *)bin, NULL};
     double t0 = now_ms();
-    p->pid = fork();
-    if (p->pid == 0) {
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        close(out[0]);
-        close(err[0]);
-        unsetenv("PLUGIN_CLIENT_CERT");
-        for (const char *const *e = env_extra; e && *e; e++) putenv((char *)*e);
-        execl(bin, bin, (char *)NULL);
-        _exit(127);
-    }
+    int rc = posix_spawn(&p->pid, bin, &fa, NULL, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    free(env);
+    if (rc != 0) return -1;
     close(out[1]);
     close(err[1]);
     p->stderr_fd = err[0];
