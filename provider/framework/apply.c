@@ -3,6 +3,18 @@
  * before replying, they turn a resource bug into a diagnostic that names the attribute. */
 #include "tfrules.h"
 
+/* Values that came from the API and are not valid UTF-8: an error on the attribute, never a state
+ * Terraform would refuse (or silently alter). Returns true when one was found. */
+static bool invalid_text(tf_ctx *c, const tf_value *v)
+{
+    tf_path p;
+    if (!tf_first_invalid_text(c->arena, v, &p)) return false;
+    tf_diag_add(&c->diags, TF_ERROR, p.n ? &p : NULL, "Invalid text from the API",
+                "The API returned a value for %s that is not valid UTF-8; it was not stored.",
+                p.n ? tf_path_string(c->arena, p) : "this object");
+    return true;
+}
+
 static void apply_bug(tf_ctx *c, tf_path path, const char *fmt_why)
 {
     const char *where = path.n ? tf_path_string(c->arena, path) : "the resource";
@@ -72,7 +84,7 @@ void tf_apply_generic(tf_ctx *c, const tf_resource_def *r, const tf_value *prior
         r->create(c, config, planned, new_state);
     else if (r->update)
         r->update(c, prior, config, planned, new_state);
-    if (tf_has_errors(c) && !c->keep_state_on_error) {
+    if ((tf_has_errors(c) && !c->keep_state_on_error) || invalid_text(c, new_state)) {
         /* Nothing was (or we cannot tell what was) changed: keep what Terraform had. */
         *new_state = create ? tf_null(t) : tf_value_copy(c->arena, prior);
         return;
@@ -88,7 +100,7 @@ void tf_read_generic(tf_ctx *c, const tf_resource_def *r, const tf_value *state,
     *new_state = tf_value_copy(c->arena, state);
     if (tf_is_null(state)) return;
     r->read(c, state, new_state);
-    if (tf_has_errors(c)) {
+    if (tf_has_errors(c) || invalid_text(c, new_state)) {
         *new_state = tf_value_copy(c->arena, state);
         return;
     }
@@ -119,7 +131,7 @@ void tf_read_data_generic(tf_ctx *c, const tf_datasource_def *d, const tf_value 
 {
     *state = tf_value_copy(c->arena, config);
     d->read(c, config, state);
-    if (tf_has_errors(c)) return;
+    if (tf_has_errors(c) || invalid_text(c, state)) return;
     tf_path p;
     if (tf_is_null(state)) {
         tf_error(c, NULL, "Provider bug: no data", "The data source returned no object.");

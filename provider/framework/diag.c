@@ -1,23 +1,34 @@
 /* diag.c — diagnostics with attribute paths, and the small typed accessors resources use. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tfcancel.h"
 #include "tfprovider.h"
 
+#define DIAG_SUMMARY_MAX 512
+#define DIAG_DETAIL_MAX  8192 /* bytes; longer details end in "…" at a character boundary */
+
 static void vadd(tf_diags *d, tf_severity sev, const tf_path *path, const char *summary,
                  const char *fmt, va_list ap)
 {
     tf_diag *x = tf_arena_alloc(d->arena, sizeof *x);
     x->severity = sev;
-    x->summary = tf_arena_strdup(d->arena, summary);
+    /* Diagnostics quote the API and the user's input: cleaned once here, for every caller. */
+    x->summary = tf_text_clean(d->arena, summary, DIAG_SUMMARY_MAX);
+    x->detail = "";
     if (fmt) {
-        char buf[2048];
-        vsnprintf(buf, sizeof buf, fmt, ap);
-        x->detail = tf_arena_strdup(d->arena, buf);
-    } else {
-        x->detail = "";
+        va_list copy;
+        va_copy(copy, ap);
+        int n = vsnprintf(NULL, 0, fmt, copy);
+        va_end(copy);
+        char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+        if (buf) {
+            vsnprintf(buf, (size_t)n + 1, fmt, ap);
+            x->detail = tf_text_clean(d->arena, buf, DIAG_DETAIL_MAX);
+            free(buf);
+        }
     }
     if (path) x->path = *path;
     if (d->tail)

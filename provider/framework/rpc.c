@@ -4,7 +4,9 @@
  * request that cannot be unpacked at all gets INVALID_ARGUMENT. */
 #include "tfrpc.h"
 
+#include <malloc.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,16 +125,34 @@ static Tfplugin6__Diagnostic **encode_diags(tf_arena *a, const tf_diags *d, size
     return out;
 }
 
+/* Packs straight into the reply buffer (wiped when freed): a temporary copy of a state or a
+ * configuration would be left behind in freed memory. */
 static int pack(const ProtobufCMessage *m, tf_buf *out)
 {
     size_t n = protobuf_c_message_get_packed_size(m);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf) abort();
-    protobuf_c_message_pack(m, buf);
-    tf_buf_put(out, buf, n);
-    free(buf);
+    protobuf_c_message_pack(m, tf_buf_extend(out, n));
     return RPC_STATUS_OK;
 }
+
+/* Unpacked requests hold configuration values and states (secrets among them): protobuf-c gets
+ * an allocator that wipes every block before freeing it. */
+static void *wiping_alloc(void *data, size_t size)
+{
+    (void)data;
+    void *p = malloc(size ? size : 1);
+    if (!p) abort();
+    return p;
+}
+
+static void wiping_free(void *data, void *p)
+{
+    (void)data;
+    if (!p) return;
+    sodium_memzero(p, malloc_usable_size(p));
+    free(p);
+}
+
+static ProtobufCAllocator g_wiping = {wiping_alloc, wiping_free, NULL};
 
 static const tf_resource_def *find_resource(const char *name)
 {
@@ -155,12 +175,12 @@ static void unknown_type(tf_ctx *c, const char *kind, const char *name)
 
 /* Each handler unpacks its request type or answers INVALID_ARGUMENT. */
 #define UNPACK(var, type, desc, req, len)                                                          \
-    type *var = (type *)protobuf_c_message_unpack(&desc, NULL, len, req);                          \
+    type *var = (type *)protobuf_c_message_unpack(&desc, &g_wiping, len, req);                     \
     if (!var) return RPC_STATUS_INVALID_ARGUMENT
 
 #define DONE(c, var, status)                                                                       \
     do {                                                                                           \
-        protobuf_c_message_free_unpacked((ProtobufCMessage *)(var), NULL);                         \
+        protobuf_c_message_free_unpacked((ProtobufCMessage *)(var), &g_wiping);                    \
         tf_arena_free((c).arena);                                                                  \
         return status;                                                                             \
     } while (0)

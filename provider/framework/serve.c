@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "tflog.h"
@@ -66,6 +67,10 @@ int tf_serve(const tf_provider_def *def, int argc, char **argv)
         return 1;
     }
     if (!debug && check_protocol() != 0) return 1;
+    /* The process holds API keys, private keys and env values: no core dumps (and no ptrace by
+     * other users) unless asked for, for debugging. */
+    const char *cores = getenv("PHALA_PROVIDER_CORE_DUMPS");
+    if (!cores || strcmp(cores, "1") != 0) prctl(PR_SET_DUMPABLE, 0);
     tf_log_init();
     tf_rpc_init(def);
     rpc_server_config cfg = {

@@ -11,6 +11,8 @@
  * (their elements have no address). */
 bool tf_first_difference(tf_arena *a, const tf_value *x, const tf_value *y, tf_path *out);
 bool tf_first_unknown(tf_arena *a, const tf_value *v, tf_path *out);
+/* The first string (or map key) that is not valid UTF-8: Terraform cannot take it. */
+bool tf_first_invalid_text(tf_arena *a, const tf_value *v, tf_path *out);
 /* Replaces every unknown inside v by null of the same type. */
 void tf_unknowns_to_null(tf_value *v);
 

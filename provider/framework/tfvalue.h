@@ -34,10 +34,21 @@ typedef struct {
     size_t len, cap;
 } tf_buf;
 void tf_buf_put(tf_buf *b, const void *p, size_t n);
+/* Appends n bytes (zero: the buffer grows in wiped, zeroed blocks) and returns where they start. */
+uint8_t *tf_buf_extend(tf_buf *b, size_t n);
 void tf_buf_putc(tf_buf *b, uint8_t c);
 void tf_buf_puts(tf_buf *b, const char *s);
 /* Wipes then frees. */
 void tf_buf_free(tf_buf *b);
+
+/* ---- text bound for Terraform (utf8.c) ------------------------------------------------------ */
+
+/* The length of the valid UTF-8 sequence at s, or 0. */
+size_t tf_utf8_seq_len(const unsigned char *s, size_t avail);
+bool tf_utf8_valid(const char *s, size_t len);
+/* s as valid UTF-8 of at most max bytes (+ "…" when cut, at a character boundary): invalid bytes
+ * become U+FFFD, control characters other than newline and tab become visible "\xNN". */
+const char *tf_text_clean(tf_arena *a, const char *s, size_t max);
 
 /* ---- types ---------------------------------------------------------------------------------- */
 

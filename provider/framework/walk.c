@@ -76,3 +76,28 @@ void tf_unknowns_to_null(tf_value *v)
     if (k == TF_OBJECT || k == TF_LIST || k == TF_MAP || k == TF_TUPLE || k == TF_SET)
         for (size_t i = 0; i < v->u.coll.n; i++) tf_unknowns_to_null(&v->u.coll.items[i]);
 }
+
+static bool text_rec(tf_arena *a, const tf_value *v, tf_path here, tf_path *out)
+{
+    if (!tf_is_known(v)) return false;
+    tf_kind k = v->type->kind;
+    if (k == TF_STRING && !tf_utf8_valid(v->u.str.ptr, v->u.str.len)) {
+        *out = here;
+        return true;
+    }
+    if (k == TF_OBJECT || k == TF_LIST || k == TF_MAP || k == TF_TUPLE || k == TF_SET)
+        for (size_t i = 0; i < v->u.coll.n; i++) {
+            if (k == TF_MAP && !tf_utf8_valid(v->u.coll.keys[i], strlen(v->u.coll.keys[i]))) {
+                *out = here;
+                return true;
+            }
+            tf_path next = k == TF_SET ? here : step(a, here, v, i);
+            if (text_rec(a, &v->u.coll.items[i], next, out)) return true;
+        }
+    return false;
+}
+
+bool tf_first_invalid_text(tf_arena *a, const tf_value *v, tf_path *out)
+{
+    return text_rec(a, v, (tf_path){0}, out);
+}

@@ -55,6 +55,29 @@ tf_plan_exit() {
 
 write_config() { cat >"$TF/main.tf"; }
 
+# children_of PID — the pids whose parent is PID (/proc/N/stat: the fields after "(comm)" are
+# state, ppid, …).
+children_of() {
+    local f stat fields
+    for f in /proc/[0-9]*/stat; do
+        stat=$(cat "$f" 2>/dev/null) || continue
+        read -r -a fields <<<"${stat##*) }"
+        [ "${fields[1]:-}" = "$1" ] || continue
+        f=${f#/proc/}
+        echo "${f%/stat}"
+    done
+}
+
+# kill_providers_of PID — SIGKILLs the provider processes that the terraform process PID started
+# (its children) and prints how many. Never by name: other tests' providers run beside ours.
+kill_providers_of() {
+    local n=0 c
+    for c in $(children_of "$1"); do
+        kill -KILL "$c" 2>/dev/null && n=$((n + 1))
+    done
+    echo "$n"
+}
+
 assert_eq() { [ "$1" = "$2" ] || acc_fail "${3:-values differ}: expected [$2], got [$1]"; }
 # Terraform wraps diagnostic text at ~76 columns inside a "│ " box: match either the output as is
 # or with the box and line breaks removed.

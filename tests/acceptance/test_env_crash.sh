@@ -25,7 +25,7 @@ for _ in $(seq 400); do
     sleep 0.05
 done
 sleep 0.3
-pkill -KILL -f "terraform-provider-phala_v0.1.0" || acc_fail "no provider process to kill"
+[ "$(kill_providers_of "$pid")" -gt 0 ] || acc_fail "no provider process of this apply to kill"
 rc=0
 wait "$pid" || rc=$?
 [ "$rc" != 0 ] || acc_fail "apply with a killed provider must fail"

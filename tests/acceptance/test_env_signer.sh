@@ -123,7 +123,7 @@ terraform -chdir="$TF" apply -auto-approve -input=false -refresh=false -no-color
 pid=$!
 for _ in $(seq 400); do [ "$(nonce)" -gt "$n0" ] && break; sleep 0.05; done
 [ "$(nonce)" -gt "$n0" ] || acc_fail "the registration transaction was never sent"
-pkill -KILL -f "terraform-provider-phala_v0.1.0" || acc_fail "no provider to kill"
+[ "$(kill_providers_of "$pid")" -gt 0 ] || acc_fail "no provider of this apply to kill"
 wait "$pid" || true
 sim_admin POST /config '{"latency_ms": 0}' >/dev/null
 [ "$(state_attr phala_encrypted_env.cvm_a .env.CRASH)" = null ] || acc_fail "state claims the interrupted update"

@@ -146,6 +146,14 @@ void tf_buf_put(tf_buf *b, const void *p, size_t n)
     b->len += n;
 }
 
+uint8_t *tf_buf_extend(tf_buf *b, size_t n)
+{
+    buf_reserve(b, n ? n : 1);
+    uint8_t *p = b->data + b->len;
+    b->len += n;
+    return p;
+}
+
 void tf_buf_putc(tf_buf *b, uint8_t c)
 {
     tf_buf_put(b, &c, 1);
