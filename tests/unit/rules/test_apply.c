@@ -152,6 +152,25 @@ Test(apply, read_returning_null_means_gone)
     cr_assert_eq(c.diags.errors, 0);
 }
 
+static void read_bad_text(tf_ctx *c, const tf_value *st, tf_value *ns)
+{
+    (void)st;
+    tf_set(ns, "mode", tf_string(c->arena, "from the API \xff\xfe"));
+}
+
+Test(apply, api_text_that_is_not_utf8_is_an_error_on_its_attribute_and_not_stored)
+{
+    tf_resource_def r = fx_resource;
+    r.read = read_bad_text;
+    tf_ctx c = fx_ctx();
+    tf_value st = fx_obj("{\"id\":\"x\",\"name\":\"a\",\"mode\":\"old\",\"item\":[]}"), ns;
+    tf_read_generic(&c, &r, &st, &ns);
+    cr_assert_eq(c.diags.errors, 1);
+    cr_expect_str_eq(fx_first_path(&c), "mode");
+    cr_expect(fx_diag_has(&c, "not valid UTF-8"));
+    cr_expect_str_eq(tf_get_string(&ns, "mode"), "old", "the prior state is kept");
+}
+
 Test(apply, default_import_sets_only_the_id)
 {
     tf_ctx c = fx_ctx();
