@@ -2,11 +2,13 @@
 #include "pkx_curl.h"
 
 #include <arpa/inet.h>
+#include <openssl/ssl.h>
 #include <stdlib.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
+#include "pkx_ca.h"
 #include "pkx_client.h"
 
 #define POLL_MS 25 /* how fast a transfer notices a cancel or its deadline */
@@ -29,6 +31,11 @@ static void share_unlock(CURL *h, curl_lock_data data, void *user)
 
 static void global_init(void)
 {
+    /* Never read an OpenSSL configuration file (OPENSSL_CONF or the build machine's
+     * /usr/lib/ssl/openssl.cnf): it could load engines or provider modules through dlopen, which a
+     * static binary cannot do safely. The first init decides; libcurl's own (with
+     * OPENSSL_INIT_LOAD_CONFIG unless built --disable-openssl-auto-load-config) comes after. */
+    OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return;
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) pthread_mutex_init(&g_locks[i], NULL);
     CURLSH *s = curl_share_init();
@@ -60,6 +67,8 @@ CURL *pkx_curl_easy(const char *url, long timeout_ms, long connect_timeout_ms)
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    /* CA certificates found at run time like Go (pkx_ca.h), not libcurl's build-time path. */
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, pkx_ca_ssl_ctx);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
@@ -107,6 +116,13 @@ CURLcode pkx_curl_perform(CURL *h, const pk_cancel *cancel, long long deadline, 
     curl_multi_remove_handle(m, h);
     curl_multi_cleanup(m);
     return rc;
+}
+
+const char *pkx_curl_strerror(CURLcode rc, const char *errbuf)
+{
+    const char *ca = rc == CURLE_SSL_CACERT_BADFILE ? pkx_ca_problem() : NULL;
+    if (ca) return ca;
+    return errbuf && errbuf[0] ? errbuf : curl_easy_strerror(rc);
 }
 
 bool pkx_host_is_loopback(const char *host)

@@ -363,10 +363,10 @@ static int post_once(const pk_eth *eth, const char *json, int *status, char **bo
         pkx_error_set(err, PK_ERR_DECODE, "answer larger than %u bytes", ETH_BODY_MAX);
     } else if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
                rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM) {
-        pkx_error_set(err, PK_ERR_TLS, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        pkx_error_set(err, PK_ERR_TLS, "%s", pkx_curl_strerror(rc, errbuf));
     } else if (rc != CURLE_OK) {
         /* errbuf never holds the URL path, only host/port, so a key in the path stays private. */
-        pkx_error_set(err, PK_ERR_NETWORK, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        pkx_error_set(err, PK_ERR_NETWORK, "%s", pkx_curl_strerror(rc, errbuf));
     } else {
         *status = (int)st;
         *body = x.body.data;

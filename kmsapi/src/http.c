@@ -180,7 +180,7 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
                       req->method, req->path, a.body.len);
         ret = -2;
     } else if (rc != CURLE_OK) {
-        pkx_error_set(err, kind_for_curl(rc), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        pkx_error_set(err, kind_for_curl(rc), "%s", pkx_curl_strerror(rc, errbuf));
     } else {
         resp->status = (int)status;
         resp->body = a.body.data;
