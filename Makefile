@@ -6,16 +6,25 @@ BUILD_FUZZ  ?= build-fuzz
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PREFIX      ?= $(HOME)/.terraform.d/plugins
+DIST        ?= dist
 # (make counts parentheses inside $(shell …): keep the command free of unbalanced ones)
 VERSION     := $(shell awk '/^project/ { for (i = 1; i < NF; i++) if ($$i == "VERSION") print $$(i + 1) }' CMakeLists.txt)
-OS_ARCH     := linux_$(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+ARCH        := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+OS_ARCH     := linux_$(ARCH)
 
 DEB_PACKAGES = build-essential cmake pkg-config clang libclang-rt-14-dev valgrind jq curl time \
   ca-certificates git libgrpc-dev protobuf-c-compiler libprotobuf-c-dev \
   libnghttp2-dev libcjson-dev libcurl4-openssl-dev libsodium-dev libsecp256k1-dev libssl-dev libcriterion-dev \
-  libmicrohttpd-dev
+  libmicrohttpd-dev \
+  libc-ares-dev dpkg-dev patch xz-utils openssl zip unzip gnupg binutils \
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu qemu-user-static \
+  debootstrap debian-archive-keyring util-linux strace
+# The static provider (make build, make release): Debian's static archives (-dev packages above),
+# libcurl and cJSON built from Debian's source packages (kmsapi/deps: dpkg-dev, patch, xz-utils),
+# the arm64 cross toolchain; the release tests: zip/unzip, gnupg, qemu-user-static (the arm64
+# handshake), debootstrap (an older Debian to run in), unshare (util-linux), strace, openssl.
 
-.PHONY: all deps build test test-unit test-asan test-fuzz demo install docs bench clean
+.PHONY: all deps build test test-unit test-asan test-fuzz demo install release docs bench clean
 
 all: build
 
@@ -69,10 +78,19 @@ docs: build
 bench: build
 	cmake --build $(BUILD) --target bench
 
-# Filesystem-mirror layout for local.dev/phala/phala; prints the CLI configuration to use.
-install: build
+# The registry release layout in $(DIST): both zips, SHA256SUMS signed with the key that
+# GPG_FINGERPRINT names, manifest (provider/release/release.sh).
+release: deps
+	bash provider/release/release.sh $(DIST) $(BUILD)/release $(BUILD)/deps $(VERSION)
+
+# The release binary of this machine's architecture (the one in the release zip, built the same
+# way, unsigned) in the filesystem-mirror layout for local.dev/phala/phala; prints the CLI
+# configuration to use.
+install: deps
+	RELEASE_UNSIGNED=1 RELEASE_ARCHS=$(ARCH) bash provider/release/release.sh $(BUILD)/release/zips \
+	  $(BUILD)/release $(BUILD)/deps $(VERSION)
 	@dir="$(PREFIX)/local.dev/phala/phala/$(VERSION)/$(OS_ARCH)"; \
-	mkdir -p "$$dir" && install -s -m 0755 $(BUILD)/provider/terraform-provider-phala "$$dir/terraform-provider-phala_v$(VERSION)" && \
+	mkdir -p "$$dir" && unzip -o -q $(BUILD)/release/zips/terraform-provider-phala_$(VERSION)_$(OS_ARCH).zip -d "$$dir" && \
 	echo "installed $$dir/terraform-provider-phala_v$(VERSION)" && echo && \
 	echo "Add this to ~/.terraformrc (or the file in TF_CLI_CONFIG_FILE):" && echo && \
 	echo 'provider_installation {' && \

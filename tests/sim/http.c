@@ -277,7 +277,46 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     vfprintf(stderr, fmt, ap);
 }
 
-struct MHD_Daemon *sim_http_start(struct sim_state *st, const char *listen, uint16_t port)
+static char *read_pem(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        fprintf(stderr, "phala-cloud-sim: cannot read %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[4096];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            char *p = realloc(buf, cap);
+            if (!p) break;
+            buf = p;
+        }
+        memcpy(buf + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    if (buf) buf[len] = '\0';
+    return buf;
+}
+
+int sim_tls_load(struct sim_tls *tls, const char *cert_path, const char *key_path)
+{
+    tls->cert_pem = read_pem(cert_path);
+    tls->key_pem = read_pem(key_path);
+    return tls->cert_pem && tls->key_pem ? 0 : -1;
+}
+
+void sim_tls_free(struct sim_tls *tls)
+{
+    free(tls->cert_pem);
+    free(tls->key_pem);
+}
+
+struct MHD_Daemon *sim_http_start(struct sim_state *st, const char *listen, uint16_t port,
+                                  const struct sim_tls *tls)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     if (inet_pton(AF_INET, listen, &sa.sin_addr) != 1) {
@@ -290,13 +329,16 @@ struct MHD_Daemon *sim_http_start(struct sim_state *st, const char *listen, uint
         fprintf(stderr, "phala-cloud-sim: --listen %s is not a loopback address\n", listen);
         return NULL;
     }
-    struct MHD_Daemon *d =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                             MHD_USE_AUTO | MHD_USE_ERROR_LOG,
-                         port, NULL, NULL, on_request, st, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, st,
-                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_CONNECTION,
-                         on_connection, st, MHD_OPTION_NOTIFY_COMPLETED, on_completed, st,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    /* Without TLS the two options below are MHD_OPTION_END: the list stops there. */
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags | (tls ? MHD_USE_TLS : 0), port, NULL, NULL, on_request, st,
+        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, st, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, st, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        st, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? tls->cert_pem : NULL,
+        tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, tls ? tls->key_pem : NULL, MHD_OPTION_END);
     if (!d) fprintf(stderr, "phala-cloud-sim: cannot listen on %s:%u\n", listen, (unsigned)port);
     return d;
 }

@@ -14,7 +14,8 @@
 static void usage(FILE *f)
 {
     fputs("usage: phala-cloud-sim --seed FILE [--listen 127.0.0.1] [--port 0] [--port-file PATH]\n"
-          "                       [--api-key KEY] [--hash-ttl SECONDS] [--rpc-url URL] [--quiet]\n",
+          "                       [--api-key KEY] [--hash-ttl SECONDS] [--rpc-url URL] [--quiet]\n"
+          "                       [--tls-cert PEM --tls-key PEM]\n",
           f);
 }
 
@@ -53,13 +54,14 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"seed", required_argument, NULL, 's'},    {"listen", required_argument, NULL, 'l'},
-        {"port", required_argument, NULL, 'p'},    {"port-file", required_argument, NULL, 'f'},
-        {"api-key", required_argument, NULL, 'k'}, {"hash-ttl", required_argument, NULL, 't'},
-        {"rpc-url", required_argument, NULL, 'r'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+        {"seed", required_argument, NULL, 's'},     {"listen", required_argument, NULL, 'l'},
+        {"port", required_argument, NULL, 'p'},     {"port-file", required_argument, NULL, 'f'},
+        {"api-key", required_argument, NULL, 'k'},  {"hash-ttl", required_argument, NULL, 't'},
+        {"rpc-url", required_argument, NULL, 'r'},  {"quiet", no_argument, NULL, 'q'},
+        {"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     const char *seed = NULL, *listen = "127.0.0.1", *port_file = NULL, *api_key = NULL,
-               *rpc_url = NULL;
+               *rpc_url = NULL, *tls_cert = NULL, *tls_key = NULL;
     double port = 0, ttl = SIM_DEFAULT_HASH_TTL;
     bool quiet = false;
     int c;
@@ -83,6 +85,12 @@ int main(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
+        case 'c':
+            tls_cert = optarg;
+            break;
+        case 'K':
+            tls_key = optarg;
+            break;
         case 'p':
             if (!parse_number(optarg, 0, 65535, &port) || port != (double)(int)port) {
                 fprintf(stderr, "phala-cloud-sim: --port %s is not a port number\n", optarg);
@@ -104,7 +112,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!seed || optind != argc) {
+    if (!seed || optind != argc || !tls_cert != !tls_key) {
         usage(stderr);
         return 2;
     }
@@ -139,10 +147,16 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
-    struct MHD_Daemon *d = sim_http_start(&st, listen, (uint16_t)port);
+    struct sim_tls tls = {0};
+    if (tls_cert && sim_tls_load(&tls, tls_cert, tls_key)) {
+        sim_state_free(&st);
+        return 1;
+    }
+    struct MHD_Daemon *d = sim_http_start(&st, listen, (uint16_t)port, tls_cert ? &tls : NULL);
     if (d) {
         unsigned bound = sim_http_port(d);
-        printf("phala-cloud-sim listening on http://%s:%u\n", listen, bound);
+        printf("phala-cloud-sim listening on %s://%s:%u\n", tls_cert ? "https" : "http", listen,
+               bound);
         fflush(stdout);
         if (!quiet)
             fprintf(stderr, "phala-cloud-sim: %zu KMS, %zu CVMs, %s chain verification\n", st.nkms,
@@ -155,6 +169,7 @@ int main(int argc, char **argv)
         MHD_stop_daemon(d);
     }
     pthread_mutex_destroy(&st.mu);
+    sim_tls_free(&tls);
     sim_state_free(&st);
     return rc;
 }

@@ -184,8 +184,14 @@ void sim_stats_count(struct sim_state *st, const char *method, const char *route
 cJSON *sim_stats_json(const struct sim_state *st);
 void sim_stats_reset(struct sim_state *st);
 
-/* http.c */
-struct MHD_Daemon *sim_http_start(struct sim_state *st, const char *listen, uint16_t port);
+/* http.c — tls NULL: plain HTTP; else HTTPS (GnuTLS inside libmicrohttpd) with this PEM pair. */
+struct sim_tls {
+    char *cert_pem, *key_pem;
+};
+int sim_tls_load(struct sim_tls *tls, const char *cert_path, const char *key_path);
+void sim_tls_free(struct sim_tls *tls);
+struct MHD_Daemon *sim_http_start(struct sim_state *st, const char *listen, uint16_t port,
+                                  const struct sim_tls *tls);
 uint16_t sim_http_port(struct MHD_Daemon *d);
 
 /* util */
