@@ -2,7 +2,9 @@
 # A user's install from the release: the linux_amd64 zip in a filesystem mirror (packed layout),
 # `terraform init` in a fresh HOME installs it — the lock file records the package's h1: hash,
 # which must be the hash of the zip's content — and `terraform plan` of examples/quickstart reads
-# every data source from the simulator through the installed binary.
+# every data source from the simulator through the installed binary. Pinned to the signed release:
+# a lock file holding the zh: hashes of SHA256SUMS (zh: = a zip's SHA-256) installs the zip and
+# keeps them; a lock file whose zh: is another zip's refuses it.
 source "$(dirname "$0")/lib.sh"
 rel_need terraform openssl
 rel_work
@@ -27,6 +29,34 @@ cmp "$installed" "$WORK/unzipped/${REL_NAME}_v$RELEASE_VERSION" || rel_fail "ins
 want="h1:$(rel_h1 "$WORK/unzipped/${REL_NAME}_v$RELEASE_VERSION" "${REL_NAME}_v$RELEASE_VERSION")"
 grep -qF "\"$want\"" "$WORK/tf/.terraform.lock.hcl" ||
     { cat "$WORK/tf/.terraform.lock.hcl" >&2; rel_fail "lock file lacks $want, the hash of the zip's content"; }
+
+rel_log "terraform init pinned to the zh: hashes of SHA256SUMS"
+sums=$DIST/${REL_NAME}_${RELEASE_VERSION}_SHA256SUMS
+lock() { # lock ARCH… — a lock file with the zh: hashes that SHA256SUMS lists for these zips
+    local a
+    printf 'provider "local.dev/phala/phala" {\n  version = "%s"\n  hashes = [\n' "$RELEASE_VERSION"
+    for a in "$@"; do
+        awk -v f="${REL_NAME}_${RELEASE_VERSION}_linux_$a.zip" '$2 == f { printf "    \"zh:%s\",\n", $1 }' "$sums"
+    done
+    printf '  ]\n}\n'
+}
+lock amd64 arm64 >"$WORK/tf/.terraform.lock.hcl"
+rm -rf "$WORK/tf/.terraform"
+terraform -chdir="$WORK/tf" init -input=false -no-color >"$WORK/init.out" 2>&1 ||
+    { cat "$WORK/init.out" >&2; rel_fail "terraform init pinned to SHA256SUMS failed"; }
+grep -qF "\"zh:$(sha256sum <"$zip" | cut -d' ' -f1)\"" "$WORK/tf/.terraform.lock.hcl" ||
+    { cat "$WORK/tf/.terraform.lock.hcl" >&2; rel_fail "lock file lost the zip's zh: hash"; }
+lock arm64 >"$WORK/tf/.terraform.lock.hcl"
+rm -rf "$WORK/tf/.terraform"
+if terraform -chdir="$WORK/tf" init -input=false -no-color >"$WORK/init.out" 2>&1; then
+    rel_fail "init accepted the amd64 zip against a lock file holding only the arm64 zip's zh:"
+fi
+grep -q "doesn't match any of the checksums" "$WORK/init.out" ||
+    { cat "$WORK/init.out" >&2; rel_fail "init failed for another reason than the checksum"; }
+lock amd64 >"$WORK/tf/.terraform.lock.hcl"
+rm -rf "$WORK/tf/.terraform"
+terraform -chdir="$WORK/tf" init -input=false -no-color >"$WORK/init.out" 2>&1 ||
+    { cat "$WORK/init.out" >&2; rel_fail "terraform init pinned to the amd64 zh: failed"; }
 
 rel_log "terraform plan of the quickstart against the simulator"
 rel_sim
