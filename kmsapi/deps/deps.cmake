@@ -14,8 +14,15 @@ set(PHALA_DEPS_CACHE ${CMAKE_BINARY_DIR}/deps CACHE PATH
     "Debian downloads and from-source libraries; may be shared by several build trees")
 set(PHALA_SYSROOT "" CACHE PATH "Target architecture's -dev packages, unpacked (cross builds)")
 
-execute_process(COMMAND ${CMAKE_C_COMPILER} -dumpmachine OUTPUT_VARIABLE PHALA_TRIPLET
-                OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
+# Debian's multiarch triplet of the target (x86_64-linux-gnu, aarch64-linux-gnu): the directory of
+# its libraries, and the --host of the from-source builds. (clang's -dumpmachine says
+# x86_64-pc-linux-gnu; CMake finds the multiarch name from the compiler's search paths.)
+if(CMAKE_LIBRARY_ARCHITECTURE)
+  set(PHALA_TRIPLET ${CMAKE_LIBRARY_ARCHITECTURE})
+else()
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -dumpmachine OUTPUT_VARIABLE PHALA_TRIPLET
+                  OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
+endif()
 set(phala_libdir ${PHALA_SYSROOT}/usr/lib/${PHALA_TRIPLET})
 set(phala_incdirs)
 if(PHALA_SYSROOT)
@@ -65,7 +72,10 @@ phala_debian_static(PROTOBUFC libprotobuf-c.a)
 # phala_from_source(NAME ARCHIVE SCRIPT [DEPS dep…]) — PkgConfig::NAME = ARCHIVE built by SCRIPT.
 function(phala_from_source name archive script)
   cmake_parse_arguments(arg "" "" "DEPS" ${ARGN})
-  file(SHA256 ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${script} key)
+  # Keyed by the build script and the compiler: a changed recipe or compiler builds anew, build
+  # trees that agree on both share one build.
+  file(READ ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${script} recipe)
+  string(SHA256 key "${recipe}${CMAKE_C_COMPILER_ID}${CMAKE_C_COMPILER_VERSION}${CMAKE_C_COMPILER}")
   string(SUBSTRING ${key} 0 12 key)
   string(TOLOWER ${name} lower)
   set(prefix ${PHALA_DEPS_CACHE}/${PHALA_TRIPLET}/${lower}-${key})
