@@ -5,7 +5,9 @@
 # (TLS on loopback, certificate for localhost signed by that CA) succeed; SSL_CERT_FILE and
 # SSL_CERT_DIR (colon-separated) replace those lists; another CA, or none at all, never gives a
 # connection, and with none the error names SSL_CERT_FILE and SSL_CERT_DIR and the paths tried.
-# ca_probe is one API call through libphalakms, linked statically like the provider.
+# ca_probe is one API call through libphalakms, linked statically like the provider. A host name
+# that only the root's /etc/hosts knows (as an API host would be known to DNS) resolves too: c-ares
+# reads the files itself, without glibc's NSS modules.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/chroot.sh"
 rel_private_mounts "$0" "$@"
@@ -27,11 +29,13 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localho
     -keyout "$WORK/server.key" -out "$WORK/server.csr" 2>/dev/null
 openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/test-ca.pem" -CAkey "$WORK/test-ca.key" \
     -CAcreateserial -days 2 -out "$WORK/server.pem" \
-    -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') 2>/dev/null
+    -extfile <(printf 'subjectAltName=DNS:localhost,DNS:api.phala.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') 2>/dev/null
 rel_sim --tls-cert "$WORK/server.pem" --tls-key "$WORK/server.key"
 url=https://localhost:$SIM_PORT/api/v1
 install -m 0755 "$CA_PROBE" "$ROOT/work/ca_probe"
 cp "$WORK/test-ca.pem" "$WORK/other-ca.pem" "$ROOT/work/"
+
+printf '127.0.0.1\tapi.phala.test\n' >>"$ROOT/etc/hosts"
 
 # place PATH [CA] — nothing but CA (default test-ca) at PATH inside the root.
 place() {
@@ -43,7 +47,7 @@ place() {
 # probe [VAR=VALUE…] — ca_probe inside the root; output in $out, status in $rc.
 probe() {
     rc=0
-    out=$(rel_in_root PHALA_CLOUD_API_KEY=phak_test_key "$@" /work/ca_probe "$url" 2>&1) || rc=$?
+    out=$(rel_in_root PHALA_CLOUD_API_KEY=phak_test_key "$@" /work/ca_probe "${probe_url:-$url}" 2>&1) || rc=$?
 }
 expect_ok() { # expect_ok WHAT [VAR=VALUE…]
     local what=$1
@@ -78,6 +82,12 @@ expect_ok "a symlink in /etc/ssl/certs to a file outside it"
 
 place /opt/ca/test-ca.pem
 expect_ok "SSL_CERT_FILE outside the well-known paths" SSL_CERT_FILE=/opt/ca/test-ca.pem
+probe_url=https://api.phala.test:$SIM_PORT/api/v1
+expect_ok "a host name from /etc/hosts" SSL_CERT_FILE=/opt/ca/test-ca.pem
+probe_url=https://no-such-host.phala.test:$SIM_PORT/api/v1
+expect_refused "a host name nobody knows" SSL_CERT_FILE=/opt/ca/test-ca.pem
+grep -qiE 'resolve|host' <<<"$out" || rel_fail "an unknown host should be reported as such: $out"
+unset probe_url
 expect_ok "SSL_CERT_DIR as a colon-separated list" SSL_CERT_DIR=/nonexistent:/opt/ca
 place /etc/ssl/certs/ca-certificates.crt other-ca
 expect_ok "SSL_CERT_FILE instead of the bundle list" SSL_CERT_FILE=/work/test-ca.pem SSL_CERT_DIR=/nonexistent
