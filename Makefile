@@ -15,7 +15,7 @@ DEB_PACKAGES = build-essential cmake pkg-config clang libclang-rt-14-dev valgrin
   libnghttp2-dev libcjson-dev libcurl4-openssl-dev libsodium-dev libsecp256k1-dev libssl-dev libcriterion-dev \
   libmicrohttpd-dev
 
-.PHONY: all deps build test test-unit test-asan test-fuzz demo install docs bench clean
+.PHONY: all deps build test test-unit test-asan test-fuzz fuzz-long demo install docs bench clean
 
 all: build
 
@@ -59,6 +59,13 @@ test-fuzz: deps
 	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DFUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	cmake --build $(BUILD_FUZZ) -j$(JOBS)
 	cd $(BUILD_FUZZ) && ctest --output-on-failure -L fuzz
+
+# Long fuzzing, not part of make test: FUZZ_SECONDS per target (default 600), one at a time.
+FUZZ_SECONDS ?= 600
+fuzz-long: deps
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DFUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
+	cmake --build $(BUILD_FUZZ) -j$(JOBS)
+	bash tests/fuzz/fuzz_long.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 demo: deps build
 	bash tests/tools/demo.sh $(BUILD)
