@@ -12,8 +12,8 @@ acc_init "$PHALA_BIN" phala phala
 node "$REPO_ROOT/tests/eth/chain.mjs" --info-file "$WORK/chain.json" --exit-with-parent \
     >"$WORK/chain.log" 2>&1 &
 CHAIN_PID=$!
-for _ in $(seq 600); do [ -s "$WORK/chain.json" ] && break; sleep 0.05; done
-[ -s "$WORK/chain.json" ] || { cat "$WORK/chain.log" >&2; acc_fail "test chain did not start"; }
+wait_until 120 "the test chain (ganache) to start" test -s "$WORK/chain.json" ||
+    { cat "$WORK/chain.log" >&2; exit 1; }
 info() { jq -r "$1" "$WORK/chain.json"; }
 RPC=$(info .rpc_url)
 CHAIN=$(info .chain_id)
@@ -121,8 +121,8 @@ n0=$(nonce)
 sim_admin POST /config '{"latency_ms": 2500}' >/dev/null
 terraform -chdir="$TF" apply -auto-approve -input=false -refresh=false -no-color >"$WORK/crash.out" 2>&1 &
 pid=$!
-for _ in $(seq 400); do [ "$(nonce)" -gt "$n0" ] && break; sleep 0.05; done
-[ "$(nonce)" -gt "$n0" ] || acc_fail "the registration transaction was never sent"
+tx_sent() { [ "$(nonce)" -gt "$n0" ]; }
+wait_until 180 "the provider to send the registration transaction" tx_sent
 [ "$(kill_providers_of "$pid")" -gt 0 ] || acc_fail "no provider of this apply to kill"
 wait "$pid" || true
 sim_admin POST /config '{"latency_ms": 0}' >/dev/null
