@@ -108,7 +108,7 @@ assert_not_contains() {
 }
 state_attr() { # state_attr ADDRESS JQ-PATH
     terraform -chdir="$TF" show -json | jq -r --arg a "$1" \
-        ".values.root_module.resources[] | select(.address==\$a) | .values$2"
+        "(.values.root_module.resources // [])[] | select(.address==\$a) | .values$2"
 }
 
 # sim_start [SEED] [ARGS…] — starts phala-cloud-sim on a free loopback port and points the provider
