@@ -96,7 +96,10 @@ static void *build(void *arg)
 
     X509 *client = tls_client_cert_load(b->client_pem);
     if (!client) {
-        fail(b, "PLUGIN_CLIENT_CERT is not a valid certificate");
+        ERR_clear_error(); /* OpenSSL's ASN.1 reason ("too long", …) would only mislead */
+        snprintf(b->err, sizeof b->err,
+                 "PLUGIN_CLIENT_CERT is not a valid certificate: its PEM block does not decode "
+                 "to an X.509 certificate with a public key");
         SSL_CTX_free(ctx);
         return NULL;
     }
