@@ -1,5 +1,5 @@
 /* curl_common.c — see pkx_curl.h. */
-#include "pkx_curl.h"
+#include "net/pkx_curl.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pkx_client.h"
+#include "api/pkx_client.h"
 
 #define POLL_MS 25 /* how fast a transfer notices a cancel or its deadline */
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkx_client.h"
+#include "api/pkx_client.h"
 
 #define KEY "phak_unit_secret_5f1e"
 

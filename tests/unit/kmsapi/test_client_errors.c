@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkx_api_parse.h"
+#include "api/pkx_api_parse.h"
 
 static char *slurp(const char *name, size_t *len)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pkx_client.h"
+#include "api/pkx_client.h"
 
 Test(client_retry, retry_after_seconds)
 {

@@ -4,7 +4,7 @@
  * UTF-16 code units, array-index keys ("0", "17") first in numeric order (JS objects keep them
  * there), duplicate keys keep the last value, numbers printed by Number.prototype.toString rules,
  * non-finite numbers (1e400 parses to Infinity) become null, no HTML or non-ASCII escaping. */
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* eth_tx.c — offline Ethereum pieces: signing legacy (EIP-155) and EIP-1559 transactions, addresses
  * (derivation and EIP-55), DstackApp call data, and the hex/uint256 helpers the RPC code shares.
  * Byte-compatible with viem's serializeTransaction (checked by tests/node/eth_sign.test.mjs). */
-#include "crypto_priv.h"
-#include "eth_priv.h"
+#include "crypto/crypto_priv.h"
+#include "eth/eth_priv.h"
 
 #include <secp256k1.h>
 #include <sodium.h>

@@ -1,9 +1,9 @@
 /* eth_rpc.c — the Ethereum JSON-RPC client: POST over libcurl (TLS verified, no redirects, http only
  * to loopback, cancellable within 25 ms), strict hex decoding, JSON-RPC errors turned into sentences
  * (revert reasons decoded), and the reads and waits registration needs. Logs name the host only. */
-#include "eth_priv.h"
-#include "pkx_curl.h"
-#include "pkx_client.h"
+#include "eth/eth_priv.h"
+#include "net/pkx_curl.h"
+#include "api/pkx_client.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

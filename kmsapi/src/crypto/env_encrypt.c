@@ -1,7 +1,7 @@
 /* Env encryption and decryption, byte-compatible with @phala/dstack-sdk encryptEnvVars: X25519 with
  * a fresh ephemeral key, the raw shared secret as the AES-256-GCM key (no KDF — that is what the SDKs
  * and the guest do), random 12-byte IV, output hex(eph_pk || iv || ciphertext || tag). */
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* errors.c — the pk_error value: building it, reading the API's three error body shapes (FastAPI
  * `detail` string/list, structured top-level `error_code`/`message`/`details`, legacy flat, and
  * `{"detail":{…structured…}}`), the human one-line message, and scrubbing the API key out of it. */
-#include "pkx_client.h"
+#include "api/pkx_client.h"
 
 #include <sodium.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* json_get.c — typed field accessors over cJSON for the response decoders. Each one either yields a
  * value (NULL/absent for optional fields the API sends as null or omits) or a DECODE error naming
  * the field path, e.g. "kms_info.chain_id: expected number or null". Unknown fields are ignored. */
-#include "pkx_client.h"
+#include "api/pkx_client.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* What the dstack guest accepts in a decrypted env (dstack-util parse_env_file.rs): key syntax and
  * length, number of variables, value size and total size. Checked before encrypting so that a bad
  * env is a clear error naming the variable instead of a CVM that fails to boot. */
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <string.h>
 

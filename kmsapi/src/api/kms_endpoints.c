@@ -2,7 +2,7 @@
  * /kms/{id}, /kms/on-chain/{chain}, /kms/{kms}/pubkey/{app_id}, /kms/phala/next_app_id, their
  * decoders, and the shared GET-then-decode helper. Node-centric KMS endpoints are pinned to
  * X-Phala-Version 2026-05-22 whatever the client's version: newer versions change /kms's shape. */
-#include "pkx_api_parse.h"
+#include "api/pkx_api_parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>

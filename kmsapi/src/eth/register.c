@@ -1,8 +1,8 @@
 /* eth_register.c — pk_register_compose_hash: addComposeHash on a DstackApp, never twice for one hash.
  * The chain is the journal (an allowed hash is answered with the transaction found in its logs) and
  * a per-signer lock makes parallel registrations from one key take turns for their nonces. */
-#include "eth_priv.h"
-#include "pkx_client.h"
+#include "eth/eth_priv.h"
+#include "api/pkx_client.h"
 
 #include <inttypes.h>
 #include <pthread.h>

@@ -1,7 +1,7 @@
 /* pk_env_list: the ordered key/value list that dotenv parsing and decryption produce. Setting an
  * existing key keeps its first position (JS object semantics, what the SDKs' dedupe does); values
  * are wiped when replaced or freed because they are secrets. */
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <stdlib.h>
 #include <string.h>

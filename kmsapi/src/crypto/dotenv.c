@@ -6,7 +6,7 @@
  * U+2028/U+2029 end lines for ^ $ and '.', as they do in JS. One JS effect is not copied: a JS
  * object lists integer-like keys ("10") first; here order is always first occurrence (such keys
  * are not valid env keys anyway). */
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* fuzz_entry.c — one internal entry point that feeds arbitrary bytes to every API response decoder
  * (error bodies, KMS info/list/on-chain, pubkey, app ids, CVM, compose file, envs 200 and 465), so
  * tests/fuzz/fuzz_api_json.c needs nothing but this function. */
-#include "pkx_api_parse.h"
+#include "api/pkx_api_parse.h"
 
 int pkx_fuzz_api_json(const uint8_t *data, size_t len)
 {

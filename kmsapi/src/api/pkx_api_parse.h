@@ -4,7 +4,7 @@
 #ifndef PKX_API_PARSE_H
 #define PKX_API_PARSE_H
 
-#include "pkx_client.h"
+#include "api/pkx_client.h"
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* Small shared pieces of the crypto half of libphalakms: error formatting, one-time init of
  * libsodium and secp256k1, the wiping growable buffer, JS-compatible JSON string quoting and a UTF-8
  * validator. */
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <pthread.h>
 #include <stdio.h>

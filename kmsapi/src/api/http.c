@@ -3,8 +3,8 @@
  * handle so cancel and the call deadline are noticed within one short poll, and the retry loop.
  * Redirects are never followed, TLS is always verified, and the API key only ever lives in the
  * request header list (wiped after use). */
-#include "pkx_client.h"
-#include "pkx_curl.h"
+#include "api/pkx_client.h"
+#include "net/pkx_curl.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -2,7 +2,7 @@
  * PHALA_CLOUD_API_PREFIX, then defaults; the loopback-only http:// rule; the User-Agent; and a key
  * copy that is wiped when the client is freed. The client is immutable after pk_client_new, so any
  * number of threads may call endpoints on it at once. */
-#include "pkx_client.h"
+#include "api/pkx_client.h"
 
 #include <sodium.h>
 #include <stdio.h>

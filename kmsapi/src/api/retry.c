@@ -1,7 +1,7 @@
 /* retry.c — the retry policy of research/phala-api.md §1.2 (which answers are retried, for which
  * methods, and how long to wait: Retry-After as seconds or an HTTP date, else min(2^n s, 20 s)),
  * the cancellation token, and a sleep that a cancel interrupts within one slice. */
-#include "pkx_client.h"
+#include "api/pkx_client.h"
 
 #include <ctype.h>
 #include <curl/curl.h>

@@ -1,7 +1,7 @@
 /* AES-256-GCM for env encryption: libsodium's implementation needs AES-NI + PCLMUL, so on CPUs
  * without them (and when a test forces it) the same operation goes through OpenSSL's EVP. Both
  * produce ciphertext || 16-byte tag with a 12-byte IV and no AAD, as WebCrypto does. */
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <limits.h>
 #include <stdatomic.h>

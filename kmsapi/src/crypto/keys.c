@@ -1,7 +1,7 @@
 /* Key primitives other parts of the project share: secp256k1 recoverable signing (the simulator's
  * KMS and the on-chain transaction signer), public-key recovery (the KMS signature check) and the
  * X25519 public key of a secret (the simulator's per-app env keys). */
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* The KMS signature over an app's env-encryption public key (dstack kms/src/crypto.rs): proves the
  * X25519 key we encrypt to was issued by the KMS whose secp256k1 key we trust. Legacy form (what
  * the cloud API relays) and the timestamped v1 form with the SDKs' freshness window. */
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * GET /cvms/{id}/compose_file and PATCH /cvms/{id}/envs, whose HTTP 465 answer is a result (the
  * compose hash to register on-chain), read from details[] first, then flat top-level keys, then a
  * `detail` object — the three shapes the API has used. */
-#include "pkx_api_parse.h"
+#include "api/pkx_api_parse.h"
 
 #include <ctype.h>
 #include <stdio.h>

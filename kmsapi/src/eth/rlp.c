@@ -1,7 +1,7 @@
 /* eth_rlp.c — Recursive Length Prefix encoding (Ethereum yellow paper, appendix B), just what a
  * transaction needs: byte strings, unsigned integers as minimal big-endian strings, and nested lists
  * built in place (items first, header inserted in front when the list is closed). */
-#include "eth_priv.h"
+#include "eth/eth_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
