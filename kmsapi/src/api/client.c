@@ -4,6 +4,10 @@
  * number of threads may call endpoints on it at once. */
 #include "api/pkx_client.h"
 
+#include "api/pkx_http.h"
+#include "common/pkx_error.h"
+#include "common/pkx_str.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>

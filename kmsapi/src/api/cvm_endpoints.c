@@ -9,6 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/pkx_client.h"
+#include "api/pkx_http.h"
+#include "api/pkx_json.h"
+#include "common/pkx_error.h"
+#include "common/pkx_str.h"
+
 /* "/cvms/" + escaped(normalised id) + tail. */
 static char *cvm_path(const char *cvm_id, const char *tail)
 {

@@ -1,7 +1,7 @@
 /* cvm_id.c — identifiers as the SDKs send them: CVM id normalisation (JS types/cvm_id.ts, Go
  * ResolveCVMID: UUID v4 with or without dashes → dashes removed, 40 hex → "app_" prefix, else
  * verbatim) and the app id rule of getAppEnvEncryptPubKey (40 hex, optional 0x). */
-#include "api/pkx_client.h"
+#include "phalakms/client.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -3,6 +3,8 @@
  * tests/fuzz/fuzz_api_json.c needs nothing but this function. */
 #include "api/pkx_api_parse.h"
 
+#include "api/pkx_http.h"
+
 int pkx_fuzz_api_json(const uint8_t *data, size_t len)
 {
     const char *b = (const char *)data;

@@ -3,7 +3,12 @@
  * handle so cancel and the call deadline are noticed within one short poll, and the retry loop.
  * Redirects are never followed, TLS is always verified, and the API key only ever lives in the
  * request header list (wiped after use). */
+#include "api/pkx_http.h"
+
 #include "api/pkx_client.h"
+#include "common/pkx_clock.h"
+#include "common/pkx_error.h"
+#include "common/pkx_str.h"
 #include "net/pkx_curl.h"
 
 #include <arpa/inet.h>

@@ -1,34 +1,18 @@
 /* json_get.c — typed field accessors over cJSON for the response decoders. Each one either yields a
  * value (NULL/absent for optional fields the API sends as null or omits) or a DECODE error naming
  * the field path, e.g. "kms_info.chain_id: expected number or null". Unknown fields are ignored. */
-#include "api/pkx_client.h"
+#include "api/pkx_json.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pkx_error.h"
+#include "common/pkx_str.h"
+
 /* Integers travel as JSON numbers (doubles in cJSON): only exact integers within ±2^53 are taken. */
 #define PKX_JSON_INT_MAX 9007199254740992.0
-
-char *pkx_strdup(const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s);
-    char *d = malloc(n + 1);
-    if (d) memcpy(d, s, n + 1);
-    return d;
-}
-
-char *pkx_strndup(const char *s, size_t n)
-{
-    if (!s) return NULL;
-    char *d = malloc(n + 1);
-    if (!d) return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
 
 static int type_error(pk_error *err, const char *ctx, const char *key, const char *want, int flags)
 {

@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/pkx_client.h"
+#include "api/pkx_http.h"
+#include "api/pkx_json.h"
+#include "common/pkx_error.h"
+#include "common/pkx_str.h"
+
 #define PKX_KMS_PIN_VERSION "2026-05-22"
 #define PKX_WALK_MAX_PAGES  1000 /* a server that never says "last page" must not loop forever */
 

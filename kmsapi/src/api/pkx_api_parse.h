@@ -4,7 +4,9 @@
 #ifndef PKX_API_PARSE_H
 #define PKX_API_PARSE_H
 
-#include "api/pkx_client.h"
+#include <cjson/cJSON.h>
+
+#include "phalakms/client.h"
 
 #include <stdint.h>
 

@@ -1,46 +1,16 @@
-/* retry.c — the retry policy of research/phala-api.md §1.2 (which answers are retried, for which
- * methods, and how long to wait: Retry-After as seconds or an HTTP date, else min(2^n s, 20 s)),
- * the cancellation token, and a sleep that a cancel interrupts within one slice. */
-#include "api/pkx_client.h"
+/* retry.c — the retry policy of research/phala-api.md §1.2: which answers are retried, for which
+ * methods, and how long to wait (Retry-After as seconds or an HTTP date, else min(2^n s, 20 s)). */
+#include "api/pkx_http.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PKX_BACKOFF_CAP_MS 20000L
-#define PKX_SLEEP_SLICE_MS 20L
 /* Retry-After beyond a day is treated as a day; the call's deadline bounds it much earlier. */
 #define PKX_RETRY_AFTER_MAX_MS (86400L * 1000L)
-
-int pk_cancel_new(pk_cancel **out)
-{
-    if (!out) return -1;
-    pk_cancel *c = malloc(sizeof *c);
-    if (!c) return -1;
-    atomic_init(&c->requested, false);
-    *out = c;
-    return 0;
-}
-
-void pk_cancel_free(pk_cancel *c)
-{
-    free(c);
-}
-void pk_cancel_trigger(pk_cancel *c)
-{
-    if (c) atomic_store(&c->requested, true);
-}
-void pk_cancel_reset(pk_cancel *c)
-{
-    if (c) atomic_store(&c->requested, false);
-}
-bool pk_cancel_requested(const pk_cancel *c)
-{
-    return c && atomic_load(&((pk_cancel *)c)->requested);
-}
 
 int pkx_retry_after_parse(const char *value, time_t now, long *delay_ms)
 {
@@ -103,25 +73,4 @@ bool pkx_retry_status(int status, bool has_error_code, bool idempotent)
 bool pkx_retry_transport(pk_error_kind kind, bool idempotent)
 {
     return idempotent && (kind == PK_ERR_NETWORK || kind == PK_ERR_TIMEOUT);
-}
-
-long long pkx_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000LL;
-}
-
-int pkx_sleep_cancellable(long ms, const pk_cancel *cancel)
-{
-    long long end = pkx_now_ms() + ms;
-    for (;;) {
-        if (pk_cancel_requested(cancel)) return -1;
-        long long left = end - pkx_now_ms();
-        if (left <= 0) return 0;
-        long slice = left < PKX_SLEEP_SLICE_MS ? (long)left : PKX_SLEEP_SLICE_MS;
-        struct timespec ts = {.tv_sec = 0, .tv_nsec = slice * 1000000L};
-        while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
-        }
-    }
 }

@@ -2,8 +2,10 @@
  * to loopback, cancellable within 25 ms), strict hex decoding, JSON-RPC errors turned into sentences
  * (revert reasons decoded), and the reads and waits registration needs. Logs name the host only. */
 #include "eth/eth_priv.h"
+#include "common/pkx_clock.h"
+#include "common/pkx_error.h"
+#include "common/pkx_str.h"
 #include "net/pkx_curl.h"
-#include "api/pkx_client.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -2,7 +2,9 @@
  * The chain is the journal (an allowed hash is answered with the transaction found in its logs) and
  * a per-signer lock makes parallel registrations from one key take turns for their nonces. */
 #include "eth/eth_priv.h"
-#include "api/pkx_client.h"
+#include "common/pkx_clock.h"
+#include "common/pkx_error.h"
+#include "common/pkx_str.h"
 
 #include <inttypes.h>
 #include <pthread.h>

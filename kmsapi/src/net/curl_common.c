@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/pkx_client.h"
+#include "common/pkx_clock.h"
+#include "common/pkx_error.h"
+#include "common/pkx_str.h"
 
 #define POLL_MS 25 /* how fast a transfer notices a cancel or its deadline */
 

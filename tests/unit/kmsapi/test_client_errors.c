@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "api/pkx_api_parse.h"
+#include "api/pkx_client.h"
+#include "api/pkx_http.h"
+#include "common/pkx_error.h"
 
 static char *slurp(const char *name, size_t *len)
 {

@@ -1,0 +1,23 @@
+/* pkx_error.h — building the one error value of libphalakms (pk_error, phalakms/client.h): set,
+ * reset, the one-line human message, and scrubbing a secret out of it. Used by the API client, the
+ * Ethereum client and the libcurl layer alike; reading the API's error bodies is api/'s job. */
+#ifndef PKX_ERROR_H
+#define PKX_ERROR_H
+
+#include <stddef.h>
+
+#include "phalakms/client.h"
+
+void pkx_error_reset(pk_error *err);
+/* Sets kind and a printf-style message; builds the human line. Always returns -1. */
+int pkx_error_set(pk_error *err, pk_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Rebuilds err->human; host may be NULL. */
+void pkx_error_humanize(pk_error *err, const char *host);
+/* Replaces each occurrence of secret in s by "[REDACTED]": returns s itself when there is none,
+ * else a new string (the old one is wiped and freed). */
+char *pkx_redact(char *s, const char *secret, size_t secret_len);
+/* pkx_redact over every string of err. */
+void pkx_error_redact(pk_error *err, const char *secret, size_t secret_len);
+
+#endif /* PKX_ERROR_H */
