@@ -257,7 +257,7 @@ void pkx_error_humanize(pk_error *err, const char *host)
     case PK_ERR_INSUFFICIENT_FUNDS:
     case PK_ERR_TX_FAILED:
     case PK_ERR_TX_NOT_FOUND:
-        /* The on-chain code (eth_*.c) writes complete sentences, hints included. */
+        /* The on-chain code (eth/) writes complete sentences, hints included. */
         pkx_sb_puts(&b, m);
         break;
     }

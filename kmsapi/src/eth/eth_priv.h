@@ -1,6 +1,6 @@
-/* eth_priv.h — private pieces of the on-chain code shared by eth_*.c and the unit tests: the RLP
- * encoder, strict JSON-RPC hex parsing, the JSON-RPC answer/error decoder, revert-reason decoding and
- * small uint256 helpers. Every name carries the pkx_ prefix; nothing here is public API. */
+/* eth_priv.h — private pieces of the on-chain code shared by the files of eth/ and the unit tests:
+ * the RLP encoder (rlp.c), the JSON-RPC codec (rpc_codec.c), transport (rpc_transport.c), calls and
+ * logs (rpc_calls.c, rpc_logs.c), and small uint256 helpers (tx.c). Every name carries the pkx_ prefix; nothing here is public API. */
 #ifndef PKX_ETH_PRIV_H
 #define PKX_ETH_PRIV_H
 
@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-/* ---- RLP (eth_rlp.c) ---- */
+/* ---- RLP (rlp.c) ---- */
 
 /* A growable output buffer; the first allocation failure sets `failed` and later calls no-op. */
 typedef struct pkx_rlp {
@@ -31,7 +31,7 @@ int pkx_rlp_list_end(pkx_rlp *b, size_t start);
 int pkx_rlp_raw(pkx_rlp *b, const uint8_t *data, size_t len);
 void pkx_rlp_free(pkx_rlp *b);
 
-/* ---- JSON-RPC values (eth_rpc.c) ---- */
+/* ---- JSON-RPC values and answers (rpc_codec.c) ---- */
 
 /* Quantities: "0x" then 1+ hex digits (leading zeros tolerated on input); -1 on anything else or
  * overflow. */
@@ -50,12 +50,32 @@ int pkx_eth_rpc_result(const char *body, size_t len, const char *method, cJSON *
 /* The reason in revert data: Error(string), Panic(uint256), OwnableUnauthorizedAccount(address);
  * malloc'd printable text, or NULL when the data is none of those. */
 char *pkx_eth_revert_reason(const uint8_t *data, size_t len);
+/* Case-insensitive substring test over node messages; false for a NULL haystack. */
+bool pkx_eth_contains_ci(const char *hay, const char *needle);
 
-/* Accessors and the error builder the registration code (eth_register.c) shares. pkx_eth_fail
- * sets kind + msg and, for transport kinds, an RPC-specific human line. */
+/* ---- transport (rpc_transport.c) ---- */
+
+/* Calls method with params (a JSON array text): 0 with *root owning the answer and *result in it;
+ * -1 with err filled. Reads (idempotent) are retried after network errors, timeouts, 429 and 5xx;
+ * sends are not. */
+int pkx_eth_rpc(pk_eth *eth, const char *method, const char *params, bool idempotent, cJSON **root,
+                const cJSON **result, pk_error *err);
+/* Sets kind + a printf-style message and, for transport kinds, a human line naming the RPC host.
+ * Always returns -1. eth may be NULL. */
+int pkx_eth_failf(pk_error *err, const pk_eth *eth, pk_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 long pkx_eth_poll_ms(const pk_eth *eth);
 const pk_cancel *pkx_eth_cancel(const pk_eth *eth);
-int pkx_eth_fail(pk_error *err, const pk_eth *eth, pk_error_kind kind, const char *msg);
+
+/* ---- calls (rpc_calls.c) and logs (rpc_logs.c) ---- */
+
+/* A method whose result is one hex quantity. */
+int pkx_eth_quantity_result(pk_eth *eth, const char *method, const char *params, uint64_t *out,
+                            pk_error *err);
+/* addr as "0x" + 40 lowercase hex into norm, or an INVALID_ARG error that quotes (a bounded part
+ * of) what was given. */
+int pkx_eth_check_address(pk_eth *eth, const char *addr, char norm[PK_ETH_ADDRESS_STRLEN],
+                          pk_error *err);
 
 /* True when the receipt holds ComposeHashAdded(hash) emitted by app. */
 bool pkx_eth_receipt_has_compose_log(const pk_eth_receipt *rc, const uint8_t app[20],

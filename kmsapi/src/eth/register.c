@@ -1,4 +1,4 @@
-/* eth_register.c — pk_register_compose_hash: addComposeHash on a DstackApp, never twice for one hash.
+/* register.c — pk_register_compose_hash: addComposeHash on a DstackApp, never twice for one hash.
  * The chain is the journal (an allowed hash is answered with the transaction found in its logs) and
  * a per-signer lock makes parallel registrations from one key take turns for their nonces. */
 #include "eth/eth_priv.h"
@@ -64,7 +64,7 @@ static int fail(pk_error *err, const pk_eth *eth, pk_error_kind kind, const char
     va_start(ap, fmt);
     vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
-    return pkx_eth_fail(err, eth, kind, tmp);
+    return pkx_eth_failf(err, eth, kind, "%s", tmp);
 }
 
 /* Prefixes the current error's human line with what was being done ("reading owner() of …: "). */
@@ -284,7 +284,7 @@ static int send_locked(const reg *r, const pk_register_req *req, const uint8_t s
                      "cancelled while waiting for transaction %s, which was sent; the next apply "
                      "finds it on-chain instead of sending another",
                      sent);
-            pkx_eth_fail(err, r->eth, PK_ERR_CANCELLED, msg);
+            pkx_eth_failf(err, r->eth, PK_ERR_CANCELLED, "%s", msg);
             free(err->human);
             err->human = pkx_strdup(msg);
             return -1;

@@ -1,4 +1,4 @@
-/* eth_rlp.c — Recursive Length Prefix encoding (Ethereum yellow paper, appendix B), just what a
+/* rlp.c — Recursive Length Prefix encoding (Ethereum yellow paper, appendix B), just what a
  * transaction needs: byte strings, unsigned integers as minimal big-endian strings, and nested lists
  * built in place (items first, header inserted in front when the list is closed). */
 #include "eth/eth_priv.h"

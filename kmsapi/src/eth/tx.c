@@ -1,4 +1,4 @@
-/* eth_tx.c — offline Ethereum pieces: signing legacy (EIP-155) and EIP-1559 transactions, addresses
+/* tx.c — offline Ethereum pieces: signing legacy (EIP-155) and EIP-1559 transactions, addresses
  * (derivation and EIP-55), DstackApp call data, and the hex/uint256 helpers the RPC code shares.
  * Byte-compatible with viem's serializeTransaction (checked by tests/node/eth_sign.test.mjs). */
 #include "crypto/crypto_priv.h"
