@@ -1,6 +1,6 @@
 /* client.c — the client's configuration and lifecycle: explicit values, then PHALA_CLOUD_API_KEY /
- * PHALA_CLOUD_API_PREFIX, then defaults; the loopback-only http:// rule; the User-Agent; and a key
- * copy that is wiped when the client is freed. The client is immutable after pk_client_new, so any
+ * PHALA_OIDC_TOKEN / PHALA_CLOUD_WORKSPACE / PHALA_CLOUD_API_PREFIX, then defaults; the loopback-only
+ * http:// rule; the User-Agent; and credential copies that are wiped when the client is freed. The client is immutable after pk_client_new, so any
  * number of threads may call endpoints on it at once. */
 #include "api/pkx_client.h"
 
@@ -32,11 +32,16 @@ static const char *first_set(const char *explicit_value, const char *env_name)
 }
 
 /* A header value must not carry CR/LF or other controls (header injection). */
+static bool header_safe_n(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
+    return true;
+}
+
 static bool header_safe(const char *s)
 {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
-    return true;
+    return header_safe_n(s, strlen(s));
 }
 
 int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err)
@@ -50,6 +55,16 @@ int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err)
     }
 
     const char *key = first_set(cfg->api_key, "PHALA_CLOUD_API_KEY");
+    const char *bearer = first_set(cfg->bearer_token, "PHALA_OIDC_TOKEN");
+    const char *ws = first_set(cfg->workspace, "PHALA_CLOUD_WORKSPACE");
+    /* The workspace is trimmed and sent only when something is left, as the JS SDK does. */
+    size_t ws_len = 0;
+    if (ws) {
+        while (*ws == ' ' || *ws == '\t') ws++;
+        ws_len = strlen(ws);
+        while (ws_len && (ws[ws_len - 1] == ' ' || ws[ws_len - 1] == '\t')) ws_len--;
+        if (!ws_len) ws = NULL;
+    }
     const char *prefix = first_set(cfg->api_prefix, "PHALA_CLOUD_API_PREFIX");
     if (!prefix) prefix = PK_DEFAULT_API_PREFIX;
     const char *version =
@@ -57,6 +72,10 @@ int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err)
     /* The key is checked without ever being echoed. */
     if (key && !header_safe(key))
         return pkx_error_set(err, PK_ERR_CONFIG, "the API key contains control characters");
+    if (bearer && !header_safe(bearer))
+        return pkx_error_set(err, PK_ERR_CONFIG, "the OIDC token contains control characters");
+    if (ws && !header_safe_n(ws, ws_len))
+        return pkx_error_set(err, PK_ERR_CONFIG, "workspace contains control characters");
     if (!header_safe(version))
         return pkx_error_set(err, PK_ERR_CONFIG, "api_version contains control characters");
     if (cfg->timeout_ms < 0 || cfg->deadline_ms < 0)
@@ -70,7 +89,15 @@ int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err)
         c->api_key_len = strlen(key);
         c->api_key = pkx_strdup(key);
     }
-    if (!c->prefix || !c->api_version || (key && !c->api_key)) {
+    if (bearer) {
+        c->bearer_len = strlen(bearer);
+        c->bearer = pkx_strdup(bearer);
+    }
+    c->cred = key ? (bearer ? PKX_CRED_API_KEY_WITH_OIDC : PKX_CRED_API_KEY)
+                  : (bearer ? PKX_CRED_OIDC : PKX_CRED_API_KEY);
+    if (ws) c->workspace = pkx_strndup(ws, ws_len);
+    if (!c->prefix || !c->api_version || (key && !c->api_key) || (bearer && !c->bearer) ||
+        (ws && !c->workspace)) {
         pk_client_free(c);
         return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
     }
@@ -99,6 +126,11 @@ void pk_client_free(pk_client *c)
         sodium_memzero(c->api_key, c->api_key_len);
         free(c->api_key);
     }
+    if (c->bearer) {
+        sodium_memzero(c->bearer, c->bearer_len);
+        free(c->bearer);
+    }
+    free(c->workspace);
     free(c->prefix);
     free(c->host);
     free(c->api_version);

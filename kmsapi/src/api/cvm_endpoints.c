@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/pkx_client.h"
+#include "api/pkx_endpoint.h"
 #include "api/pkx_http.h"
 #include "api/pkx_json.h"
 #include "common/pkx_error.h"
@@ -52,6 +53,7 @@ void pk_cvm_free(pk_cvm *cvm)
                      &cvm->instance_id,
                      &cvm->status,
                      &cvm->kms_type,
+                     &cvm->kms_contract_id,
                      &cvm->compose_hash,
                      &cvm->encrypted_env_pubkey,
                      &cvm->kms_info.dstack_kms_address,
@@ -88,6 +90,8 @@ int pkx_decode_cvm(const char *body, size_t len, pk_cvm *out, pk_error *err)
         pkx_json_str(root, c, "instance_id", 0, &out->instance_id, err) ||
         pkx_json_str(root, c, "status", 0, &out->status, err) ||
         pkx_json_str(root, c, "kms_type", 0, &out->kms_type, err) ||
+        /* research/phala-api-2026-06.md §2.7: a kc_ id, or an integer on some responses. */
+        pkx_json_str_or_int(root, c, "kms_contract_id", 0, &out->kms_contract_id, err) ||
         pkx_json_str(root, c, "compose_hash", 0, &out->compose_hash, err) ||
         pkx_json_bool(root, c, "in_progress", 0, &in_progress, err) ||
         pkx_json_str(root, c, "encrypted_env_pubkey", 0, &out->encrypted_env_pubkey, err) ||
@@ -408,7 +412,7 @@ done:
             err->http_status = 465;
             if (!err->request_id && header_request_id)
                 err->request_id = pkx_strdup(header_request_id);
-            pkx_error_humanize(err, NULL);
+            pkx_error_humanize(err, NULL, PKX_CRED_API_KEY);
         }
     }
     cJSON_Delete(root);

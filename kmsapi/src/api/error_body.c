@@ -171,8 +171,29 @@ static void take_structured(pk_error *err, const cJSON *obj)
     take_structured_details(err, cJSON_GetObjectItemCaseSensitive(obj, "details"));
 }
 
+/* Blank or whitespace-only text says nothing either. */
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return false;
+    return true;
+}
+
+/* When the answer carries no reason at all (production once sent an empty message after a KMS RPC
+ * timed out), the message says which call failed and that the server did not say why, instead of a
+ * bare reason phrase that reads like a cause. */
+static char *no_reason(int status, bool empty_body, const char *method, const char *path)
+{
+    const char *rp = reason_phrase(status);
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s%s%s: the server gave no reason (HTTP %d%s%s, %s)",
+             method ? method : "the request", path ? " " : "", path ? path : "", status,
+             rp ? " " : "", rp ? rp : "", empty_body ? "empty body" : "no message in the body");
+    return pkx_strdup(tmp);
+}
+
 void pkx_error_from_response(pk_error *err, int status, const char *body, size_t len,
-                             const char *header_request_id)
+                             const char *header_request_id, const char *method, const char *path)
 {
     if (!err) return;
     pkx_error_reset(err);
@@ -185,10 +206,12 @@ void pkx_error_from_response(pk_error *err, int status, const char *body, size_t
         take_structured(err, root);
         if (cJSON_IsObject(detail)) take_structured(err, detail);
         if (cJSON_IsArray(detail)) take_validation_list(err, detail);
-        if (!err->message && cJSON_IsString(detail) && detail->valuestring[0])
+        if (!err->message && cJSON_IsString(detail) &&
+            !blank(detail->valuestring, strlen(detail->valuestring)))
             err->message = pkx_strdup(detail->valuestring);
         if (!err->message && err->n_fields) err->message = pkx_strdup("request validation failed");
-        if (!err->message && detail && !cJSON_IsNull(detail)) {
+        if (!err->message && detail && !cJSON_IsNull(detail) &&
+            !(cJSON_IsString(detail) && blank(detail->valuestring, strlen(detail->valuestring)))) {
             char *txt = cJSON_PrintUnformatted(detail);
             if (txt) {
                 err->message = text_excerpt(txt, strlen(txt));
@@ -204,23 +227,18 @@ void pkx_error_from_response(pk_error *err, int status, const char *body, size_t
         err->message = text_excerpt(body, len);
     }
     cJSON_Delete(root);
-    if (!err->message) {
-        const char *rp = reason_phrase(status);
-        char tmp[64];
-        if (!rp) {
-            snprintf(tmp, sizeof tmp, "HTTP %d", status);
-            rp = tmp;
-        }
-        err->message = pkx_strdup(rp);
-    }
+    if (!err->message) err->message = no_reason(status, !body || blank(body, len), method, path);
     if (!err->request_id && header_request_id && header_request_id[0])
         err->request_id = pkx_strdup(header_request_id);
-    pkx_error_humanize(err, NULL);
+    pkx_error_humanize(err, NULL, PKX_CRED_API_KEY);
 }
 
 void pkx_error_seal(pk_error *err, const pk_client *c)
 {
     if (!err || err->kind == PK_ERR_NONE) return;
-    if (c) pkx_error_redact(err, c->api_key, c->api_key_len);
-    pkx_error_humanize(err, c ? c->host : NULL);
+    if (c) {
+        pkx_error_redact(err, c->api_key, c->api_key_len);
+        pkx_error_redact(err, c->bearer, c->bearer_len);
+    }
+    pkx_error_humanize(err, c ? c->host : NULL, c ? c->cred : PKX_CRED_API_KEY);
 }

@@ -1,6 +1,7 @@
 /* fuzz_entry.c — one internal entry point that feeds arbitrary bytes to every API response decoder
- * (error bodies, KMS info/list/on-chain, pubkey, app ids, CVM, compose file, envs 200 and 465), so
- * tests/fuzz/fuzz_api_json.c needs nothing but this function. */
+ * (error bodies, KMS contracts/contract/nodes, node-shaped KMS info/list, on-chain detail, pubkey,
+ * app ids, CVM, compose file, envs 200 and 465), so tests/fuzz/fuzz_api_json.c needs nothing but
+ * this function. */
 #include "api/pkx_api_parse.h"
 
 #include "api/pkx_http.h"
@@ -10,7 +11,7 @@ int pkx_fuzz_api_json(const uint8_t *data, size_t len)
     const char *b = (const char *)data;
     pk_error err = {0};
 
-    pkx_error_from_response(&err, 422, b, len, "rid-header");
+    pkx_error_from_response(&err, 422, b, len, "rid-header", "GET", "/fuzz");
     (void)pk_error_message(&err);
     pk_error_clear(&err);
 
@@ -20,6 +21,18 @@ int pkx_fuzz_api_json(const uint8_t *data, size_t len)
 
     pk_kms_list kl;
     if (pkx_decode_kms_list(b, len, &kl, &err) == 0) pk_kms_list_free(&kl);
+    pk_error_clear(&err);
+
+    pk_kms_contract kc;
+    if (pkx_decode_kms_contract(b, len, &kc, &err) == 0) pk_kms_contract_free(&kc);
+    pk_error_clear(&err);
+
+    pk_kms_contract_list kcl;
+    if (pkx_decode_kms_contract_list(b, len, &kcl, &err) == 0) pk_kms_contract_list_free(&kcl);
+    pk_error_clear(&err);
+
+    pk_kms_node_list kn;
+    if (pkx_decode_kms_node_list(b, len, &kn, &err) == 0) pk_kms_node_list_free(&kn);
     pk_error_clear(&err);
 
     pk_kms_onchain ko;

@@ -1,8 +1,7 @@
-/* http.c — the HTTP transport: one process-wide CURLSH (connections, DNS, TLS sessions) guarded by
- * pthread mutexes, curl_global_init once, one easy handle per attempt driven by a private multi
- * handle so cancel and the call deadline are noticed within one short poll, and the retry loop.
- * Redirects are never followed, TLS is always verified, and the API key only ever lives in the
- * request header list (wiped after use). */
+/* http.c — the API client's transport: one easy handle per attempt on the shared pool (net/), driven
+ * so that cancel and the call deadline are noticed within one short poll, the headers (version,
+ * credential, workspace) and the retry loop. Redirects are never followed, TLS is always verified,
+ * and the API key or OIDC token only ever lives in the request header list (wiped after use). */
 #include "api/pkx_http.h"
 
 #include "api/pkx_client.h"
@@ -175,7 +174,8 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
         pkx_error_set(err, PK_ERR_DECODE, "%s %s: response body larger than %u bytes", req->method,
                       req->path, PKX_BODY_MAX);
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
-        pkx_error_set(err, PK_ERR_TIMEOUT, "no complete answer within %ld ms", tmo);
+        pkx_error_set(err, PK_ERR_TIMEOUT, "no complete answer to %s %s within %ld ms", req->method,
+                      req->path, tmo);
     } else if (rc == CURLE_PARTIAL_FILE) {
         /* The server promised more bytes than it sent: the body cannot be decoded. Reported as
          * DECODE, but a GET may still retry it (-2) since the cut is usually in transit. */
@@ -237,10 +237,23 @@ static struct curl_slist *build_headers(const pk_client *c, const pkx_request *r
         if (!(n = curl_slist_append(l, "Content-Type: application/json"))) goto fail;
         l = n;
     }
-    size_t kl = c->api_key_len + sizeof "X-API-Key: ";
+    if (c->workspace) {
+        size_t wl = strlen(c->workspace) + sizeof "X-Phala-Workspace: ";
+        char *wline = malloc(wl);
+        if (!wline) goto fail;
+        snprintf(wline, wl, "X-Phala-Workspace: %s", c->workspace);
+        n = curl_slist_append(l, wline);
+        free(wline);
+        if (!n) goto fail;
+        l = n;
+    }
+    /* One credential: the API key when there is one (the SDKs prefer it), else the bearer token. */
+    const char *name = c->api_key ? "X-API-Key: " : "Authorization: Bearer ";
+    const char *secret = c->api_key ? c->api_key : c->bearer;
+    size_t kl = strlen(name) + (c->api_key ? c->api_key_len : c->bearer_len) + 1;
     char *kline = malloc(kl);
     if (!kline) goto fail;
-    snprintf(kline, kl, "X-API-Key: %s", c->api_key);
+    snprintf(kline, kl, "%s%s", name, secret);
     n = curl_slist_append(l, kline);
     sodium_memzero(kline, kl);
     free(kline);
@@ -264,6 +277,7 @@ static void log_attempt(const pk_client *c, const pkx_request *req, int status,
                  req->path, req->query ? "?" : "", req->query ? req->query : "",
                  pk_error_kind_name(terr->kind), ms, attempt_no);
     char *safe = pkx_redact(pkx_strdup(line), c->api_key, c->api_key_len);
+    safe = pkx_redact(safe, c->bearer, c->bearer_len);
     if (safe) c->log_fn(c->log_user, safe);
     free(safe);
 }
@@ -278,10 +292,11 @@ int pkx_http_call(pk_client *c, const pkx_request *req, bool accept_465, pkx_res
         pkx_error_set(err, PK_ERR_NETWORK, "libcurl could not be initialised");
         goto out;
     }
-    if (!c->api_key) {
+    if (!c->api_key && !c->bearer) {
         pkx_error_set(err, PK_ERR_CONFIG,
-                      "no API key: set api_key in the provider configuration or "
-                      "PHALA_CLOUD_API_KEY in the environment");
+                      "no credentials: set api_key in the provider configuration or "
+                      "PHALA_CLOUD_API_KEY in the environment (or, in CI, an OIDC token: "
+                      "oidc_token or PHALA_OIDC_TOKEN)");
         goto out;
     }
     if (pk_cancel_requested(c->cancel)) {
@@ -320,7 +335,8 @@ int pkx_http_call(pk_client *c, const pkx_request *req, bool accept_465, pkx_res
                 rc = 0;
                 break;
             }
-            pkx_error_from_response(err, r.status, r.body, r.len, r.request_id);
+            pkx_error_from_response(err, r.status, r.body, r.len, r.request_id, req->method,
+                                    req->path);
             retryable = pkx_retry_status(r.status, err->error_code != NULL, idempotent);
             if (!retry_after || pkx_retry_after_parse(retry_after, time(NULL), &delay) != 0)
                 delay = pkx_backoff_ms(retry);

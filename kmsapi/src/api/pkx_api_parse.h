@@ -1,21 +1,28 @@
 /* pkx_api_parse.h — private response decoders of the endpoints, separated from the transport so the
  * unit tests and the fuzzer can feed them bytes directly. Each returns 0 or -1 with a DECODE error
- * that names the offending field. */
+ * that names the offending field; on failure the output is released and zeroed. */
 #ifndef PKX_API_PARSE_H
 #define PKX_API_PARSE_H
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 
 #include "phalakms/client.h"
 
-#include <stdint.h>
-
+/* Node-shaped KMS (kms_nodes.c). */
 int pkx_parse_kms_info(const cJSON *obj, const char *ctx, pk_kms_info *out, pk_error *err);
 int pkx_decode_kms_info(const char *body, size_t len, pk_kms_info *out, pk_error *err);
 int pkx_decode_kms_list(const char *body, size_t len, pk_kms_list *out, pk_error *err);
+/* KMS contracts (kms_contracts.c). */
+int pkx_decode_kms_contract(const char *body, size_t len, pk_kms_contract *out, pk_error *err);
+int pkx_decode_kms_contract_list(const char *body, size_t len, pk_kms_contract_list *out,
+                                 pk_error *err);
+int pkx_decode_kms_node_list(const char *body, size_t len, pk_kms_node_list *out, pk_error *err);
+/* The rest of the KMS endpoints (kms_onchain.c, app_keys.c). */
 int pkx_decode_kms_onchain(const char *body, size_t len, pk_kms_onchain *out, pk_error *err);
 int pkx_decode_app_pubkey(const char *body, size_t len, pk_app_pubkey *out, pk_error *err);
 int pkx_decode_app_ids(const char *body, size_t len, pk_app_ids *out, pk_error *err);
+/* CVMs (cvm_endpoints.c). */
 int pkx_decode_cvm(const char *body, size_t len, pk_cvm *out, pk_error *err);
 int pkx_decode_compose_file(const char *body, size_t len, pk_compose_file *out, pk_error *err);
 /* 200 body → IN_PROGRESS. */
@@ -29,13 +36,6 @@ int pkx_decode_envs_465(const char *body, size_t len, const char *header_request
 char *pkx_encode_envs_update(const char *encrypted_env_hex, const char *const *env_keys,
                              size_t n_env_keys, const char *compose_hash,
                              const char *transaction_hash);
-
-/* GET path?query, then decode the 2xx body into out; a decode failure keeps the request id. */
-typedef int (*pkx_decode_fn)(const char *body, size_t len, void *out, pk_error *err);
-int pkx_api_get(pk_client *c, const char *path, const char *query, const char *pin,
-                pkx_decode_fn decode, void *out, pk_error *err);
-/* "head" + escaped(a) [+ mid + escaped(b)], malloc'd. */
-char *pkx_build_path(const char *head, const char *a, const char *mid, const char *b);
 
 /* Fuzz entry: feeds data to every decoder above and to the error-body parser. Always returns 0. */
 int pkx_fuzz_api_json(const uint8_t *data, size_t len);

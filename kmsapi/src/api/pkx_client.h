@@ -5,13 +5,18 @@
 
 #include <stddef.h>
 
+#include "common/pkx_error.h"
 #include "phalakms/client.h"
 
 struct pk_client {
     char *api_key; /* NULL when none was configured; wiped on free */
     size_t api_key_len;
-    char *prefix; /* no trailing '/' */
-    char *host;   /* for messages ("cloud-api.phala.com") */
+    char *bearer; /* the OIDC token, NULL when none; sent only without an API key; wiped on free */
+    size_t bearer_len;
+    pkx_cred cred;   /* which of the two requests carry (names it in 401/403 messages) */
+    char *workspace; /* X-Phala-Workspace value, NULL = not sent */
+    char *prefix;    /* no trailing '/' */
+    char *host;      /* for messages ("cloud-api.phala.com") */
     char *api_version;
     long timeout_ms;
     long deadline_ms;

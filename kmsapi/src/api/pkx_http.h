@@ -46,11 +46,12 @@ bool pkx_retry_status(int status, bool has_error_code, bool idempotent);
 bool pkx_retry_transport(pk_error_kind kind, bool idempotent);
 
 /* ---- errors from answers (error_body.c) ---- */
-/* Fills err from an HTTP error answer (any of the three body shapes, or none). */
+/* Fills err from an HTTP error answer (any of the three body shapes, or none). method and path name
+ * the call in the message when the answer gives no reason (both may be NULL). */
 void pkx_error_from_response(pk_error *err, int status, const char *body, size_t len,
-                             const char *header_request_id);
-/* Removes every occurrence of the API key from every string of err, then rebuilds human with the
- * client's host. c may be NULL. */
+                             const char *header_request_id, const char *method, const char *path);
+/* Removes every occurrence of the API key and the OIDC token from every string of err, then rebuilds
+ * human with the client's host and credential. c may be NULL. */
 void pkx_error_seal(pk_error *err, const pk_client *c);
 
 #endif /* PKX_HTTP_H */

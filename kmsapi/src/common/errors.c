@@ -98,7 +98,7 @@ int pkx_error_set(pk_error *err, pk_error_kind kind, const char *fmt, ...)
     vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     err->message = pkx_strdup(tmp);
-    pkx_error_humanize(err, NULL);
+    pkx_error_humanize(err, NULL, PKX_CRED_API_KEY);
     return -1;
 }
 
@@ -116,19 +116,45 @@ static void human_fields(pkx_sb *b, const pk_error *err)
     if (err->n_fields > shown) pkx_sb_printf(b, "; and %zu more", err->n_fields - shown);
 }
 
-static void human_http(pkx_sb *b, const pk_error *err)
+/* 401/403 name the credential the request carried: with an OIDC token the usual causes (an expired
+ * token, a workspace that does not trust the repository) differ from an API key's. */
+static void human_auth(pkx_sb *b, const pk_error *err, pkx_cred cred)
+{
+    const char *m = err->message ? err->message : "";
+    if (cred == PKX_CRED_OIDC) {
+        if (err->http_status == 401) {
+            pkx_sb_puts(b, "the OIDC token was rejected (HTTP 401): ");
+            pkx_sb_puts(b, m);
+            pkx_sb_puts(b,
+                        " — check oidc_token / PHALA_OIDC_TOKEN: CI tokens expire within minutes "
+                        "and must be issued for Phala Cloud");
+        } else {
+            pkx_sb_puts(b, "the OIDC token is not allowed to do this (HTTP 403): ");
+            pkx_sb_puts(b, m);
+            pkx_sb_puts(b, " — check that the workspace trusts this token's repository, and set "
+                           "workspace / PHALA_CLOUD_WORKSPACE when it is trusted in several");
+        }
+        return;
+    }
+    if (err->http_status == 401)
+        pkx_sb_puts(b, "the API key was rejected (HTTP 401) — check api_key / PHALA_CLOUD_API_KEY");
+    else {
+        pkx_sb_puts(b, "the API key is not allowed to do this (HTTP 403): ");
+        pkx_sb_puts(b, m);
+        pkx_sb_puts(b, " — check the key's workspace and permissions");
+    }
+    if (cred == PKX_CRED_API_KEY_WITH_OIDC)
+        pkx_sb_puts(b, " (an OIDC token is configured too, but the API key takes precedence)");
+}
+
+static void human_http(pkx_sb *b, const pk_error *err, pkx_cred cred)
 {
     int s = err->http_status;
     const char *m = err->message ? err->message : "";
     switch (s) {
     case 401:
-        pkx_sb_printf(b,
-                      "the API key was rejected (HTTP 401) — check api_key / PHALA_CLOUD_API_KEY");
-        return;
     case 403:
-        pkx_sb_printf(b, "the API key is not allowed to do this (HTTP 403): ");
-        pkx_sb_puts(b, m);
-        pkx_sb_puts(b, " — check the key's workspace and permissions");
+        human_auth(b, err, cred);
         return;
     case 404:
         pkx_sb_puts(b, "not found (HTTP 404): ");
@@ -178,7 +204,7 @@ static void human_http(pkx_sb *b, const pk_error *err)
     if (err->n_fields) human_fields(b, err);
 }
 
-void pkx_error_humanize(pk_error *err, const char *host)
+void pkx_error_humanize(pk_error *err, const char *host, pkx_cred cred)
 {
     if (!err) return;
     free(err->human);
@@ -223,7 +249,7 @@ void pkx_error_humanize(pk_error *err, const char *host)
                       err->http_status);
         break;
     case PK_ERR_HTTP:
-        human_http(&b, err);
+        human_http(&b, err, cred);
         break;
     case PK_ERR_DECODE:
         pkx_sb_puts(&b, "unexpected response from the Phala Cloud API: ");
