@@ -45,6 +45,14 @@ static void read_kms_list(tf_ctx *c, const tf_value *config, tf_value *state)
     pk_kms_list_free(&list);
 }
 
+/* Terraform shows no warning for a deprecated data source block by itself (the plugin framework
+ * emits this one from validation too), so every use gets one here. */
+static void validate_kms_list(tf_ctx *c, const tf_value *config)
+{
+    (void)config;
+    tf_warning(c, NULL, "Deprecated data source phala_kms_list", "%s", PHALA_KMS_LIST_DEPRECATION);
+}
+
 tf_datasource_def phala_kms_list_ds = {
     .type_name = "phala_kms_list",
     .schema = {attrs, TF_COUNT(attrs), NULL, 0,
@@ -52,5 +60,6 @@ tf_datasource_def phala_kms_list_ds = {
                "(all pages), optionally only on-chain or off-chain ones, in the node shape of API "
                "version `2026-05-22` (this data source always sends that version).",
                PHALA_KMS_LIST_DEPRECATION},
+    .validate = validate_kms_list,
     .read = read_kms_list,
 };

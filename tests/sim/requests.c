@@ -10,9 +10,25 @@
 static void entry_free(struct sim_logged *e)
 {
     free(e->path);
+    free(e->query);
     free(e->version);
     free(e->workspace);
     memset(e, 0, sizeof *e);
+}
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    (void)kind;
+    char **q = cls;
+    size_t n = (*q ? strlen(*q) + 1 : 0) + strlen(key) + (value ? strlen(value) + 1 : 0) + 1;
+    char *s = malloc(n);
+    if (!s) return MHD_NO;
+    snprintf(s, n, "%s%s%s%s%s", *q ? *q : "", *q ? "&" : "", key, value ? "=" : "",
+             value ? value : "");
+    free(*q);
+    *q = s;
+    return MHD_YES;
 }
 
 void sim_log_request(struct sim_state *st, const struct sim_req *q, const char *auth)
@@ -22,6 +38,7 @@ void sim_log_request(struct sim_state *st, const struct sim_req *q, const char *
     entry_free(e);
     snprintf(e->method, sizeof e->method, "%s", q->method);
     e->path = sim_strdup(q->path);
+    MHD_get_connection_values(q->conn, MHD_GET_ARGUMENT_KIND, add_arg, &e->query);
     e->version =
         sim_strdup(MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "X-Phala-Version"));
     e->workspace =
@@ -45,6 +62,7 @@ cJSON *sim_log_json(const struct sim_state *st)
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "method", e->method);
         cJSON_AddItemToObject(j, "path", str_or_null(e->path));
+        cJSON_AddItemToObject(j, "query", str_or_null(e->query));
         cJSON_AddItemToObject(j, "version", str_or_null(e->version));
         cJSON_AddItemToObject(j, "workspace", str_or_null(e->workspace));
         cJSON_AddStringToObject(j, "auth", e->auth);

@@ -66,6 +66,7 @@ struct sim_token {
 struct sim_logged {
     char method[8];
     char *path;       /* without /api/v1 */
+    char *query;      /* "k=v&k=v" as received (decoded), NULL when none */
     char *version;    /* X-Phala-Version, NULL when absent */
     char *workspace;  /* X-Phala-Workspace, NULL when absent */
     const char *auth; /* "api_key", "bearer" or "none" */

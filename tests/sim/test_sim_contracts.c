@@ -309,7 +309,7 @@ Test(auth, bearer_tokens_and_workspaces, .init = start_default, .fini = stop)
     const cJSON *reqs = get(l.json, "requests");
     cr_assert_eq(cJSON_GetArraySize(reqs), 6);
     const cJSON *e = cJSON_GetArrayItem(reqs, 4);
-    const char *keys[] = {"method", "path", "version", "workspace", "auth", NULL};
+    const char *keys[] = {"method", "path", "query", "version", "workspace", "auth", NULL};
     exact_keys(e, keys);
     cr_assert_str_eq(str(e, "auth"), "bearer");
     cr_assert_str_eq(str(e, "workspace"), "acme-prod");
