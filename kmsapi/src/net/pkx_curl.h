@@ -1,6 +1,6 @@
 /* pkx_curl.h — libcurl state and URL rules shared by the API client (api/http.c) and the Ethereum
- * JSON-RPC client (eth/rpc_transport.c): one process-wide share, and the rule that plain http:// is for
- * loopback hosts only. */
+ * JSON-RPC client (eth/rpc_transport.c): one process-wide share, and the rule that plain http://
+ * is for loopback hosts only. */
 #ifndef PKX_CURL_H
 #define PKX_CURL_H
 
