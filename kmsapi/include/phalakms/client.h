@@ -1,15 +1,16 @@
-/* phalakms/client.h — the public HTTP client of libphalakms: configuration, the error value, cancellation
- * and one function per Phala Cloud endpoint (KMS contracts and their nodes, the deprecated node-shaped
- * KMS list/info, on-chain detail, app pubkey, next app ids, CVM info, compose file, PATCH envs). Every
- * function returns 0 on success or -1 with *err filled (err may be NULL). Results are plain structs
- * owned by the caller and released with their *_free function.
+/* phalakms/client.h — the public HTTP client of libphalakms: configuration, the error value,
+ * cancellation and one function per Phala Cloud endpoint (KMS contracts and their nodes, the
+ * deprecated node-shaped KMS list/info, on-chain detail, app pubkey, next app ids, CVM info, compose
+ * file, PATCH envs). Every function returns 0 on success or -1 with *err filled (err may be NULL).
+ * Results are plain structs owned by the caller and released with their *_free function.
  *
  * API versions (X-Phala-Version): every request sends the client's version (default
  * PK_DEFAULT_API_VERSION) except where a response shape depends on it, as the SDKs do:
- *   GET /kms, GET /kms/{slug}, GET /kms/{slug}/nodes (contracts)   pinned PK_CONTRACT_API_VERSION
- *   GET /kms, GET /kms/{id} (node-shaped, deprecated)              pinned PK_NODE_API_VERSION
- *   GET /kms/{kms}/pubkey/{app_id}                                 not pinned: a PK_NODE_API_VERSION pin
- *     routes through the node namespace, which can reach a disabled replica that never answers */
+ *   GET /kms, /kms/{slug}, /kms/{slug}/nodes (contracts)   pinned PK_CONTRACT_API_VERSION
+ *   GET /kms, /kms/{id} (node-shaped, deprecated)          pinned PK_NODE_API_VERSION
+ *   GET /kms/{kms}/pubkey/{app_id}                         not pinned: a PK_NODE_API_VERSION pin
+ *     routes it through the node namespace, which can reach a disabled replica that never answers
+ */
 #ifndef PHALAKMS_CLIENT_H
 #define PHALAKMS_CLIENT_H
 
