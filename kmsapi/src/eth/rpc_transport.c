@@ -67,6 +67,9 @@ static void humanize(pk_error *err, const pk_eth *eth)
         snprintf(line, sizeof line, "unexpected answer from the Ethereum RPC endpoint %s: %s", h,
                  m);
         break;
+    case PK_ERR_HTTP: /* the message is the sentence; common/errors.c's would speak of the API */
+        snprintf(line, sizeof line, "%s", m);
+        break;
     default:
         return;
     }
@@ -211,6 +214,7 @@ int pkx_eth_rpc(pk_eth *eth, const char *method, const char *params, bool idempo
                 pkx_error_set(err, PK_ERR_HTTP,
                               "the Ethereum RPC endpoint %s answered HTTP %d to %s", eth->host,
                               status, method);
+                humanize(err, eth);
             }
             err->http_status = status;
             log_rpc(eth, method, "http error", pkx_now_ms() - t0, attempt);
