@@ -22,11 +22,15 @@ APP1=$(info '.apps[1]' | sed 's/^0x//')
 APP2=$(info '.apps[2]' | sed 's/^0x//')
 OWNER=$(info .owner_address)
 
-# A world whose on-chain KMS lives on the test chain; a second KMS claims chain 1 (mismatch test).
+# A world whose on-chain KMS contract lives on the test chain; a second contract (same root key, one
+# replica kms_eth01) claims chain 1 (mismatch test).
 jq --argjson chain "$CHAIN" --arg a0 "$APP0" --arg a1 "$APP1" --arg a2 "$APP2" '
-  .kms |= map(if .chain_id != null then .chain_id = $chain else . end)
+  .kms_contracts |= map(if .chain_id != 0 then .chain_id = $chain else . end)
+  | .kms_contracts += [(.kms_contracts[] | select(.id == "kc_base01") | .id = "kc_eth01"
+                        | .slug = "ethereum" | .label = "Ethereum KMS" | .chain_id = 1
+                        | .contract_address = "0x1111111111111111111111111111111111111111")]
   | .kms += [(.kms[] | select(.id == "kms_base01") | .id = "kms_eth01" | .slug = "kms-eth-prod1"
-              | .chain_id = 1 | .kms_contract_address = "0x1111111111111111111111111111111111111111")]
+              | .contract = "kc_eth01")]
   | [ .cvms[] | select(.id == "cvm_base01") ] as $base
   | .cvms = [ ($base[0] | .id = "cvm_a"  | .name = "app-a"  | .app_id = $a0),
               ($base[0] | .id = "cvm_a2" | .name = "app-a2" | .app_id = $a0),
