@@ -67,6 +67,7 @@ static bool compressed_key_valid(const char *s)
 
 static void validate_app_pubkey(tf_ctx *c, const tf_value *config)
 {
+    phala_check_path_id(c, config, "kms", "KMS contract, kms_type or node id");
     const char *app_id = tf_get_string(config, "app_id");
     if (app_id && !pk_app_id_valid(app_id))
         tf_error(c, "app_id", "Invalid app id",

@@ -53,9 +53,7 @@ static void read_kms_contract(tf_ctx *c, const tf_value *config, tf_value *state
 
 static void validate_kms_contract(tf_ctx *c, const tf_value *config)
 {
-    tf_value *v = tf_attr(config, "contract");
-    if (tf_is_known(v) && v->u.str.len == 0)
-        tf_error(c, "contract", "Invalid KMS contract", "contract must not be empty.");
+    phala_check_path_id(c, config, "contract", "KMS contract slug or kc_ id");
 }
 
 tf_datasource_def phala_kms_contract_ds = {

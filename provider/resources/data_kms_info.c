@@ -30,9 +30,7 @@ static void validate_kms_info(tf_ctx *c, const tf_value *config)
 {
     /* Terraform itself does not warn about a deprecated data source block. */
     tf_warning(c, NULL, "Deprecated data source phala_kms_info", "%s", PHALA_KMS_INFO_DEPRECATION);
-    tf_value *id = tf_attr(config, "kms_id");
-    if (tf_is_known(id) && id->u.str.len == 0)
-        tf_error(c, "kms_id", "Invalid KMS id", "kms_id must not be empty.");
+    phala_check_path_id(c, config, "kms_id", "KMS id or slug");
 }
 
 tf_datasource_def phala_kms_info_ds = {

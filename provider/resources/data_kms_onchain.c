@@ -109,11 +109,17 @@ static void read_kms_onchain(tf_ctx *c, const tf_value *config, tf_value *state)
     pk_kms_onchain_free(&o);
 }
 
+static void validate_kms_onchain(tf_ctx *c, const tf_value *config)
+{
+    phala_check_path_id(c, config, "chain", "chain name");
+}
+
 tf_datasource_def phala_kms_onchain_ds = {
     .type_name = "phala_kms_onchain",
     .schema = {attrs, TF_COUNT(attrs), NULL, 0,
                "On-chain KMS detail of one chain: its KMS contracts with the devices and OS images "
                "they allow.",
                NULL},
+    .validate = validate_kms_onchain,
     .read = read_kms_onchain,
 };

@@ -136,6 +136,10 @@ const char *pk_client_api_prefix(const pk_client *c);
 int pk_cvm_id_normalize(const char *id, char *out, size_t out_len);
 /* App id: exactly 40 hex digits, optionally prefixed by 0x. */
 bool pk_app_id_valid(const char *app_id);
+/* Whether an id can be one path segment of a request: not empty, not "." or ".." (libcurl and
+ * servers collapse dot segments: "/kms/." would become "/kms/", the list endpoint). Every id the
+ * library puts into a path is checked with this and percent-encoded. */
+bool pk_path_segment_valid(const char *id);
 
 /* ---- KMS --------------------------------------------------------------------------------------- */
 

@@ -49,8 +49,8 @@ int pk_app_pubkey_fetch(pk_client *c, const char *kms, const char *app_id, pk_ap
     if (!pk_app_id_valid(app_id))
         return pkx_error_set(err, PK_ERR_INVALID_ARG,
                              "app_id: must be 40 hex digits, optionally prefixed by 0x");
-    char *path = pkx_build_path("/kms/", kms, "/pubkey/", app_id);
-    if (!path) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    char *path = pkx_build_path("/kms/", kms, "/pubkey/", app_id, err);
+    if (!path) return -1;
     /* No version pin (research/phala-api-2026-06.md §2.5, SDK PR #494): under 2026-05-22 the lookup
      * went through the node namespace, whose kms_type fallback could pick a replica an operator had
      * disabled — one that accepts TCP and never answers, so the call hung for the server's 30 s

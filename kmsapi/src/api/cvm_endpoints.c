@@ -16,27 +16,21 @@
 #include "common/pkx_error.h"
 #include "common/pkx_str.h"
 
-/* "/cvms/" + escaped(normalised id) + tail. */
-static char *cvm_path(const char *cvm_id, const char *tail)
+/* "/cvms/" + escaped(normalised id) + tail; NULL with err set for an id that cannot be a path
+ * segment ("", ".", "..") or on OOM. */
+static char *cvm_path(const char *cvm_id, const char *tail, pk_error *err)
 {
     size_t n = strlen(cvm_id) + 8;
     char *norm = malloc(n);
-    if (!norm) return NULL;
-    char *p = NULL;
-    if (pk_cvm_id_normalize(cvm_id, norm, n) == 0) {
-        size_t pl = 6 + 3 * strlen(norm) + strlen(tail) + 1;
-        p = malloc(pl);
-        if (p) {
-            snprintf(p, pl, "/cvms/");
-            if (pkx_path_escape(norm, p, pl) == 0) {
-                size_t l = strlen(p);
-                snprintf(p + l, pl - l, "%s", tail);
-            } else {
-                free(p);
-                p = NULL;
-            }
-        }
+    if (!norm) {
+        pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+        return NULL;
     }
+    char *p = NULL;
+    if (pk_cvm_id_normalize(cvm_id, norm, n) == 0)
+        p = pkx_build_path("/cvms/", norm, tail, NULL, err);
+    else
+        pkx_error_set(err, PK_ERR_INVALID_ARG, "cvm_id: not a CVM id");
     free(norm);
     return p;
 }
@@ -129,8 +123,8 @@ int pk_cvm_fetch(pk_client *c, const char *cvm_id, pk_cvm *out, pk_error *err)
     memset(out, 0, sizeof *out);
     if (!c || !cvm_id || !cvm_id[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "cvm_id: must not be empty");
-    char *path = cvm_path(cvm_id, "");
-    if (!path) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    char *path = cvm_path(cvm_id, "", err);
+    if (!path) return -1;
     int rc = pkx_api_get(c, path, NULL, NULL, decode_cvm_cb, out, err);
     free(path);
     return rc;
@@ -211,8 +205,8 @@ int pk_cvm_compose_file_fetch(pk_client *c, const char *cvm_id, pk_compose_file 
     memset(out, 0, sizeof *out);
     if (!c || !cvm_id || !cvm_id[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "cvm_id: must not be empty");
-    char *path = cvm_path(cvm_id, "/compose_file");
-    if (!path) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    char *path = cvm_path(cvm_id, "/compose_file", err);
+    if (!path) return -1;
     int rc = pkx_api_get(c, path, NULL, NULL, decode_compose_cb, out, err);
     free(path);
     return rc;
@@ -450,11 +444,13 @@ int pk_cvm_envs_update(pk_client *c, const char *cvm_id, const char *encrypted_e
         return pkx_error_set(err, PK_ERR_INVALID_ARG,
                              "compose_hash and transaction_hash must be given together");
 
-    char *path = cvm_path(cvm_id, "/envs");
-    char *body = pkx_encode_envs_update(encrypted_env_hex, env_keys, n_env_keys, compose_hash,
-                                        transaction_hash);
+    char *path = cvm_path(cvm_id, "/envs", err);
+    char *body = path ? pkx_encode_envs_update(encrypted_env_hex, env_keys, n_env_keys,
+                                               compose_hash, transaction_hash)
+                      : NULL;
     int rc = -1;
-    if (!path || !body) {
+    if (!path) goto done;
+    if (!body) {
         pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
         goto done;
     }

@@ -36,6 +36,11 @@ static bool is_hex40(const char *s)
     return true;
 }
 
+bool pk_path_segment_valid(const char *id)
+{
+    return id && id[0] && strcmp(id, ".") != 0 && strcmp(id, "..") != 0;
+}
+
 int pk_cvm_id_normalize(const char *id, char *out, size_t out_len)
 {
     if (!id || !id[0] || !out || out_len == 0) return -1;

@@ -26,21 +26,30 @@ int pkx_api_get(pk_client *c, const char *path, const char *query, const char *p
     return rc;
 }
 
-char *pkx_build_path(const char *head, const char *a, const char *mid, const char *b)
+char *pkx_build_path(const char *head, const char *a, const char *mid, const char *b, pk_error *err)
 {
-    size_t n = strlen(head) + 3 * strlen(a) + (mid ? strlen(mid) + 3 * strlen(b) : 0) + 1;
+    const char *bad = !pk_path_segment_valid(a) ? a : b && !pk_path_segment_valid(b) ? b : NULL;
+    if (bad) {
+        pkx_error_set(err, PK_ERR_INVALID_ARG,
+                      "\"%.64s\" cannot be an id in a request path (empty, \".\" and \"..\" are "
+                      "refused: they would name another endpoint)",
+                      bad ? bad : "");
+        return NULL;
+    }
+    size_t n = strlen(head) + 3 * strlen(a) + (mid ? strlen(mid) : 0) + (b ? 3 * strlen(b) : 0) + 1;
     char *p = malloc(n);
-    if (!p) return NULL;
+    if (!p) goto oom;
     snprintf(p, n, "%s", head);
-    if (pkx_path_escape(a, p, n) != 0) goto fail;
+    if (pkx_path_escape(a, p, n) != 0) goto oom;
     if (mid) {
         size_t l = strlen(p);
         snprintf(p + l, n - l, "%s", mid);
-        if (pkx_path_escape(b, p, n) != 0) goto fail;
+        if (b && pkx_path_escape(b, p, n) != 0) goto oom;
     }
     return p;
-fail:
+oom:
     free(p);
+    pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
     return NULL;
 }
 

@@ -31,6 +31,7 @@ int pkx_prefix_check(const char *prefix, char **host_out, pk_error *err)
 int pkx_path_escape(const char *segment, char *buf, size_t buf_len)
 {
     static const char hex[] = "0123456789ABCDEF";
+    if (!pk_path_segment_valid(segment)) return -1;
     size_t o = strnlen(buf, buf_len);
     if (o >= buf_len) return -1;
     for (const unsigned char *s = (const unsigned char *)segment; *s; s++) {

@@ -65,8 +65,8 @@ int pk_kms_contract_fetch(pk_client *c, const char *slug_or_id, pk_kms_contract 
     memset(out, 0, sizeof *out);
     if (!c || !slug_or_id || !slug_or_id[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "contract: must not be empty");
-    char *path = pkx_build_path("/kms/", slug_or_id, NULL, NULL);
-    if (!path) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    char *path = pkx_build_path("/kms/", slug_or_id, NULL, NULL, err);
+    if (!path) return -1;
     int rc = pkx_api_get(c, path, NULL, PK_CONTRACT_API_VERSION, decode_contract_cb, out, err);
     free(path);
     return rc;
@@ -239,8 +239,8 @@ int pk_kms_contract_nodes_fetch(pk_client *c, const char *slug_or_id, pk_kms_nod
     memset(out, 0, sizeof *out);
     if (!c || !slug_or_id || !slug_or_id[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "contract: must not be empty");
-    char *path = pkx_build_path("/kms/", slug_or_id, "/nodes", "");
-    if (!path) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    char *path = pkx_build_path("/kms/", slug_or_id, "/nodes", NULL, err);
+    if (!path) return -1;
     int rc = pkx_api_get(c, path, NULL, PK_CONTRACT_API_VERSION, decode_nodes_cb, out, err);
     free(path);
     return rc;

@@ -65,8 +65,8 @@ int pk_kms_info_fetch(pk_client *c, const char *kms_id_or_slug, pk_kms_info *out
     memset(out, 0, sizeof *out);
     if (!c || !kms_id_or_slug || !kms_id_or_slug[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "kms_id: must not be empty");
-    char *path = pkx_build_path("/kms/", kms_id_or_slug, NULL, NULL);
-    if (!path) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    char *path = pkx_build_path("/kms/", kms_id_or_slug, NULL, NULL, err);
+    if (!path) return -1;
     int rc = pkx_api_get(c, path, NULL, PK_NODE_API_VERSION, decode_kms_info_cb, out, err);
     free(path);
     return rc;

@@ -124,8 +124,8 @@ int pk_kms_onchain_fetch(pk_client *c, const char *chain, pk_kms_onchain *out, p
     memset(out, 0, sizeof *out);
     if (!c || !chain || !chain[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "chain: must not be empty");
-    char *path = pkx_build_path("/kms/on-chain/", chain, NULL, NULL);
-    if (!path) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    char *path = pkx_build_path("/kms/on-chain/", chain, NULL, NULL, err);
+    if (!path) return -1;
     int rc = pkx_api_get(c, path, NULL, NULL, decode_onchain_cb, out, err);
     free(path);
     return rc;

@@ -17,8 +17,10 @@
 typedef int (*pkx_decode_fn)(const char *body, size_t len, void *out, pk_error *err);
 int pkx_api_get(pk_client *c, const char *path, const char *query, const char *pin,
                 pkx_decode_fn decode, void *out, pk_error *err);
-/* head + escaped(a) [+ mid + escaped(b)], malloc'd. */
-char *pkx_build_path(const char *head, const char *a, const char *mid, const char *b);
+/* head + escaped(a) [+ mid [+ escaped(b)]], malloc'd; b NULL: mid is a literal tail. NULL with err
+ * set when a or b cannot be a path segment (pk_path_segment_valid) or memory ran out. */
+char *pkx_build_path(const char *head, const char *a, const char *mid, const char *b,
+                     pk_error *err);
 /* "page=…&page_size=…&is_onchain=…" (parts that are 0/unset left out) into buf; -1 (with an
  * INVALID_ARG error) for a page below 1 or a page size outside 1..PK_PAGE_SIZE_MAX. */
 int pkx_page_query(char *buf, size_t len, pk_tristate is_onchain, int page, int page_size,

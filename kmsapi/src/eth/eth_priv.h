@@ -65,6 +65,11 @@ int pkx_eth_rpc(pk_eth *eth, const char *method, const char *params, bool idempo
 int pkx_eth_failf(pk_error *err, const pk_eth *eth, pk_error_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 long pkx_eth_poll_ms(const pk_eth *eth);
+/* Fuzzing and unit tests only (the provider never sets it): every JSON-RPC request (its JSON) is
+ * answered with the malloc'd body this returns, as an HTTP 200, instead of going to the network.
+ * NULL restores the network. */
+typedef char *(*pkx_eth_fake_fn)(const char *request_json, size_t *len);
+void pkx_eth_set_fake(pkx_eth_fake_fn answer);
 const pk_cancel *pkx_eth_cancel(const pk_eth *eth);
 
 /* ---- calls (rpc_calls.c) and logs (rpc_logs.c) ---- */

@@ -5,6 +5,7 @@
 #include "common/pkx_str.h"
 #include "eth/eth_priv.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,9 @@ static int rpc_error(const cJSON *e, const char *method, pk_error *err)
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(e, "data");
-    long c = cJSON_IsNumber(code) ? (long)code->valuedouble : 0;
+    /* the node's number is outside input: converted only when it fits (1e300 would be UB) */
+    double cd = cJSON_IsNumber(code) ? code->valuedouble : 0;
+    long c = isfinite(cd) && cd >= -2147483648.0 && cd <= 2147483647.0 ? (long)cd : 0;
     char *m = cJSON_IsString(msg)
                   ? printable((const uint8_t *)msg->valuestring, strlen(msg->valuestring))
                   : pkx_strdup("(no message)");
