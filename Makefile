@@ -24,7 +24,7 @@ DEB_PACKAGES = build-essential cmake pkg-config clang libclang-rt-14-dev valgrin
 # the arm64 cross toolchain; the release tests: zip/unzip, gnupg, qemu-user-static (the arm64
 # handshake), debootstrap (an older Debian to run in), unshare (util-linux), strace, openssl.
 
-.PHONY: all deps build test test-unit test-asan test-fuzz demo install release docs bench clean
+.PHONY: all deps build test test-unit test-asan test-fuzz fuzz-long demo install release docs bench clean
 
 all: build
 
@@ -63,11 +63,22 @@ test-asan: deps
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	cmake --build $(BUILD_ASAN) -j$(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -L unit -LE valgrind -j$(JOBS)
+	@# The sanitized provider under the real terraform: any ASan or UBSan report aborts it, and
+	@# the test fails. (It exits with _exit: leaks are the unit tests' business.)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=0 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -L sanitized -j$(JOBS)
 
 test-fuzz: deps
 	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DFUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	cmake --build $(BUILD_FUZZ) -j$(JOBS)
 	cd $(BUILD_FUZZ) && ctest --output-on-failure -L fuzz
+
+# Long fuzzing, not part of make test: FUZZ_SECONDS per target (default 600), one at a time.
+FUZZ_SECONDS ?= 600
+fuzz-long: deps
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DFUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
+	cmake --build $(BUILD_FUZZ) -j$(JOBS)
+	bash tests/fuzz/fuzz_long.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 demo: deps build
 	bash tests/tools/demo.sh $(BUILD)

@@ -1,5 +1,5 @@
-# Quickstart (`make demo`): reads the KMS list, one KMS, the on-chain detail of Base and a verified
-# app encryption key, and prints them. The demo points the provider at the local simulator; with a
+# Quickstart (`make demo`): reads the KMS contracts, one contract with its replicas, the on-chain
+# detail of Base and a verified app encryption key, and prints them. The demo points the provider at the local simulator; with a
 # real key, leave api_prefix unset and export PHALA_CLOUD_API_KEY.
 terraform {
   required_providers {
@@ -25,10 +25,10 @@ provider "phala" {
   api_prefix = var.api_prefix
 }
 
-data "phala_kms_list" "all" {}
+data "phala_kms_contracts" "all" {}
 
-data "phala_kms_info" "onchain" {
-  kms_id = [for k in data.phala_kms_list.all.items : k.slug if k.chain_id != null][0]
+data "phala_kms_contract" "onchain" {
+  contract = [for k in data.phala_kms_contracts.all.items : k.id if k.chain_id != 0][0]
 }
 
 data "phala_kms_onchain" "chain" {
@@ -36,19 +36,20 @@ data "phala_kms_onchain" "chain" {
 }
 
 data "phala_app_pubkey" "app" {
-  kms    = data.phala_kms_info.onchain.slug
+  kms    = data.phala_kms_contract.onchain.slug
   app_id = var.app_id
 }
 
-output "kms_instances" {
-  value = { for k in data.phala_kms_list.all.items : k.slug => k.chain_id == null ? "phala (off-chain)" : "chain ${k.chain_id}" }
+output "kms_contracts" {
+  value = { for k in data.phala_kms_contracts.all.items : k.slug => k.chain_id == 0 ? "phala (off-chain)" : "chain ${k.chain_id}" }
 }
 
 output "onchain_kms" {
   value = {
-    id          = data.phala_kms_info.onchain.id
-    contract    = data.phala_kms_info.onchain.kms_contract_address
-    k256_pubkey = data.phala_kms_info.onchain.k256_pubkey
+    id          = data.phala_kms_contract.onchain.id
+    contract    = data.phala_kms_contract.onchain.contract_address
+    k256_pubkey = data.phala_kms_contract.onchain.k256_pubkey
+    replicas    = [for n in data.phala_kms_contract.onchain.nodes : n.url]
   }
 }
 

@@ -5,7 +5,7 @@
 # dates (Retry-After). Everything else is off, in particular every feature that would need a
 # library Debian ships no static archive for (gssapi, ldap, rtmp, ssh, psl, idn) and every file
 # read from the build machine at run time (netrc, cookies, CA bundle/path: kmsapi finds the CA
-# certificates itself, see kmsapi/src/ca_certs.c). Installs PREFIX/lib/libcurl.a and
+# certificates itself, see kmsapi/src/net/ca_certs.c). Installs PREFIX/lib/libcurl.a and
 # PREFIX/include/curl/*.h.
 #
 # Environment: CC (the target compiler), DEPS_HOST (GNU triplet of the target), DEPS_CACHE (the

@@ -61,6 +61,16 @@ static tf_value decode_dv(tf_ctx *c, const Tfplugin6__DynamicValue *dv, const tf
     return v;
 }
 
+/* Terraform never sends a null or unknown object where the protocol has one, but a request that
+ * does must get a diagnostic, not reach a callback that relies on it. */
+static void require_object(tf_ctx *c, const tf_value *v, const char *what, bool null_ok)
+{
+    if (tf_is_known(v) || (null_ok && tf_is_null(v))) return;
+    tf_diag_add(&c->diags, TF_ERROR, NULL, "Invalid data from Terraform",
+                "The %s in the request is %s where an object is required.", what,
+                tf_is_null(v) ? "null" : "unknown");
+}
+
 static Tfplugin6__DynamicValue *encode_dv(tf_arena *a, const tf_value *v)
 {
     Tfplugin6__DynamicValue *dv = tf_arena_alloc(a, sizeof *dv);
@@ -368,6 +378,7 @@ static int h_validate_provider_config(const uint8_t *req, size_t len, tf_buf *ou
     tf_ctx c;
     ctx_init(&c, "ValidateProviderConfig", NULL);
     tf_value cfg = decode_dv(&c, q->config, tf_block_type(&P->schema), "provider configuration");
+    require_object(&c, &cfg, "provider configuration", false);
     if (!tf_has_errors(&c)) {
         tf_validate_generic(&c, &P->schema, &cfg, false);
         if (P->validate) P->validate(&c, &cfg);
@@ -387,6 +398,7 @@ static int h_configure_provider(const uint8_t *req, size_t len, tf_buf *out)
     ctx_init(&c, NULL, NULL);
     tf_log(TF_LOG_DEBUG, "ConfigureProvider", "terraform_version", q->terraform_version, NULL);
     tf_value cfg = decode_dv(&c, q->config, tf_block_type(&P->schema), "provider configuration");
+    require_object(&c, &cfg, "provider configuration", false);
     if (!tf_has_errors(&c) && P->configure) {
         void *data = P->configure(&c, &cfg);
         if (!tf_has_errors(&c)) atomic_store(&g_provider_data, data);
@@ -430,6 +442,7 @@ static int h_validate_resource_config(const uint8_t *req, size_t len, tf_buf *ou
         unknown_type(&c, "resource", q->type_name);
     } else {
         tf_value cfg = decode_dv(&c, q->config, tf_block_type(&r->schema), "configuration");
+        require_object(&c, &cfg, "configuration", false);
         if (!tf_has_errors(&c)) {
             tf_validate_generic(&c, &r->schema, &cfg, true);
             if (r->validate) r->validate(&c, &cfg);
@@ -495,6 +508,7 @@ static int h_read_resource(const uint8_t *req, size_t len, tf_buf *out)
         unknown_type(&c, "resource", q->type_name);
     } else {
         tf_value state = decode_dv(&c, q->current_state, tf_block_type(&r->schema), "state");
+        require_object(&c, &state, "current state", true);
         if (!tf_has_errors(&c)) {
             tf_value ns;
             tf_read_generic(&c, r, &state, &ns);
@@ -528,6 +542,9 @@ static int h_plan_resource_change(const uint8_t *req, size_t len, tf_buf *out)
         tf_value prior = decode_dv(&c, q->prior_state, t, "prior state");
         tf_value proposed = decode_dv(&c, q->proposed_new_state, t, "proposed new state");
         tf_value config = decode_dv(&c, q->config, t, "configuration");
+        require_object(&c, &prior, "prior state", true);
+        require_object(&c, &proposed, "proposed new state", true);
+        if (!tf_is_null(&proposed)) require_object(&c, &config, "configuration", false);
         if (!tf_has_errors(&c)) {
             tf_value planned;
             tf_plan_generic(&c, r, &prior, &proposed, &config, &planned);
@@ -564,7 +581,10 @@ static int h_apply_resource_change(const uint8_t *req, size_t len, tf_buf *out)
         tf_value prior = decode_dv(&c, q->prior_state, t, "prior state");
         tf_value planned = decode_dv(&c, q->planned_state, t, "planned state");
         tf_value config = decode_dv(&c, q->config, t, "configuration");
-        tf_value ns = tf_is_null(&prior) ? tf_null(t) : prior;
+        tf_value ns = tf_is_known(&prior) ? prior : tf_null(t);
+        require_object(&c, &prior, "prior state", true);
+        require_object(&c, &planned, "planned state", true);
+        if (!tf_is_null(&planned)) require_object(&c, &config, "configuration", false);
         if (!tf_has_errors(&c)) tf_apply_generic(&c, r, &prior, &planned, &config, &ns);
         resp.new_state = encode_dv(c.arena, &ns);
     }
@@ -622,6 +642,7 @@ static int h_validate_data_resource_config(const uint8_t *req, size_t len, tf_bu
         unknown_type(&c, "data source", q->type_name);
     } else {
         tf_value cfg = decode_dv(&c, q->config, tf_block_type(&d->schema), "configuration");
+        require_object(&c, &cfg, "configuration", false);
         if (!tf_has_errors(&c)) {
             tf_validate_generic(&c, &d->schema, &cfg, false);
             if (d->validate) d->validate(&c, &cfg);
@@ -646,6 +667,7 @@ static int h_read_data_source(const uint8_t *req, size_t len, tf_buf *out)
         unknown_type(&c, "data source", q->type_name);
     } else {
         tf_value cfg = decode_dv(&c, q->config, tf_block_type(&d->schema), "configuration");
+        require_object(&c, &cfg, "configuration", false);
         if (!tf_has_errors(&c)) {
             tf_value state;
             tf_read_data_generic(&c, d, &cfg, &state);

@@ -22,17 +22,30 @@ static void usage(const tf_provider_def *def)
             def->name, def->version);
 }
 
+bool tf_protocol_offered(const char *versions, int want)
+{
+    /* a comma-separated list of decimal versions; anything else in an entry means not offered */
+    for (const char *p = versions; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        long v = 0;
+        size_t i = 0;
+        while (i < n && p[i] == ' ') i++;
+        size_t digits = i;
+        while (i < n && p[i] >= '0' && p[i] <= '9' && v < 1000) v = v * 10 + (p[i++] - '0');
+        if (i > digits && i == n && v == want) return true;
+        if (!end) break;
+        p = end + 1;
+    }
+    return false;
+}
+
 /* go-plugin picks the highest version both sides speak; this provider speaks 6 only. */
 static int check_protocol(void)
 {
     const char *v = getenv("PLUGIN_PROTOCOL_VERSIONS");
     if (!v || !*v) return 0; /* nothing offered: the client uses its default, it will check */
-    char *copy = strdup(v), *save = NULL;
-    int found = 0;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        if (atoi(tok) == 6) found = 1;
-    free(copy);
-    if (found) return 0;
+    if (tf_protocol_offered(v, 6)) return 0;
     fprintf(stderr,
             "This provider speaks plugin protocol 6 only, but the client offered \"%s\".\n"
             "Use Terraform 1.0 or later, or OpenTofu 1.6 or later.\n",

@@ -1,6 +1,8 @@
 /* data_app_pubkey.c — data source phala_app_pubkey: an app's env-encryption public key from a KMS,
  * with the KMS's signature over it checked (by default) against the KMS's k256_pubkey or an
- * explicit expected_signer, so a tampered key is an error instead of a silent leak of secrets. */
+ * explicit expected_signer, so a tampered key is an error instead of a silent leak of secrets.
+ * `kms` is whatever the current API accepts for it (contract slug or kc_ id, kms_type, node id or
+ * slug); the lookup itself goes out on the client's API version, the replica-safe path. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,7 +13,10 @@ static const tf_attr_def attrs[] = {
     {.name = "kms",
      .type = &tf_type_string,
      .flags = TF_REQUIRED,
-     .description = "KMS id or slug (prefer the slug, e.g. `kms-base-prod5`)."},
+     .description = "The KMS to ask: a KMS contract slug (e.g. `base`) or id (`kc_…`), a "
+                    "`kms_type` (`phala`, `ethereum`, `base`), or a KMS node id (`kms_…`) or "
+                    "slug. The API resolves each onto its contract and answers from a healthy "
+                    "replica."},
     {.name = "app_id",
      .type = &tf_type_string,
      .flags = TF_REQUIRED,
@@ -26,7 +31,8 @@ static const tf_attr_def attrs[] = {
      .flags = TF_OPTIONAL,
      .description =
          "Compressed secp256k1 public key (hex, optional `0x`) that must have signed the "
-         "key. Default: the KMS's `k256_pubkey`."},
+         "key. Default: the `k256_pubkey` of the KMS contract `kms` names (of the KMS node "
+         "when `kms` names a node the contract API does not know)."},
     {.name = "public_key",
      .type = &tf_type_string,
      .flags = TF_COMPUTED,
@@ -40,6 +46,12 @@ static const tf_attr_def attrs[] = {
      .flags = TF_COMPUTED,
      .description = "The signer recovered from the signature (compressed, `0x` hex); null if "
                     "nothing can be recovered."},
+    {.name = "kms_contract_id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
+     .description = "The KMS contract (`kc_…`) whose `k256_pubkey` the signature was checked "
+                    "against; null when `expected_signer` was the anchor, when the anchor came "
+                    "from a KMS node, or when `verify` is false."},
     {.name = "verified",
      .type = &tf_type_bool,
      .flags = TF_COMPUTED,
@@ -55,6 +67,7 @@ static bool compressed_key_valid(const char *s)
 
 static void validate_app_pubkey(tf_ctx *c, const tf_value *config)
 {
+    phala_check_path_id(c, config, "kms", "KMS contract, kms_type or node id");
     const char *app_id = tf_get_string(config, "app_id");
     if (app_id && !pk_app_id_valid(app_id))
         tf_error(c, "app_id", "Invalid app id",
@@ -67,22 +80,101 @@ static void validate_app_pubkey(tf_ctx *c, const tf_value *config)
                  "starting with 02 or 03, optionally prefixed by 0x.");
 }
 
-/* The verification anchor: expected_signer, else the KMS's published k256_pubkey. */
-static const char *anchor(tf_ctx *c, pk_client *client, const tf_value *config, const char **attr)
+/* Where the expected signer came from, for the messages. */
+typedef struct {
+    const char *attr;        /* the attribute to blame: "expected_signer" or "kms" */
+    const char *what;        /* "expected_signer", "the k256_pubkey of KMS contract kc_…", … */
+    const char *contract_id; /* the contract when it was the anchor, else NULL */
+} anchor_src;
+
+/* The chain of a kms_type, to find its contract when no contract has that slug. */
+static bool kms_type_chain(const char *kms, int64_t *chain)
+{
+    static const struct {
+        const char *type;
+        int64_t chain;
+    } types[] = {{"phala", 0}, {"ethereum", 1}, {"base", 8453}};
+    for (size_t i = 0; i < TF_COUNT(types); i++)
+        if (strcmp(kms, types[i].type) == 0) return *chain = types[i].chain, true;
+    return false;
+}
+
+/* The contract named by kms: by slug or kc_ id, else the only contract on a kms_type's chain.
+ * 1 = found (*out filled), 0 = not a contract, -1 = error reported. */
+static int find_contract(tf_ctx *c, pk_client *client, const char *kms, pk_kms_contract *out)
+{
+    pk_error err = {0};
+    if (pk_kms_contract_fetch(client, kms, out, &err) == 0) return 1;
+    if (err.http_status != 404) {
+        phala_api_error(c, "kms", "Cannot read the KMS to verify the app key", &err);
+        pk_error_clear(&err);
+        return -1;
+    }
+    pk_error_clear(&err);
+    int64_t chain;
+    if (!kms_type_chain(kms, &chain)) return 0;
+    pk_kms_contract_list all = {0};
+    if (pk_kms_contracts_fetch_all(client, PK_UNSET, &all, &err) != 0) {
+        phala_api_error(c, "kms", "Cannot list the KMS contracts to verify the app key", &err);
+        pk_error_clear(&err);
+        return -1;
+    }
+    /* Only an unambiguous match: two contracts on one chain leave no anchor to pick. */
+    int found = -1, n = 0;
+    for (size_t i = 0; i < all.n_items; i++)
+        if (all.items[i].chain_id == chain) found = (int)i, n++;
+    if (n == 1) {
+        *out = all.items[found];
+        memset(&all.items[found], 0, sizeof all.items[found]); /* moved */
+    }
+    pk_kms_contract_list_free(&all);
+    return n == 1;
+}
+
+/* The verification anchor: expected_signer; else the k256_pubkey of the KMS contract kms names (the
+ * contract API's anchor); else, for a node the contract API does not know, the node's k256_pubkey
+ * from the deprecated node-shaped API. A node id (kms_…) goes to the node lookup first. */
+static const char *anchor(tf_ctx *c, pk_client *client, const tf_value *config, anchor_src *src)
 {
     const char *signer = tf_get_string(config, "expected_signer");
-    *attr = "expected_signer";
+    *src = (anchor_src){.attr = "expected_signer", .what = "expected_signer"};
     if (signer) return signer;
-    *attr = "kms";
+    src->attr = "kms";
     const char *kms = tf_get_string(config, "kms");
+    const char *out = NULL;
+    if (strncmp(kms, "kms_", 4) != 0) {
+        pk_kms_contract k = {0};
+        int rc = find_contract(c, client, kms, &k);
+        if (rc < 0) return NULL;
+        if (rc == 1) {
+            src->contract_id = tf_arena_strdup(c->arena, k.id);
+            src->what = tf_arena_printf(c->arena, "the k256_pubkey of KMS contract %s", k.id);
+            out = k.k256_pubkey ? tf_arena_strdup(c->arena, k.k256_pubkey) : NULL;
+            pk_kms_contract_free(&k);
+            if (!out)
+                tf_error(c, "kms", "Cannot verify the app key",
+                         "KMS contract %s publishes no k256_pubkey, so there is nothing to check "
+                         "the key's signature against. Set expected_signer to the KMS's signing "
+                         "key, or verify = false to accept the key unchecked.",
+                         src->contract_id);
+            return out;
+        }
+    }
     pk_kms_info k = {0};
     pk_error err = {0};
     if (pk_kms_info_fetch(client, kms, &k, &err) != 0) {
-        phala_api_error(c, "kms", "Cannot read the KMS to verify the app key", &err);
+        if (err.http_status == 404)
+            tf_error(c, "kms", "Unknown KMS",
+                     "\"%s\" names no KMS contract (slug, kc_ id or kms_type) and no KMS node (id "
+                     "or slug): %s",
+                     kms, pk_error_message(&err));
+        else
+            phala_api_error(c, "kms", "Cannot read the KMS to verify the app key", &err);
         pk_error_clear(&err);
         return NULL;
     }
-    const char *out = k.k256_pubkey ? tf_arena_strdup(c->arena, k.k256_pubkey) : NULL;
+    src->what = tf_arena_printf(c->arena, "the k256_pubkey of KMS node %s", k.id);
+    out = k.k256_pubkey ? tf_arena_strdup(c->arena, k.k256_pubkey) : NULL;
     pk_kms_info_free(&k);
     if (!out)
         tf_error(c, "kms", "Cannot verify the app key",
@@ -102,8 +194,13 @@ static void read_app_pubkey(tf_ctx *c, const tf_value *config, tf_value *state)
     pk_app_pubkey pk = {0};
     pk_error err = {0};
     if (pk_app_pubkey_fetch(client, kms, app_id, &pk, &err) != 0) {
-        phala_api_error(c, err.kind == PK_ERR_INVALID_ARG ? "app_id" : "kms",
-                        "Cannot read the app's encryption key", &err);
+        if (err.http_status == 404)
+            tf_error(c, "kms", "Unknown KMS",
+                     "The API knows no KMS \"%s\" to read app %s's key from: %s", kms, app_id,
+                     pk_error_message(&err));
+        else
+            phala_api_error(c, err.kind == PK_ERR_INVALID_ARG ? "app_id" : "kms",
+                            "Cannot read the app's encryption key", &err);
         pk_error_clear(&err);
         return;
     }
@@ -117,8 +214,10 @@ static void read_app_pubkey(tf_ctx *c, const tf_value *config, tf_value *state)
     if (recovered) pk_hex_encode(signer, sizeof signer, signer_hex + 2, sizeof signer_hex - 2);
     tf_set(state, "signer", recovered ? tf_string(c->arena, signer_hex) : tf_null(&tf_type_string));
     tf_set(state, "verified", tf_bool(false));
+    tf_set(state, "kms_contract_id", tf_null(&tf_type_string));
     if (verify) {
-        const char *attr = NULL, *expected = anchor(c, client, config, &attr);
+        anchor_src src;
+        const char *expected = anchor(c, client, config, &src);
         if (expected) {
             if (!recovered) {
                 tf_error(c, "app_id", "App key signature is invalid",
@@ -126,13 +225,13 @@ static void read_app_pubkey(tf_ctx *c, const tf_value *config, tf_value *state)
                          "Expected signer: %s.",
                          app_id, kms, why, expected);
             } else if (!phala_hex_same(signer_hex, expected)) {
-                tf_error(c, attr, "App key signature does not match",
+                tf_error(c, src.attr, "App key signature does not match",
                          "The key of app %s was signed by %s, but %s was expected (%s). Do not "
                          "encrypt secrets with this key.",
-                         app_id, signer_hex, expected,
-                         strcmp(attr, "kms") == 0 ? "the KMS's k256_pubkey" : "expected_signer");
+                         app_id, signer_hex, expected, src.what);
             } else {
                 tf_set(state, "verified", tf_bool(true));
+                tf_set(state, "kms_contract_id", phala_str_or_null(c->arena, src.contract_id));
             }
         }
     }

@@ -1,4 +1,6 @@
-/* data_kms_info.c — data source phala_kms_info: one KMS instance by id or slug. */
+/* data_kms_info.c — data source phala_kms_info (deprecated): one KMS node by id or slug, pinned to
+ * the node-shaped API version 2026-05-22 by libphalakms, as the SDKs' getKmsInfo;
+ * phala_kms_contract is the replacement. */
 #include "kms_object.h"
 
 static const tf_attr_def attrs[] = {
@@ -26,14 +28,18 @@ static void read_kms_info(tf_ctx *c, const tf_value *config, tf_value *state)
 
 static void validate_kms_info(tf_ctx *c, const tf_value *config)
 {
-    tf_value *id = tf_attr(config, "kms_id");
-    if (tf_is_known(id) && id->u.str.len == 0)
-        tf_error(c, "kms_id", "Invalid KMS id", "kms_id must not be empty.");
+    /* Terraform itself does not warn about a deprecated data source block. */
+    tf_warning(c, NULL, "Deprecated data source phala_kms_info", "%s", PHALA_KMS_INFO_DEPRECATION);
+    phala_check_path_id(c, config, "kms_id", "KMS id or slug");
 }
 
 tf_datasource_def phala_kms_info_ds = {
     .type_name = "phala_kms_info",
-    .schema = {attrs, TF_COUNT(attrs), NULL, 0, "Reads one KMS instance by id or slug.", NULL},
+    .schema = {attrs, TF_COUNT(attrs), NULL, 0,
+               "**Deprecated**: use `phala_kms_contract`. Reads one KMS node by id or slug, in "
+               "the node shape of API version `2026-05-22` (this data source always sends that "
+               "version).",
+               PHALA_KMS_INFO_DEPRECATION},
     .validate = validate_kms_info,
     .read = read_kms_info,
 };

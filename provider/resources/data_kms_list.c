@@ -1,4 +1,6 @@
-/* data_kms_list.c — data source phala_kms_list: every KMS instance, all pages walked, in API order. */
+/* data_kms_list.c — data source phala_kms_list (deprecated): every KMS node, all pages walked, in
+ * API order. Pinned to the node-shaped API version 2026-05-22 by libphalakms, as the SDKs'
+ * getKmsList; phala_kms_contracts is the replacement. */
 #include "kms_object.h"
 
 static const tf_attr_def attrs[] = {
@@ -43,11 +45,21 @@ static void read_kms_list(tf_ctx *c, const tf_value *config, tf_value *state)
     pk_kms_list_free(&list);
 }
 
+/* Terraform shows no warning for a deprecated data source block by itself (the plugin framework
+ * emits this one from validation too), so every use gets one here. */
+static void validate_kms_list(tf_ctx *c, const tf_value *config)
+{
+    (void)config;
+    tf_warning(c, NULL, "Deprecated data source phala_kms_list", "%s", PHALA_KMS_LIST_DEPRECATION);
+}
+
 tf_datasource_def phala_kms_list_ds = {
     .type_name = "phala_kms_list",
     .schema = {attrs, TF_COUNT(attrs), NULL, 0,
-               "Lists every KMS instance of Phala Cloud (all pages), optionally only on-chain or "
-               "off-chain ones.",
-               NULL},
+               "**Deprecated**: use `phala_kms_contracts`. Lists every KMS node of Phala Cloud "
+               "(all pages), optionally only on-chain or off-chain ones, in the node shape of API "
+               "version `2026-05-22` (this data source always sends that version).",
+               PHALA_KMS_LIST_DEPRECATION},
+    .validate = validate_kms_list,
     .read = read_kms_list,
 };

@@ -1,5 +1,6 @@
 /* data_kms_onchain.c — data source phala_kms_onchain: the on-chain KMS detail of one chain
- * (contracts with their allowed devices and OS images), exactly as the API returns it. */
+ * (contracts with their verification anchors, gateway, allowed devices and OS images), exactly as
+ * the API returns it. */
 #include "phala_common.h"
 
 static const char *const device_names[] = {"device_id", "node_name", "on_chain_allowed"};
@@ -15,12 +16,14 @@ static const tf_type image_type = {
     .kind = TF_OBJECT, .n = 4, .names = image_names, .elems = image_types};
 static const tf_type image_list = {.kind = TF_LIST, .elem = &image_type};
 
-static const char *const contract_names[] = {"contract_address", "chain_id", "chain_name",
-                                             "devices", "os_images"};
+static const char *const contract_names[] = {
+    "contract_address",         "chain_id", "chain_name", "k256_pubkey", "ca_pubkey",
+    "gateway_contract_address", "devices",  "os_images"};
 static const tf_type *const contract_types[] = {&tf_type_string, &tf_type_number, &tf_type_string,
-                                                &device_list, &image_list};
+                                                &tf_type_string, &tf_type_string, &tf_type_string,
+                                                &device_list,    &image_list};
 static const tf_type contract_type = {
-    .kind = TF_OBJECT, .n = 5, .names = contract_names, .elems = contract_types};
+    .kind = TF_OBJECT, .n = 8, .names = contract_names, .elems = contract_types};
 static const tf_type contract_list = {.kind = TF_LIST, .elem = &contract_type};
 
 static const tf_attr_def attrs[] = {
@@ -40,8 +43,11 @@ static const tf_attr_def attrs[] = {
      .type = &contract_list,
      .flags = TF_COMPUTED,
      .description = "KMS contracts on the chain: `contract_address`, `chain_id`, `chain_name`, "
-                    "`devices` (`device_id`, `node_name`, `on_chain_allowed`) and `os_images` "
-                    "(`name`, `version`, `os_image_hash`, `on_chain_allowed`)."},
+                    "the verification anchors `k256_pubkey` (the KMS signing key app keys are "
+                    "checked against) and `ca_pubkey` (its root CA key), "
+                    "`gateway_contract_address` (null where the API does not say), `devices` "
+                    "(`device_id`, `node_name`, `on_chain_allowed`) and `os_images` (`name`, "
+                    "`version`, `os_image_hash`, `on_chain_allowed`)."},
 };
 
 static tf_value device_value(tf_arena *a, const pk_onchain_device *d)
@@ -69,6 +75,9 @@ static tf_value contract_value(tf_arena *a, const pk_onchain_contract *k)
     tf_set(&v, "contract_address", phala_str_or_null(a, k->contract_address));
     tf_set(&v, "chain_id", tf_int(k->chain_id));
     tf_set(&v, "chain_name", phala_str_or_null(a, k->chain_name));
+    tf_set(&v, "k256_pubkey", phala_str_or_null(a, k->k256_pubkey));
+    tf_set(&v, "ca_pubkey", phala_str_or_null(a, k->ca_pubkey));
+    tf_set(&v, "gateway_contract_address", phala_str_or_null(a, k->gateway_contract_address));
     tf_value devices = tf_collection(a, &device_list, k->n_devices);
     for (size_t i = 0; i < k->n_devices; i++)
         devices.u.coll.items[i] = device_value(a, &k->devices[i]);
@@ -100,11 +109,17 @@ static void read_kms_onchain(tf_ctx *c, const tf_value *config, tf_value *state)
     pk_kms_onchain_free(&o);
 }
 
+static void validate_kms_onchain(tf_ctx *c, const tf_value *config)
+{
+    phala_check_path_id(c, config, "chain", "chain name");
+}
+
 tf_datasource_def phala_kms_onchain_ds = {
     .type_name = "phala_kms_onchain",
     .schema = {attrs, TF_COUNT(attrs), NULL, 0,
                "On-chain KMS detail of one chain: its KMS contracts with the devices and OS images "
                "they allow.",
                NULL},
+    .validate = validate_kms_onchain,
     .read = read_kms_onchain,
 };

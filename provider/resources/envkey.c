@@ -18,50 +18,73 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* The KMS serving an on-chain CVM: its slug is what /kms/{kms}/pubkey wants (the id works too,
- * kms_type does not on the real API), matched through the KMS contract address. */
-static int find_kms(tf_ctx *c, pk_client *client, const pk_cvm *cvm, pk_kms_info *out)
+/* The KMS contract of an on-chain CVM: the one its kms_contract_id names (research/
+ * phala-api-2026-06.md §2.7), else the on-chain contract at its kms_info.dstack_kms_address.
+ * 1 = found, 0 = none (older API, unknown address), -1 = error reported. */
+static int find_contract(tf_ctx *c, pk_client *client, const pk_cvm *cvm, pk_kms_contract *out)
 {
-    pk_kms_list list = {0};
     pk_error err = {0};
-    if (pk_kms_list_fetch_all(client, PK_TRUE, &list, &err) != 0) {
-        phala_api_error(c, NULL, "Cannot find the CVM's KMS", &err);
+    if (cvm->kms_contract_id && strncmp(cvm->kms_contract_id, "kc_", 3) == 0) {
+        if (pk_kms_contract_fetch(client, cvm->kms_contract_id, out, &err) == 0) return 1;
+        if (err.http_status != 404) {
+            phala_api_error(c, NULL, "Cannot read the CVM's KMS contract", &err);
+            pk_error_clear(&err);
+            return -1;
+        }
+        pk_error_clear(&err); /* stale id: try the address */
+    }
+    if (!cvm->kms_info.dstack_kms_address) return 0;
+    pk_kms_contract_list list = {0};
+    if (pk_kms_contracts_fetch_all(client, PK_TRUE, &list, &err) != 0) {
+        phala_api_error(c, NULL, "Cannot find the CVM's KMS contract", &err);
         pk_error_clear(&err);
         return -1;
     }
     int found = -1;
     for (size_t i = 0; i < list.n_items && found < 0; i++)
-        if (phala_hex_same(list.items[i].kms_contract_address, cvm->kms_info.dstack_kms_address))
+        if (phala_hex_same(list.items[i].contract_address, cvm->kms_info.dstack_kms_address))
             found = (int)i;
     if (found >= 0) {
         *out = list.items[found];
         memset(&list.items[found], 0, sizeof list.items[found]); /* moved */
     }
-    pk_kms_list_free(&list);
-    if (found < 0) {
-        tf_error(c, "cvm_id", "Cannot find the CVM's KMS",
-                 "No on-chain KMS has contract address %s (the CVM's kms_info.dstack_kms_address).",
-                 cvm->kms_info.dstack_kms_address ? cvm->kms_info.dstack_kms_address : "(none)");
-        return -1;
-    }
-    return 0;
+    pk_kms_contract_list_free(&list);
+    return found >= 0;
 }
 
+/* The replica-safe path (research/phala-api-2026-06.md §2.5): GET /kms/{kms}/pubkey/{app_id} on the
+ * client's API version, with {kms} naming the CVM's contract — its slug (the documented form, and
+ * what kms_type values are), else its kc_ id — or, when no contract can be found, the CVM's kms_type
+ * as the SDKs send it. The contract API resolves either onto healthy replicas. The signature must
+ * recover to the contract's k256_pubkey (else the CVM's kms_info.k256_pubkey); when both exist they
+ * must agree, or the API contradicts itself and nothing is encrypted. */
 static int onchain_key(tf_ctx *c, pk_client *client, const pk_cvm *cvm, env_key *out)
 {
-    pk_kms_info kms = {0};
-    if (find_kms(c, client, cvm, &kms) != 0) return -1;
-    const char *which = kms.slug ? kms.slug : kms.id;
-    const char *anchor = kms.k256_pubkey ? kms.k256_pubkey : cvm->kms_info.k256_pubkey;
+    pk_kms_contract k = {0};
+    int found = find_contract(c, client, cvm, &k);
+    if (found < 0) return -1;
+    const char *which = found ? (k.slug ? k.slug : k.id) : cvm->kms_type;
+    const char *cvm_anchor = cvm->kms_info.k256_pubkey;
+    const char *anchor = found && k.k256_pubkey ? k.k256_pubkey : cvm_anchor;
     int rc = -1;
     pk_app_pubkey pk = {0};
     pk_error err = {0};
     char why[256] = "";
-    if (!anchor) {
+    if (!which) {
+        tf_error(c, "cvm_id", "Cannot find the CVM's KMS",
+                 "No KMS contract has address %s (the CVM's kms_info.dstack_kms_address) and the "
+                 "CVM has no kms_type, so there is no KMS to ask for its encryption key.",
+                 cvm->kms_info.dstack_kms_address ? cvm->kms_info.dstack_kms_address : "(none)");
+    } else if (!anchor) {
         tf_error(c, "public_key", "Cannot verify the CVM's encryption key",
                  "KMS %s publishes no k256_pubkey, so its signature over the app key cannot be "
                  "checked. Set public_key explicitly if you trust a key obtained another way.",
                  which);
+    } else if (found && k.k256_pubkey && cvm_anchor && !phala_hex_same(k.k256_pubkey, cvm_anchor)) {
+        tf_error(c, "public_key", "The CVM's KMS keys disagree",
+                 "KMS contract %s has k256_pubkey %s, but the CVM's kms_info says %s. Refusing to "
+                 "encrypt secrets until the API agrees with itself (or set public_key).",
+                 k.id, k.k256_pubkey, cvm_anchor);
     } else if (pk_app_pubkey_fetch(client, which, cvm->app_id, &pk, &err) != 0) {
         phala_api_error(c, "cvm_id", "Cannot read the app's encryption key", &err);
     } else if (pk_verify_pubkey_sig(pk.public_key, pk.signature, cvm->app_id, NULL, time(NULL),
@@ -72,12 +95,15 @@ static int onchain_key(tf_ctx *c, pk_client *client, const pk_cvm *cvm, env_key 
                  which, cvm->app_id, anchor, why);
     } else {
         out->public_key = strdup(pk.public_key);
-        out->kms_contract_address = dup_or_null(kms.kms_contract_address);
+        /* The off-chain sentinel "phala" is no address; then the CVM's own field, if any. */
+        bool real = found && k.contract_address && strcmp(k.contract_address, "phala") != 0;
+        out->kms_contract_address =
+            dup_or_null(real ? k.contract_address : cvm->kms_info.dstack_kms_address);
         rc = 0;
     }
     pk_error_clear(&err);
     pk_app_pubkey_free(&pk);
-    pk_kms_info_free(&kms);
+    pk_kms_contract_free(&k);
     return rc;
 }
 

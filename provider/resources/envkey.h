@@ -1,6 +1,7 @@
 /* envkey.h — which X25519 key a CVM's env must be encrypted with: an explicit public_key; for an
- * on-chain KMS the app key from GET /kms/{kms}/pubkey/{app_id} whose signature must recover to the
- * KMS's k256_pubkey; for Phala's KMS the CVM's kms_info.encrypted_env_pubkey (legacy top-level
+ * on-chain KMS the app key from GET /kms/{kms}/pubkey/{app_id} (the replica-safe path: {kms} names
+ * the CVM's KMS contract, on the client's API version) whose signature must recover to the
+ * contract's k256_pubkey; for Phala's KMS the CVM's kms_info.encrypted_env_pubkey (legacy top-level
  * field as fallback). Also tells what the on-chain registration would need. */
 #ifndef ENVKEY_H
 #define ENVKEY_H

@@ -1,9 +1,20 @@
-/* kms_object.h — the fields of one KMS instance (GET /kms, GET /kms/{id}) as Terraform attributes,
- * shared by phala_kms_list (list items) and phala_kms_info (top-level attributes). */
+/* kms_object.h — the fields of one KMS node (GET /kms, GET /kms/{id} in the node shape of API
+ * 2026-05-22) as Terraform attributes, shared by the deprecated phala_kms_list (list items) and
+ * phala_kms_info (top-level attributes), and their deprecation messages. */
 #ifndef KMS_OBJECT_H
 #define KMS_OBJECT_H
 
 #include "phala_common.h"
+
+/* As the SDKs mark getKmsList: from API 2026-06-23 the KMS API is organised around contracts. */
+#define PHALA_KMS_LIST_DEPRECATION                                                                 \
+    "phala_kms_list reads the node-shaped KMS API (2026-05-22), which Phala Cloud deprecated "     \
+    "when "                                                                                        \
+    "it organised KMS around contracts (2026-06-23). Use the phala_kms_contracts data source."
+#define PHALA_KMS_INFO_DEPRECATION                                                                 \
+    "phala_kms_info reads the node-shaped KMS API (2026-05-22), which Phala Cloud deprecated "     \
+    "when "                                                                                        \
+    "it organised KMS around contracts (2026-06-23). Use the phala_kms_contract data source."
 
 #define KMS_N_FIELDS 8
 /* The attribute definitions, for schemas that embed the KMS fields at top level. */

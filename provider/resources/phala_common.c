@@ -24,6 +24,26 @@ pk_client *phala_client(tf_ctx *c)
     return pc->client;
 }
 
+void phala_check_path_id(tf_ctx *c, const tf_value *config, const char *attr, const char *what)
+{
+    const tf_value *v = tf_attr(config, attr);
+    if (!tf_is_known(v) || v->type->kind != TF_STRING) return;
+    if (v->u.str.len == 0)
+        tf_error(c, attr, "Invalid id", "%s must not be empty (it is a %s).", attr, what);
+    else if (strlen(v->u.str.ptr) != v->u.str.len || !pk_path_segment_valid(v->u.str.ptr))
+        tf_error(c, attr, "Invalid id",
+                 "\"%s\" is not a %s: \".\" and \"..\" would name another API endpoint.",
+                 v->u.str.ptr, what);
+}
+
+bool phala_import_id_ok(tf_ctx *c, const char *id, const char *what)
+{
+    if (id && pk_path_segment_valid(id)) return true;
+    tf_error(c, NULL, "Invalid import id",
+             "\"%s\" is not a %s: it must not be empty, \".\" or \"..\".", id ? id : "", what);
+    return false;
+}
+
 void phala_api_error(tf_ctx *c, const char *attr, const char *summary, const pk_error *err)
 {
     if (err->kind == PK_ERR_CANCELLED) {

@@ -14,6 +14,13 @@ pk_client *phala_client(tf_ctx *c);
 /* An error diagnostic from an API failure: summary, the API's message, its request id. */
 void phala_api_error(tf_ctx *c, const char *attr, const char *summary, const pk_error *err);
 
+/* An id attribute the provider puts into a request path (kms_id, kms, chain, contract, cvm_id): a
+ * known value that is empty, "." or ".." is an error on the attribute at validate time — it would
+ * otherwise name another endpoint ("/kms/." is "/kms/", the list). `what` reads "KMS id". */
+void phala_check_path_id(tf_ctx *c, const tf_value *config, const char *attr, const char *what);
+/* The same rule for an import id (no attribute to point at). Returns false after the error. */
+bool phala_import_id_ok(tf_ctx *c, const char *id, const char *what);
+
 /* Builders for optional API strings / numbers: NULL or absent → null. */
 tf_value phala_str_or_null(tf_arena *a, const char *s);
 tf_value phala_int_or_null(bool has, int64_t v);

@@ -1,7 +1,8 @@
 /* phala_provider.c — the provider block: schema, validation, and ConfigureProvider resolving
- * explicit attributes first, then PHALA_CLOUD_* / PHALA_ONCHAIN_* environment variables, then the
- * defaults. The resolved configuration lives for the whole process (several configurations may
- * coexist in reattach mode), and secrets in it are never logged. */
+ * explicit attributes first, then PHALA_CLOUD_* / PHALA_OIDC_TOKEN / PHALA_ONCHAIN_* environment
+ * variables, then the defaults. The resolved configuration lives for the whole process (several
+ * configurations may coexist in reattach mode), and secrets in it (API key, OIDC token, private key)
+ * are never logged or put in a diagnostic. */
 #include "phala_provider.h"
 
 #include <phalakms.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "phala_common.h"
 #include "tfcancel.h"
@@ -55,6 +57,20 @@ static const tf_attr_def provider_attrs[] = {
      .flags = TF_OPTIONAL | TF_SENSITIVE,
      .description = "Phala Cloud API key (`phak_…`). Defaults to `PHALA_CLOUD_API_KEY`. Never "
                     "stored in state."},
+    {.name = "oidc_token",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_SENSITIVE,
+     .description =
+         "OIDC token for CI without a long-lived key (e.g. a GitHub Actions ID token issued for "
+         "Phala Cloud), sent as `Authorization: Bearer` — only when no API key is configured, "
+         "as the SDKs prefer the key. Defaults to `PHALA_OIDC_TOKEN`. Pass it through the "
+         "environment or an `ephemeral` variable: it is never stored in state, and never logged."},
+    {.name = "workspace",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "Workspace slug sent as `X-Phala-Workspace` (trimmed; not sent when empty). "
+                    "Defaults to `PHALA_CLOUD_WORKSPACE`. Needed with an OIDC token whose "
+                    "repository is trusted in several workspaces."},
     {.name = "api_prefix",
      .type = &tf_type_string,
      .flags = TF_OPTIONAL,
@@ -65,17 +81,40 @@ static const tf_attr_def provider_attrs[] = {
      .type = &tf_type_string,
      .flags = TF_OPTIONAL,
      .description =
-         "Value of the `X-Phala-Version` header (default `" PHALA_DEFAULT_API_VERSION "`)."},
+         "Value of the `X-Phala-Version` header, a date such as `2026-06-23` or `LATEST` "
+         "(default `" PHALA_DEFAULT_API_VERSION "`, as the SDKs). Endpoints whose shape depends "
+         "on it keep their pin whatever this says: the KMS contract data sources send "
+         "`2026-06-23`, the deprecated `phala_kms_list` / `phala_kms_info` send `2026-05-22`; "
+         "the app key lookup follows this value (see the provider guide)."},
     {.name = "timeout_seconds",
      .type = &tf_type_number,
      .flags = TF_OPTIONAL,
-     .description = "Timeout of one API request in seconds (default 30)."},
+     .description = "Timeout of one API request in seconds (default 60, as the SDKs: longer than "
+                    "the server's own 30 s timeout for KMS calls)."},
     {.name = "max_retries",
      .type = &tf_type_number,
      .flags = TF_OPTIONAL,
      .description = "Retries for rate-limited (429), busy (409) or unavailable (503) answers "
                     "(default 5)."},
 };
+
+/* A header value: no control characters (they would split the header). */
+static bool printable(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
+    return true;
+}
+
+/* YYYY-MM-DD (the versions the API publishes) or LATEST, any case, as docs/api-versioning.md. */
+static bool api_version_valid(const char *v)
+{
+    if (strcasecmp(v, "latest") == 0) return true;
+    if (strlen(v) != 10 || v[4] != '-' || v[7] != '-') return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9')) return false;
+    return true;
+}
 
 static bool valid_url(const char *s)
 {
@@ -106,6 +145,24 @@ static void validate_provider(tf_ctx *c, const tf_value *config)
     if (tf_is_known(key) && key->u.str.len == 0)
         tf_error(c, "api_key", "Invalid provider configuration",
                  "api_key is empty. Set it, or leave it out to use PHALA_CLOUD_API_KEY.");
+    tf_value *tok = tf_attr(config, "oidc_token");
+    if (tf_is_known(tok) && tok->u.str.len == 0)
+        tf_error(c, "oidc_token", "Invalid provider configuration",
+                 "oidc_token is empty. Set it, or leave it out to use PHALA_OIDC_TOKEN.");
+    else if (tf_is_known(tok) && !printable(tf_get_string(config, "oidc_token")))
+        /* never echo the value: it is a secret */
+        tf_error(c, "oidc_token", "Invalid provider configuration",
+                 "oidc_token contains control characters (a JWT has none).");
+    const char *ws = tf_get_string(config, "workspace");
+    if (ws && !printable(ws))
+        tf_error(c, "workspace", "Invalid provider configuration",
+                 "workspace must be a workspace slug without control characters.");
+    const char *version = tf_get_string(config, "api_version");
+    if (version && !api_version_valid(version))
+        tf_error(c, "api_version", "Invalid provider configuration",
+                 "api_version \"%s\" is not an API version: expected a date such as %s, or "
+                 "LATEST.",
+                 printable(version) ? version : "(control characters)", PHALA_DEFAULT_API_VERSION);
     check_positive(c, config, "timeout_seconds", 1, 3600, root);
     check_positive(c, config, "max_retries", 0, 30, root);
     tf_value *oc = tf_attr(config, "onchain");
@@ -170,19 +227,22 @@ static void log_http(void *user, const char *line)
     tf_log(TF_LOG_DEBUG, line, NULL);
 }
 
-static void make_client(tf_ctx *c, phala_config *pc, bool key_unknown)
+static void make_client(tf_ctx *c, phala_config *pc, bool credential_unknown)
 {
-    if (!pc->api_key && !key_unknown) {
+    if (!pc->api_key && !pc->oidc_token && !credential_unknown) {
         /* Reported once here instead of once per data source and resource. */
         tf_error(c, "api_key", "Missing Phala Cloud API key",
                  "Set api_key in the provider block or the PHALA_CLOUD_API_KEY environment "
-                 "variable (keys look like phak_…).");
+                 "variable (keys look like phak_…). In CI without a long-lived key, an OIDC "
+                 "token works too: oidc_token or PHALA_OIDC_TOKEN.");
         return;
     }
     pthread_once(&g_cancel_once, make_cancel);
     pk_config cfg;
     pk_config_init(&cfg);
     cfg.api_key = pc->api_key;
+    cfg.bearer_token = pc->oidc_token;
+    cfg.workspace = pc->workspace;
     cfg.api_prefix = pc->api_prefix;
     cfg.api_version = pc->api_version;
     cfg.timeout_ms = (long)pc->timeout_seconds * 1000L;
@@ -191,7 +251,14 @@ static void make_client(tf_ctx *c, phala_config *pc, bool key_unknown)
     cfg.log_fn = log_http;
     pk_error err = {0};
     if (pk_client_new(&cfg, &pc->client, &err) != 0) {
-        tf_error(c, "api_prefix", "Invalid provider configuration", "%s", pk_error_message(&err));
+        /* The client names what it refused first in its message (never the value of a secret). */
+        const char *m = err.message ? err.message : "";
+        const char *attr = strncmp(m, "the OIDC token", 14) == 0 ? "oidc_token"
+                           : strncmp(m, "the API key", 11) == 0  ? "api_key"
+                           : strncmp(m, "workspace", 9) == 0     ? "workspace"
+                           : strncmp(m, "api_version", 11) == 0  ? "api_version"
+                                                                 : "api_prefix";
+        tf_error(c, attr, "Invalid provider configuration", "%s", pk_error_message(&err));
         pc->client = NULL;
     }
     pk_error_clear(&err);
@@ -202,10 +269,12 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
     phala_config *pc = calloc(1, sizeof *pc);
     if (!pc) abort();
     pc->api_key = pick(tf_get_string(config, "api_key"), "PHALA_CLOUD_API_KEY", NULL);
+    pc->oidc_token = pick(tf_get_string(config, "oidc_token"), "PHALA_OIDC_TOKEN", NULL);
+    pc->workspace = pick(tf_get_string(config, "workspace"), "PHALA_CLOUD_WORKSPACE", NULL);
     pc->api_prefix = pick(tf_get_string(config, "api_prefix"), "PHALA_CLOUD_API_PREFIX",
                           PHALA_DEFAULT_API_PREFIX);
     pc->api_version = pick(tf_get_string(config, "api_version"), NULL, PHALA_DEFAULT_API_VERSION);
-    pc->timeout_seconds = pick_int(config, "timeout_seconds", 30);
+    pc->timeout_seconds = pick_int(config, "timeout_seconds", PHALA_DEFAULT_TIMEOUT_S);
     pc->max_retries = pick_int(config, "max_retries", 5);
     tf_value *oc = tf_attr(config, "onchain");
     const tf_value *o = tf_is_known(oc) && oc->u.coll.n == 1 ? &oc->u.coll.items[0] : NULL;
@@ -228,26 +297,29 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
         tf_error(c, "api_prefix", "Invalid provider configuration",
                  "The API URL from PHALA_CLOUD_API_PREFIX is not an http(s) URL.");
     else
-        make_client(c, pc, tf_is_unknown(tf_attr(config, "api_key")));
+        make_client(c, pc,
+                    tf_is_unknown(tf_attr(config, "api_key")) ||
+                        tf_is_unknown(tf_attr(config, "oidc_token")));
     return pc;
 }
 
 extern tf_resource_def phala_app_ids_resource, phala_encrypted_env_resource;
-extern tf_datasource_def phala_kms_list_ds, phala_kms_info_ds, phala_kms_onchain_ds,
-    phala_app_pubkey_ds;
+extern tf_datasource_def phala_kms_contracts_ds, phala_kms_contract_ds, phala_kms_list_ds,
+    phala_kms_info_ds, phala_kms_onchain_ds, phala_app_pubkey_ds;
 
 static tf_resource_def *const phala_resources[] = {&phala_app_ids_resource,
                                                    &phala_encrypted_env_resource};
 static tf_datasource_def *const phala_data_sources[] = {
-    &phala_kms_list_ds, &phala_kms_info_ds, &phala_kms_onchain_ds, &phala_app_pubkey_ds};
+    &phala_kms_contracts_ds, &phala_kms_contract_ds, &phala_kms_list_ds,
+    &phala_kms_info_ds,      &phala_kms_onchain_ds,  &phala_app_pubkey_ds};
 
 const tf_provider_def phala_provider = {
     .name = "phala",
     .version = PHALA_VERSION,
     .source_address = "local.dev/phala/phala",
     .schema = {provider_attrs, TF_COUNT(provider_attrs), provider_blocks, TF_COUNT(provider_blocks),
-               "The Phala Cloud KMS provider: KMS instances, app encryption keys and a CVM's "
-               "encrypted environment variables.",
+               "The Phala Cloud KMS provider: KMS contracts and their replicas, app encryption "
+               "keys and a CVM's encrypted environment variables.",
                NULL},
     .validate = validate_provider,
     .configure = configure_provider,

@@ -11,10 +11,13 @@
 typedef struct pk_client pk_client;
 
 #define PHALA_DEFAULT_API_PREFIX  "https://cloud-api.phala.com/api/v1"
-#define PHALA_DEFAULT_API_VERSION "2026-05-22"
+#define PHALA_DEFAULT_API_VERSION "2026-06-23" /* the SDKs' default; kmsapi pins what needs it */
+#define PHALA_DEFAULT_TIMEOUT_S   60           /* the SDKs' 60 s, above the server's 30 s KMS RPC */
 
 typedef struct {
-    char *api_key; /* NULL when neither the attribute nor PHALA_CLOUD_API_KEY is set */
+    char *api_key;    /* NULL when neither the attribute nor PHALA_CLOUD_API_KEY is set */
+    char *oidc_token; /* NULL when neither oidc_token nor PHALA_OIDC_TOKEN; used without api_key */
+    char *workspace;  /* NULL when neither workspace nor PHALA_CLOUD_WORKSPACE */
     char *api_prefix;
     char *api_version;
     int64_t timeout_seconds;

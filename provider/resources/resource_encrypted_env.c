@@ -168,9 +168,7 @@ static void private_free(env_private *p)
 
 static void validate_env(tf_ctx *c, const tf_value *config)
 {
-    tf_value *id = tf_attr(config, "cvm_id");
-    if (tf_is_known(id) && id->u.str.len == 0)
-        tf_error(c, "cvm_id", "Invalid CVM id", "cvm_id must not be empty.");
+    phala_check_path_id(c, config, "cvm_id", "CVM id");
     const char *pk = tf_get_string(config, "public_key");
     if (pk && !phala_is_hex(pk, 64, false))
         tf_error(c, "public_key", "Invalid public key",
@@ -457,6 +455,7 @@ static void read_env(tf_ctx *c, const tf_value *state, tf_value *ns)
 
 static void import_env(tf_ctx *c, const char *id, tf_value *state)
 {
+    if (!phala_import_id_ok(c, id, "CVM id")) return;
     tf_set(state, "id", tf_string(c->arena, id));
     tf_set(state, "cvm_id", tf_string(c->arena, id));
 }

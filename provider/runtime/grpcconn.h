@@ -8,6 +8,7 @@
 #ifndef GRPCCONN_H
 #define GRPCCONN_H
 
+#include <poll.h> /* POLLIN, POLLOUT for h2conn_events / h2conn_ready */
 #include <stdbool.h>
 #include <stdint.h>
 

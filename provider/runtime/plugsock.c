@@ -20,20 +20,30 @@ static const char *socket_dir(void)
     return dir;
 }
 
+int plugsock_template(const char *dir, char *out, size_t cap, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    size_t limit = sizeof sa.sun_path - 1 < cap - 1 ? sizeof sa.sun_path - 1 : cap - 1;
+    size_t n = strlen(dir) + strlen("/pluginXXXXXX");
+    if (n > limit) {
+        snprintf(err, errlen,
+                 "the socket directory \"%.200s\" is too long for a unix socket path (%zu bytes "
+                 "with the file name, the limit is %zu): set TMPDIR or PLUGIN_UNIX_SOCKET_DIR to "
+                 "a shorter directory",
+                 dir, n, limit);
+        return -1;
+    }
+    snprintf(out, cap, "%s/pluginXXXXXX", dir);
+    return (int)n;
+}
+
 int plugsock_listen(char *path, size_t cap, char *err, size_t errlen)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     const char *dir = socket_dir();
-    char tmpl[4096];
-    int n = snprintf(tmpl, sizeof tmpl, "%s/pluginXXXXXX", dir);
-    if (n < 0 || (size_t)n >= sizeof sa.sun_path || (size_t)n >= cap) {
-        snprintf(err, errlen,
-                 "the socket directory \"%.200s\" is too long for a unix socket path (%d bytes "
-                 "with the file name, the limit is %zu): set TMPDIR or PLUGIN_UNIX_SOCKET_DIR to "
-                 "a shorter directory",
-                 dir, n, sizeof sa.sun_path - 1);
-        return -1;
-    }
+    char tmpl[sizeof sa.sun_path];
+    int n = plugsock_template(dir, tmpl, sizeof tmpl < cap ? sizeof tmpl : cap, err, errlen);
+    if (n < 0) return -1;
     /* mkstemp picks an unused name; the socket takes its place (go-plugin does the same). */
     int fd = mkstemp(tmpl);
     if (fd < 0) {

@@ -9,6 +9,9 @@
 /* Creates, binds and listens (non-blocking). Returns the fd and the path in path (cap ≥ 108), or -1
  * with a message in err that says what was wrong (e.g. a directory too long for a socket path). */
 int plugsock_listen(char *path, size_t cap, char *err, size_t errlen);
+/* "<dir>/pluginXXXXXX" into out (for mkstemp); returns its length, or -1 with a message when it
+ * cannot be a socket path (sun_path holds 107 bytes). */
+int plugsock_template(const char *dir, char *out, size_t cap, char *err, size_t errlen);
 /* Applies PLUGIN_UNIX_SOCKET_GROUP (a gid or a group name read from /etc/group: a static binary
  * has no NSS modules to ask). Problems are logged, not fatal, as in go-plugin. */
 void plugsock_apply_group(const char *path);

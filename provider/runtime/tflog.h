@@ -5,6 +5,9 @@
 #define TFLOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "tfvalue.h"
 
 typedef enum {
     TF_LOG_TRACE,
@@ -17,9 +20,14 @@ typedef enum {
 
 /* Reads the level from the environment; called once at start-up. */
 void tf_log_init(void);
+/* "trace" … "error" (any case), "json" = trace; anything else = off. */
+tf_log_level tf_log_level_parse(const char *s);
 bool tf_log_enabled(tf_log_level level);
 /* Logs message with optional key/value string pairs, terminated by NULL:
  * tf_log(TF_LOG_DEBUG, "ReadResource", "type_name", name, NULL). */
 void tf_log(tf_log_level level, const char *message, ...) __attribute__((sentinel));
+/* One log line (with its newline) into b: n_kv strings, key then value. For tests and fuzzing. */
+void tf_log_format(tf_buf *b, tf_log_level level, const char *stamp, const char *message,
+                   const char *const *kv, size_t n_kv);
 
 #endif

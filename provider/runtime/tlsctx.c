@@ -35,6 +35,18 @@ int tls_client_cert_check(const char *pem, char *err, size_t errlen)
     return 0;
 }
 
+X509 *tls_client_cert_load(const char *pem)
+{
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    if (x && !X509_get0_pubkey(x)) { /* decodes the key now, on this thread, not at handshake */
+        X509_free(x);
+        x = NULL;
+    }
+    return x;
+}
+
 /* go-plugin's client always offers "h2"; gRPC needs nothing else. */
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
@@ -82,12 +94,12 @@ static void *build(void *arg)
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 
-    BIO *bio = BIO_new_mem_buf(b->client_pem, -1);
-    X509 *client = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-    BIO_free(bio);
-    if (!client || !X509_get0_pubkey(client)) { /* get0_pubkey: decode the key now, not later */
-        fail(b, "PLUGIN_CLIENT_CERT is not a valid certificate");
-        X509_free(client);
+    X509 *client = tls_client_cert_load(b->client_pem);
+    if (!client) {
+        ERR_clear_error(); /* OpenSSL's ASN.1 reason ("too long", …) would only mislead */
+        snprintf(b->err, sizeof b->err,
+                 "PLUGIN_CLIENT_CERT is not a valid certificate: its PEM block does not decode "
+                 "to an X.509 certificate with a public key");
         SSL_CTX_free(ctx);
         return NULL;
     }

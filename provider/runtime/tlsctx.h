@@ -12,11 +12,14 @@
 #include "tlscert.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
+typedef struct x509_st X509;
 typedef struct tls_ctx_build tls_ctx_build;
 
 /* Checks the PEM's shape cheaply (the full parse runs on the helper thread). Returns 0, or -1
  * with a message naming PLUGIN_CLIENT_CERT. */
 int tls_client_cert_check(const char *pem, char *err, size_t errlen);
+/* Parses the client certificate (first PEM block) and its key; NULL if it is not one. */
+X509 *tls_client_cert_load(const char *pem);
 /* Starts building the context for this client certificate (PEM, copied). NULL: out of memory. */
 tls_ctx_build *tls_ctx_start(const char *client_cert_pem);
 /* Waits for the helper, installs the server certificate and key, frees b. NULL on failure with a

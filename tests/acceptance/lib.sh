@@ -55,6 +55,23 @@ tf_plan_exit() {
 
 write_config() { cat >"$TF/main.tf"; }
 
+# wait_until SECONDS WHAT CMD… — runs CMD every 50 ms until it succeeds; after SECONDS (times
+# ACC_WAIT_SCALE, default 1) prints a FAIL line naming WHAT and returns 1 (under set -e that ends
+# the test; `wait_until … || { show logs; exit 1; }` shows more first). Deadlines are chosen for a loaded 2-core
+# machine running other tests beside this one: generous, since a pass returns at once anyway.
+wait_until() {
+    local secs=$1 what=$2
+    shift 2
+    local deadline=$(($(date +%s) + secs * ${ACC_WAIT_SCALE:-1}))
+    until "$@"; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "FAIL: gave up after ${secs} s waiting for $what" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
 # children_of PID — the pids whose parent is PID (/proc/N/stat: the fields after "(comm)" are
 # state, ppid, …).
 children_of() {
@@ -91,7 +108,7 @@ assert_not_contains() {
 }
 state_attr() { # state_attr ADDRESS JQ-PATH
     terraform -chdir="$TF" show -json | jq -r --arg a "$1" \
-        ".values.root_module.resources[] | select(.address==\$a) | .values$2"
+        "(.values.root_module.resources // [])[] | select(.address==\$a) | .values$2"
 }
 
 # sim_start [SEED] [ARGS…] — starts phala-cloud-sim on a free loopback port and points the provider
@@ -103,8 +120,8 @@ sim_start() {
     "$SIM_BIN" --seed "$seed" --port 0 --port-file "$WORK/sim.port" --quiet "$@" \
         >"$WORK/sim.out" 2>"$WORK/sim.err" &
     SIM_PID=$!
-    for _ in $(seq 200); do [ -s "$WORK/sim.port" ] && break; sleep 0.025; done
-    [ -s "$WORK/sim.port" ] || { cat "$WORK/sim.err" >&2; acc_fail "simulator did not start"; }
+    wait_until 60 "the simulator to write its port" test -s "$WORK/sim.port" ||
+        { cat "$WORK/sim.err" >&2; exit 1; }
     SIM=http://127.0.0.1:$(cat "$WORK/sim.port")
     export PHALA_CLOUD_API_PREFIX=$SIM/api/v1 PHALA_CLOUD_API_KEY=phak_test_key
     trap 'kill $SIM_PID 2>/dev/null; acc_cleanup' EXIT

@@ -26,11 +26,8 @@ acc_log "StopProvider cancels in-flight reads"
 sim_admin POST /config '{"latency_ms": 30000}' >/dev/null
 terraform -chdir="$TF" plan -input=false -no-color >"$WORK/plan.out" 2>&1 &
 pid=$!
-for _ in $(seq 200); do
-    [ "$(sim_admin GET /stats | jq .total)" -gt 30 ] && break
-    sleep 0.05
-done
-sleep 0.5
+reads_in_flight() { [ "$(sim_admin GET /stats | jq .total)" -gt 30 ]; }
+wait_until 60 "the plan's reads to reach the simulator" reads_in_flight
 start=$(date +%s%N)
 kill -INT "$pid"
 rc=0

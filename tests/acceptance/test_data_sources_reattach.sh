@@ -8,7 +8,7 @@ acc_init "$PHALA_BIN" phala phala
 sim_start
 "$PHALA_BIN" --debug >"$WORK/debug.out" 2>"$WORK/debug.err" &
 ACC_BG_PID=$!
-for _ in $(seq 100); do grep -q TF_REATTACH_PROVIDERS "$WORK/debug.out" && break; sleep 0.05; done
+wait_until 60 "the --debug provider to print TF_REATTACH_PROVIDERS" grep -q TF_REATTACH_PROVIDERS "$WORK/debug.out"
 line=$(grep -o "TF_REATTACH_PROVIDERS='.*'" "$WORK/debug.out") || acc_fail "no reattach line"
 eval "export $line"
 source "$(dirname "$0")/data_sources_body.sh"

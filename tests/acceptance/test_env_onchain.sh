@@ -80,7 +80,7 @@ assert_eq "$(sim_env $CVM)" '{"API_KEY":"two","EXTRA":"e"}' "stale tx not sent"
 acc_log "466: the pending hash expired, the provider starts over once"
 TX2=$(register "$H2")
 sim_admin POST /config '{"hash_ttl": 1}' >/dev/null
-sleep 1.5
+sleep 1.5 # not an event: the simulator's clock must pass the 1 s time-to-live
 config '{ API_KEY = "three", EXTRA = "e", MORE = "m" }' "$TX2"
 tf_ok apply -auto-approve -input=false
 assert_eq "$(state_attr phala_encrypted_env.o .status)" applied "applied after the restart"

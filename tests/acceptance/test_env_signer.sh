@@ -12,8 +12,8 @@ acc_init "$PHALA_BIN" phala phala
 node "$REPO_ROOT/tests/eth/chain.mjs" --info-file "$WORK/chain.json" --exit-with-parent \
     >"$WORK/chain.log" 2>&1 &
 CHAIN_PID=$!
-for _ in $(seq 600); do [ -s "$WORK/chain.json" ] && break; sleep 0.05; done
-[ -s "$WORK/chain.json" ] || { cat "$WORK/chain.log" >&2; acc_fail "test chain did not start"; }
+wait_until 120 "the test chain (ganache) to start" test -s "$WORK/chain.json" ||
+    { cat "$WORK/chain.log" >&2; exit 1; }
 info() { jq -r "$1" "$WORK/chain.json"; }
 RPC=$(info .rpc_url)
 CHAIN=$(info .chain_id)
@@ -22,11 +22,15 @@ APP1=$(info '.apps[1]' | sed 's/^0x//')
 APP2=$(info '.apps[2]' | sed 's/^0x//')
 OWNER=$(info .owner_address)
 
-# A world whose on-chain KMS lives on the test chain; a second KMS claims chain 1 (mismatch test).
+# A world whose on-chain KMS contract lives on the test chain; a second contract (same root key, one
+# replica kms_eth01) claims chain 1 (mismatch test).
 jq --argjson chain "$CHAIN" --arg a0 "$APP0" --arg a1 "$APP1" --arg a2 "$APP2" '
-  .kms |= map(if .chain_id != null then .chain_id = $chain else . end)
+  .kms_contracts |= map(if .chain_id != 0 then .chain_id = $chain else . end)
+  | .kms_contracts += [(.kms_contracts[] | select(.id == "kc_base01") | .id = "kc_eth01"
+                        | .slug = "ethereum" | .label = "Ethereum KMS" | .chain_id = 1
+                        | .contract_address = "0x1111111111111111111111111111111111111111")]
   | .kms += [(.kms[] | select(.id == "kms_base01") | .id = "kms_eth01" | .slug = "kms-eth-prod1"
-              | .chain_id = 1 | .kms_contract_address = "0x1111111111111111111111111111111111111111")]
+              | .contract = "kc_eth01")]
   | [ .cvms[] | select(.id == "cvm_base01") ] as $base
   | .cvms = [ ($base[0] | .id = "cvm_a"  | .name = "app-a"  | .app_id = $a0),
               ($base[0] | .id = "cvm_a2" | .name = "app-a2" | .app_id = $a0),
@@ -121,8 +125,8 @@ n0=$(nonce)
 sim_admin POST /config '{"latency_ms": 2500}' >/dev/null
 terraform -chdir="$TF" apply -auto-approve -input=false -refresh=false -no-color >"$WORK/crash.out" 2>&1 &
 pid=$!
-for _ in $(seq 400); do [ "$(nonce)" -gt "$n0" ] && break; sleep 0.05; done
-[ "$(nonce)" -gt "$n0" ] || acc_fail "the registration transaction was never sent"
+tx_sent() { [ "$(nonce)" -gt "$n0" ]; }
+wait_until 180 "the provider to send the registration transaction" tx_sent
 [ "$(kill_providers_of "$pid")" -gt 0 ] || acc_fail "no provider of this apply to kill"
 wait "$pid" || true
 sim_admin POST /config '{"latency_ms": 0}' >/dev/null

@@ -7,7 +7,7 @@ acc_init "$TFTEST_BIN" test tftest
 export TFTEST_STORE_DIR=$WORK/store
 "$TFTEST_BIN" --debug >"$WORK/debug.out" 2>"$WORK/debug.err" &
 ACC_BG_PID=$!
-for _ in $(seq 100); do grep -q TF_REATTACH_PROVIDERS "$WORK/debug.out" && break; sleep 0.05; done
+wait_until 60 "the --debug provider to print TF_REATTACH_PROVIDERS" grep -q TF_REATTACH_PROVIDERS "$WORK/debug.out"
 line=$(grep -o "TF_REATTACH_PROVIDERS='.*'" "$WORK/debug.out") || acc_fail "no reattach line"
 eval "export $line"
 jq -e '."local.dev/test/tftest".ProtocolVersion == 6 and ."local.dev/test/tftest".Test == true' \

@@ -20,9 +20,7 @@ TF
 tf_ok init -input=false
 terraform -chdir="$TF" apply -auto-approve -input=false -no-color >"$WORK/apply.out" 2>&1 &
 pid=$!
-for _ in $(seq 200); do [ -s "$TFTEST_STATS_FILE" ] && break; sleep 0.05; done
-[ -s "$TFTEST_STATS_FILE" ] || acc_fail "slow creates never started"
-sleep 0.3
+wait_until 60 "the slow creates to start" test -s "$TFTEST_STATS_FILE"
 start=$(date +%s%N)
 kill -INT "$pid"
 rc=0

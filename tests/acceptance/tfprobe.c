@@ -367,7 +367,41 @@ static int check_all(const char *bin)
           "run by hand: friendly message, exit 1");
     close(p.stderr_fd);
 
-    /* 5. The provider exits when its parent dies (Terraform crashed: nobody sends Shutdown). */
+    /* 5. Start-up problems are reported as what they are (stderr is what Terraform shows). */
+    const char *env_badcert[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=6",
+                                 "PLUGIN_CLIENT_CERT=not a certificate", NULL};
+    plugin_start(&p, bin, env_badcert);
+    got = read(p.stderr_fd, msg, sizeof msg - 1);
+    msg[got > 0 ? got : 0] = 0;
+    CHECK(plugin_wait(&p, 3000) == 1 && strstr(msg, "PLUGIN_CLIENT_CERT") &&
+              !strstr(msg, "cannot listen"),
+          "a garbage PLUGIN_CLIENT_CERT is named as such: %s", msg);
+    close(p.stderr_fd);
+    const char *env_fakepem[] = {
+        COOKIE, "PLUGIN_PROTOCOL_VERSIONS=6",
+        "PLUGIN_CLIENT_CERT=-----BEGIN "
+        "CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGUgYXQgYWxsLCBqdXN0IHRleHQg"
+        "dGhhdCBsb29rcyBsaWtlIG9uZSBmcm9tIGZhcg==\n-----END CERTIFICATE-----\n",
+        NULL};
+    plugin_start(&p, bin, env_fakepem);
+    got = read(p.stderr_fd, msg, sizeof msg - 1);
+    msg[got > 0 ? got : 0] = 0;
+    CHECK(plugin_wait(&p, 3000) == 1 &&
+              strstr(msg, "PLUGIN_CLIENT_CERT is not a valid certificate"),
+          "a PEM-shaped PLUGIN_CLIENT_CERT that is no certificate is named as such: %s", msg);
+    close(p.stderr_fd);
+    char longdir[200];
+    snprintf(longdir, sizeof longdir, "TMPDIR=/tmp/%0120d", 0);
+    const char *env_longdir[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=6", longdir,
+                                 "PLUGIN_UNIX_SOCKET_DIR=", NULL};
+    plugin_start(&p, bin, env_longdir);
+    got = read(p.stderr_fd, msg, sizeof msg - 1);
+    msg[got > 0 ? got : 0] = 0;
+    CHECK(plugin_wait(&p, 3000) == 1 && strstr(msg, "too long") && strstr(msg, "TMPDIR"),
+          "an over-long socket directory is named as such: %s", msg);
+    close(p.stderr_fd);
+
+    /* 6. The provider exits when its parent dies (Terraform crashed: nobody sends Shutdown). */
     int fds[2];
     if (pipe(fds) == 0) {
         pid_t mid = fork();

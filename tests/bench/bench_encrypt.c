@@ -2,7 +2,7 @@
  * set, operations per second for a typical 20-variable set, on the AES-NI path and the portable
  * OpenSSL path. Prints one line per measurement and a JSON summary line for scripts. */
 #include "phalakms.h"
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <stdio.h>
 #include <stdlib.h>

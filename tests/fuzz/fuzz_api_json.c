@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../kmsapi/src/pkx_api_parse.h"
+#include "api/pkx_api_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -267,6 +267,9 @@ Test(fake_rpc, http_errors_and_garbage)
     cr_expect_eq(err.kind, PK_ERR_HTTP);
     cr_expect_eq(err.http_status, 500);
     cr_expect(strstr(pk_error_message(&err), "HTTP 500") != NULL, "%s", pk_error_message(&err));
+    /* The node's HTTP failure, not the Phala Cloud API's (whose wording says "the API answered"). */
+    cr_expect_str_eq(pk_error_message(&err),
+                     "the Ethereum RPC endpoint 127.0.0.1 answered HTTP 500 to eth_chainId");
     atomic_store(&fake.mode, M_GARBAGE);
     cr_assert_eq(pk_eth_chain_id(e, &id, &err), -1);
     cr_expect_eq(err.kind, PK_ERR_DECODE);

@@ -1,5 +1,7 @@
 /* test_http_wire.c — what the client puts on the wire, captured by a tiny in-process HTTP/1.1
- * server: X-API-Key, the X-Phala-Version pin for the node-centric KMS endpoints, Content-Type only
+ * server: X-API-Key or else the OIDC bearer token, X-Phala-Workspace exactly when configured, the
+ * X-Phala-Version pins (node-shaped KMS endpoints 2026-05-22, contract endpoints 2026-06-23, the app
+ * pubkey lookup unpinned), Content-Type only
  * with a JSON body, the User-Agent, no Expect header, normalised and percent-encoded path ids, the
  * exact PATCH body, and keep-alive (every request on one connection). */
 #include <criterion/criterion.h>
@@ -32,9 +34,12 @@ static const char *reply_for(const char *req)
     if (strncmp(req, "GET /api/v1/kms/on-chain/", 25) == 0)
         return "{\"chain_name\":\"base\",\"chain_id\":8453,\"contracts\":[]}";
     if (strstr(req, "/pubkey/")) return "{\"public_key\":\"ab\",\"signature\":\"cd\"}";
+    if (strstr(req, "/nodes ")) return "{\"items\":[],\"total\":0}";
     if (strncmp(req, "GET /api/v1/kms?", 16) == 0 || strncmp(req, "GET /api/v1/kms ", 16) == 0)
         return "{\"items\":[],\"total\":0,\"page\":1,\"page_size\":100,\"pages\":0}";
-    if (strncmp(req, "GET /api/v1/kms/", 16) == 0) return "{\"id\":\"kms_x\"}";
+    /* One body both KMS shapes accept: a node (id) and a contract (id, address, chain, count). */
+    if (strncmp(req, "GET /api/v1/kms/", 16) == 0)
+        return "{\"id\":\"kms_x\",\"contract_address\":\"phala\",\"chain_id\":0,\"node_count\":1}";
     return "{\"id\":\"cvm_x\",\"name\":\"n\"}";
 }
 
@@ -103,13 +108,19 @@ static void start(void)
 
 TestSuite(http_wire, .init = start, .timeout = 30);
 
-static pk_client *wire_client(const char *version)
+static pk_client *wire_client_with(const char *version, const char *key, const char *token,
+                                   const char *workspace)
 {
     char prefix[64];
     snprintf(prefix, sizeof prefix, "http://127.0.0.1:%d/api/v1/", srv.port);
+    unsetenv("PHALA_CLOUD_API_KEY");
+    unsetenv("PHALA_OIDC_TOKEN");
+    unsetenv("PHALA_CLOUD_WORKSPACE");
     pk_config cfg;
     pk_config_init(&cfg);
-    cfg.api_key = KEY;
+    cfg.api_key = key;
+    cfg.bearer_token = token;
+    cfg.workspace = workspace;
     cfg.api_prefix = prefix;
     cfg.api_version = version;
     cfg.max_retries = 0;
@@ -117,6 +128,11 @@ static pk_client *wire_client(const char *version)
     pk_error e = {0};
     cr_assert_eq(pk_client_new(&cfg, &c, &e), 0, "%s", pk_error_message(&e));
     return c;
+}
+
+static pk_client *wire_client(const char *version)
+{
+    return wire_client_with(version, KEY, NULL, NULL);
 }
 
 static bool has_header(const char *req, const char *line)
@@ -166,7 +182,9 @@ Test(http_wire, headers_pins_and_paths)
         "GET /api/v1/cvms/app_" BASE_APP " HTTP/1.1",
         "PATCH /api/v1/cvms/cvm_1/envs HTTP/1.1",
     };
-    const char *want_version[] = {"2026-05-22", "2026-05-22", "2026-05-22", "2026-01-21",
+    /* The pubkey lookup follows the client's version: a 2026-05-22 pin would route it through the
+     * node namespace, where a disabled replica can hang it (research/phala-api-2026-06.md §2.5). */
+    const char *want_version[] = {"2026-05-22", "2026-05-22", "2026-01-21", "2026-01-21",
                                   "2026-01-21", "2026-01-21", "2026-01-21"};
     for (int i = 0; i < 7; i++) {
         const char *q = srv.reqs[i];
@@ -175,6 +193,8 @@ Test(http_wire, headers_pins_and_paths)
         snprintf(v, sizeof v, "X-Phala-Version: %s", want_version[i]);
         cr_assert(has_header(q, v), "request %d lacks %s:\n%s", i, v, q);
         cr_assert(has_header(q, "X-API-Key: " KEY), "request %d", i);
+        cr_assert_null(strcasestr(q, "\r\nAuthorization:"), "no bearer with an API key: %s", q);
+        cr_assert_null(strcasestr(q, "\r\nX-Phala-Workspace:"), "no workspace unless set: %s", q);
         cr_assert(has_header(q, "User-Agent: terraform-provider-phala/" PHALA_TEST_VERSION
                                 " libphalakms"),
                   "%s", q);
@@ -185,4 +205,61 @@ Test(http_wire, headers_pins_and_paths)
     }
     const char *body = strstr(srv.reqs[6], "\r\n\r\n") + 4;
     cr_assert_str_eq(body, "{\"encrypted_env\":\"00ff\",\"env_keys\":[\"B\",\"A\"]}");
+}
+
+/* CI without a long-lived key: the OIDC token as a bearer (and never next to X-API-Key), the
+ * workspace header, contract endpoints pinned to 2026-06-23 and the pubkey lookup on the client's
+ * default version. */
+Test(http_wire, oidc_bearer_workspace_and_contract_pins)
+{
+    const char *token = "eyJhbGciOiJSUzI1NiJ9.eyJyZXBvIjoiYWNtZS9pbmZyYSJ9.c2lnbmF0dXJl";
+    pk_client *c = wire_client_with(NULL, NULL, token, " ci-team ");
+    pk_error e = {0};
+    pk_kms_contract_list l;
+    pk_kms_contract k;
+    pk_kms_node_list n;
+    pk_app_pubkey p;
+    cr_assert_eq(pk_kms_contracts_fetch(c, PK_FALSE, 3, 100, &l, &e), 0, "%s",
+                 pk_error_message(&e));
+    pk_kms_contract_list_free(&l);
+    cr_assert_eq(pk_kms_contract_fetch(c, "base", &k, &e), 0, "%s", pk_error_message(&e));
+    pk_kms_contract_free(&k);
+    cr_assert_eq(pk_kms_contract_nodes_fetch(c, "kc_a/b", &n, &e), 0, "%s", pk_error_message(&e));
+    pk_kms_node_list_free(&n);
+    cr_assert_eq(pk_app_pubkey_fetch(c, "ethereum", BASE_APP, &p, &e), 0, "%s",
+                 pk_error_message(&e));
+    pk_app_pubkey_free(&p);
+    pk_client_free(c);
+
+    cr_assert_eq(srv.nreqs, 4);
+    const char *want_lines[] = {
+        "GET /api/v1/kms?page=3&page_size=100&is_onchain=false HTTP/1.1",
+        "GET /api/v1/kms/base HTTP/1.1",
+        "GET /api/v1/kms/kc_a%2Fb/nodes HTTP/1.1",
+        "GET /api/v1/kms/ethereum/pubkey/" BASE_APP " HTTP/1.1",
+    };
+    for (int i = 0; i < 4; i++) {
+        const char *q = srv.reqs[i];
+        cr_assert(strncmp(q, want_lines[i], strlen(want_lines[i])) == 0, "request %d: %.80s", i, q);
+        cr_assert(has_header(q, "X-Phala-Version: 2026-06-23"), "request %d:\n%s", i, q);
+        char auth[160];
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        cr_assert(has_header(q, auth), "request %d:\n%s", i, q);
+        cr_assert_null(strcasestr(q, "\r\nX-API-Key:"), "request %d", i);
+        cr_assert(has_header(q, "X-Phala-Workspace: ci-team"), "trimmed workspace: %s", q);
+    }
+}
+
+/* With both credentials configured only the API key travels, as the SDKs prefer it. */
+Test(http_wire, api_key_wins_over_oidc_token)
+{
+    pk_client *c = wire_client_with(NULL, KEY, "eyJ.never.sent", NULL);
+    pk_error e = {0};
+    pk_kms_contract k;
+    cr_assert_eq(pk_kms_contract_fetch(c, "phala", &k, &e), 0, "%s", pk_error_message(&e));
+    pk_kms_contract_free(&k);
+    pk_client_free(c);
+    cr_assert_eq(srv.nreqs, 1);
+    cr_assert(has_header(srv.reqs[0], "X-API-Key: " KEY));
+    cr_assert_null(strstr(srv.reqs[0], "eyJ.never.sent"), "%s", srv.reqs[0]);
 }

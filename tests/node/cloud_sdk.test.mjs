@@ -1,7 +1,9 @@
 // cloud_sdk.test.mjs — the official @phala/cloud client against phala-cloud-sim: every KMS/CVM call
 // the C client makes (getKmsList, getKmsInfo, getKmsOnChainDetail, getAppEnvEncryptPubKey, nextAppIds,
 // getCvmInfo, getCvmComposeFile, updateCvmEnvs in both outcomes) and an explicit parse of each raw
-// response with the SDK's exported zod schema, so a shape the SDK would reject fails here.
+// response with the SDK's exported zod schema, so a shape the SDK would reject fails here. @phala/cloud
+// 0.2.9 predates the contract-centric API (2026-06-23): those responses are checked against zod
+// schemas written here from research/phala-api-2026-06.md §2 (the newer SDK's strict envelopes).
 // Needs SIM_BIN and SIM_SEED (set by tests/node/CMakeLists.txt); starts and stops its own simulator.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +23,7 @@ import {
   UpdateCvmEnvsResultSchema,
 } from '@phala/cloud';
 import { encryptEnvVars } from '@phala/dstack-sdk/encrypt-env-vars';
+import { z } from 'zod';
 
 const KEY = 'phak_test_key';
 const PHALA_CVM = 'cvm_phala01';
@@ -94,7 +97,10 @@ describe('@phala/cloud against the simulator', () => {
     const d = await client.getKmsOnChainDetail({ chain: 'base' });
     assert.equal(d.chain_id, 8453);
     assert.equal(d.contracts[0].devices.length, 3);
-    GetKmsOnChainDetailResponseSchema.parse((await raw('/kms/on-chain/base')).json);
+    const parsed = GetKmsOnChainDetailResponseSchema.parse((await raw('/kms/on-chain/base')).json);
+    // The §3 anchors survive the SDK's passthrough schema.
+    assert.match(parsed.contracts[0].k256_pubkey, /^0x0[23][0-9a-f]{64}$/);
+    assert.equal(parsed.contracts[0].gateway_contract_address, '0x18a3ab8bd0e5a7b0ff4c3c8e2c4f9a2b8d7c6e5f');
   });
 
   test('getAppEnvEncryptPubKey (strict: exactly public_key + signature)', async () => {
@@ -122,6 +128,7 @@ describe('@phala/cloud against the simulator', () => {
     assert.equal(byApp.id, BASE_CVM);
     CvmInfoDetailV20260121Schema.parse((await raw(`/cvms/${PHALA_CVM}`)).json);
     CvmInfoDetailV20260121Schema.parse((await raw(`/cvms/${BASE_CVM}`)).json);
+    assert.equal((await raw(`/cvms/${BASE_CVM}`)).json.kms_contract_id, 'kc_base01');
     const compose = await client.getCvmComposeFile({ id: PHALA_CVM });
     assert.deepEqual(compose.allowed_envs, ['API_KEY', 'DATABASE_URL']);
     LooseAppComposeSchema.parse((await raw(`/cvms/${PHALA_CVM}/compose_file`)).json);
@@ -160,5 +167,43 @@ describe('@phala/cloud against the simulator', () => {
     assert.equal(r2.status, 'in_progress');
     assert.equal(r2.allowed_envs_changed, true);
     UpdateCvmEnvsResultSchema.parse(r2);
+  });
+});
+
+// The contract-centric endpoints, as the fact sheet gives the newer SDK's zod schemas (§2.1–§2.3).
+const KmsContract = z.object({
+  id: z.string(), slug: z.string().nullable(), label: z.string().nullable(),
+  contract_address: z.string(), chain_id: z.number(), k256_pubkey: z.string().nullable(),
+  ca_pubkey: z.string().nullable(), node_count: z.number(),
+}).passthrough();
+const ListKmsContracts = z.object({
+  items: z.array(KmsContract), total: z.number(), page: z.number(), page_size: z.number(), pages: z.number(),
+}).strict();
+const KmsContractNodes = z.object({
+  items: z.array(z.object({
+    id: z.string(), slug: z.string().nullable(), url: z.string(), version: z.string(), kms_type: z.string(),
+  }).passthrough()),
+  total: z.number(),
+}).strict();
+const NEW = { headers: { 'X-Phala-Version': '2026-06-23' } };
+
+describe('contract-centric KMS (2026-06-23) against the fact sheet\'s schemas', () => {
+  test('GET /kms, /kms/{slug}, /kms/{kc_id}, /kms/{slug}/nodes', async () => {
+    const list = ListKmsContracts.parse((await raw('/kms?page_size=100', NEW)).json);
+    assert.deepEqual(list.items.map((c) => c.slug), ['phala', 'base']);
+    const base = KmsContract.parse((await raw('/kms/base', NEW)).json);
+    assert.deepEqual(KmsContract.parse((await raw(`/kms/${base.id}`, NEW)).json), base);
+    const nodes = KmsContractNodes.parse((await raw('/kms/base/nodes', NEW)).json);
+    assert.equal(nodes.total, base.node_count);
+  });
+
+  test('the replica-safe pubkey lookup verifies against the contract key', async () => {
+    const base = (await raw('/kms/base', NEW)).json;
+    const r = await raw(`/kms/base/pubkey/${BASE_APP}`, NEW);
+    GetAppEnvEncryptPubKeySchema.parse(r.json);
+    const { verifyEnvEncryptPublicKeyLegacy } = await import('@phala/dstack-sdk/verify-env-encrypt-public-key');
+    const signer = await verifyEnvEncryptPublicKeyLegacy(Buffer.from(r.json.public_key, 'hex'),
+      Buffer.from(r.json.signature, 'hex'), BASE_APP);
+    assert.equal(signer, base.k256_pubkey);
   });
 });

@@ -1,7 +1,7 @@
 /* http.c — the libmicrohttpd side: one thread per connection (so slow and concurrent requests
  * overlap), request-body accumulation with a size cap, connection counting, the fixed order of an
- * API request (stats → faults and latency → API key → route) and turning a sim_reply into bytes on
- * the wire. */
+ * API request (stats → faults and latency → credentials → route → a replica call outside the lock)
+ * and turning a sim_reply into bytes on the wire. */
 #include "sim.h"
 
 #include <arpa/inet.h>
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define API_PREFIX "/api/v1"
@@ -168,6 +169,53 @@ static void apply_fault(const struct sim_fault *f, struct sim_reply *r)
     if (f->retry_after) r->retry_after = sim_strdup(f->retry_after);
 }
 
+static bool token_trusts(const struct sim_token *t, const char *ws)
+{
+    for (size_t i = 0; i < t->nworkspaces; i++)
+        if (strcmp(t->workspaces[i], ws) == 0) return true;
+    return false;
+}
+
+/* X-API-Key when sent (the seed's key), else `Authorization: Bearer` with one of the seed's OIDC
+ * tokens. A token trusted in several workspaces needs X-Phala-Workspace to say which one (the CLI
+ * docs' case); a workspace that does not trust it is refused. Logs the request either way. */
+static bool authorized(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
+{
+    const char *key = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "X-API-Key");
+    const char *authz = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "Authorization");
+    const char *ws = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "X-Phala-Workspace");
+    if (key) {
+        sim_log_request(st, q, "api_key");
+        if (st->api_key && strcmp(key, st->api_key) == 0) return true;
+        sim_reply_detail(r, 401, "Invalid API key");
+        return false;
+    }
+    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
+        sim_log_request(st, q, "bearer");
+        const struct sim_token *t = NULL;
+        for (size_t i = 0; i < st->ntokens; i++)
+            if (strcmp(st->tokens[i].token, authz + 7) == 0) t = &st->tokens[i];
+        if (!t) {
+            sim_reply_detail(r, 401, "Invalid or expired token");
+        } else if (!ws && t->nworkspaces > 1) {
+            sim_reply_structured(r, q, 403, "ERR-06-006",
+                                 "This token is trusted in several workspaces: send "
+                                 "X-Phala-Workspace to choose one",
+                                 NULL, NULL);
+        } else if (ws && !token_trusts(t, ws)) {
+            sim_reply_structured(r, q, 403, "ERR-06-006",
+                                 "This workspace does not trust the token's repository", NULL,
+                                 NULL);
+        } else {
+            return true;
+        }
+        return false;
+    }
+    sim_log_request(st, q, "none");
+    sim_reply_detail(r, 401, "Invalid API key");
+    return false;
+}
+
 static void handle_api(struct sim_state *st, struct sim_req *q, struct req_ctx *rc,
                        struct sim_reply *r)
 {
@@ -195,13 +243,12 @@ static void handle_api(struct sim_state *st, struct sim_req *q, struct req_ctx *
     }
 
     pthread_mutex_lock(&st->mu);
-    const char *key = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "X-API-Key");
-    if (!key || !st->api_key || strcmp(key, st->api_key) != 0) {
-        sim_reply_detail(r, 401, "Invalid API key");
-    } else if (!sim_route_kms(st, q, r) && !sim_route_cvm(st, q, r)) {
+    if (authorized(st, q, r) && !sim_route_kms(st, q, r) && !sim_route_cvm(st, q, r))
         sim_reply_detail(r, 404, "Not Found");
-    }
     pthread_mutex_unlock(&st->mu);
+    /* A call to a replica can take the server's whole RPC timeout: never under the world lock. */
+    if (r->action == SIM_REPLY_CALL_REPLICA)
+        sim_replica_call(r->replica_port, r->replica_timeout, r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

@@ -1,5 +1,6 @@
-/* keys.c — every key the simulator holds, derived deterministically from each KMS's root secret,
- * and the crypto glue over libphalakms (signing app keys, decrypting envs, compose hashes).
+/* keys.c — every key the simulator holds, derived deterministically from each KMS contract's root
+ * secret (its replicas share it), and the crypto glue over libphalakms (signing app keys, decrypting
+ * envs, compose hashes).
  *
  * Derivation (documented so tests can reproduce it; Keccak-256 as Ethereum uses it):
  *   KMS secp256k1 secret = keccak256(root_secret(32) || "k256");  k256_pubkey = its compressed point
@@ -23,7 +24,7 @@ int sim_keccak_hex(const void *data, size_t len, char out[SIM_HEX_HASH])
     return 0;
 }
 
-int sim_kms_derive(struct sim_kms *k)
+int sim_keys_derive(struct sim_keys *k)
 {
     uint8_t buf[32 + 4], pub[PK_SECP256K1_PUBKEY_BYTES];
     memcpy(buf, k->root_secret, 32);
@@ -41,7 +42,7 @@ int sim_kms_derive(struct sim_kms *k)
     return 0;
 }
 
-int sim_app_x25519(const struct sim_kms *k, const char *app_id_hex, uint8_t sk[32], uint8_t pk[32])
+int sim_app_x25519(const struct sim_keys *k, const char *app_id_hex, uint8_t sk[32], uint8_t pk[32])
 {
     uint8_t buf[32 + 20 + 15];
     memcpy(buf, k->root_secret, 32);
@@ -52,7 +53,7 @@ int sim_app_x25519(const struct sim_kms *k, const char *app_id_hex, uint8_t sk[3
     return pk_x25519_public(sk, pk);
 }
 
-int sim_app_pubkey_sig(const struct sim_kms *k, const char *app_id_hex, const uint8_t pk[32],
+int sim_app_pubkey_sig(const struct sim_keys *k, const char *app_id_hex, const uint8_t pk[32],
                        char sig_hex[131])
 {
     uint8_t app[20], digest[32], sig[PK_SECP256K1_SIG_BYTES];
@@ -72,7 +73,7 @@ int sim_compose_hash(const cJSON *compose, char out[SIM_HEX_HASH])
     return rc;
 }
 
-cJSON *sim_decrypt_env(const struct sim_kms *k, const char *app_id_hex, const char *hex)
+cJSON *sim_decrypt_env(const struct sim_keys *k, const char *app_id_hex, const char *hex)
 {
     uint8_t sk[32], pk[32];
     pk_env_list list = {0};

@@ -14,7 +14,8 @@
 static void usage(FILE *f)
 {
     fputs("usage: phala-cloud-sim --seed FILE [--listen 127.0.0.1] [--port 0] [--port-file PATH]\n"
-          "                       [--api-key KEY] [--hash-ttl SECONDS] [--rpc-url URL] [--quiet]\n"
+          "                       [--api-key KEY] [--hash-ttl SECONDS] [--rpc-url URL]\n"
+          "                       [--kms-rpc-timeout SECONDS] [--quiet]\n"
           "                       [--tls-cert PEM --tls-key PEM]\n",
           f);
 }
@@ -53,16 +54,23 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"seed", required_argument, NULL, 's'},     {"listen", required_argument, NULL, 'l'},
-        {"port", required_argument, NULL, 'p'},     {"port-file", required_argument, NULL, 'f'},
-        {"api-key", required_argument, NULL, 'k'},  {"hash-ttl", required_argument, NULL, 't'},
-        {"rpc-url", required_argument, NULL, 'r'},  {"quiet", no_argument, NULL, 'q'},
-        {"tls-cert", required_argument, NULL, 'c'}, {"tls-key", required_argument, NULL, 'K'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"seed", required_argument, NULL, 's'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"port", required_argument, NULL, 'p'},
+                                         {"port-file", required_argument, NULL, 'f'},
+                                         {"api-key", required_argument, NULL, 'k'},
+                                         {"hash-ttl", required_argument, NULL, 't'},
+                                         {"rpc-url", required_argument, NULL, 'r'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"kms-rpc-timeout", required_argument, NULL, 'T'},
+                                         {"tls-cert", required_argument, NULL, 'c'},
+                                         {"tls-key", required_argument, NULL, 'K'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *seed = NULL, *listen = "127.0.0.1", *port_file = NULL, *api_key = NULL,
                *rpc_url = NULL, *tls_cert = NULL, *tls_key = NULL;
-    double port = 0, ttl = SIM_DEFAULT_HASH_TTL;
+    double port = 0, ttl = SIM_DEFAULT_HASH_TTL,
+           rpc_timeout = SIM_DEFAULT_KMS_RPC_TIMEOUT_MS / 1000.0;
     bool quiet = false;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -104,6 +112,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'T':
+            if (!parse_number(optarg, 0, 600, &rpc_timeout)) {
+                fprintf(stderr, "phala-cloud-sim: --kms-rpc-timeout %s is not 0..600 seconds\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -134,6 +149,12 @@ int main(int argc, char **argv)
         return 1;
     }
     st.hash_ttl = ttl;
+    st.kms_rpc_timeout_ms = (long)(rpc_timeout * 1000.0);
+    if (sim_replicas_open(&st, err, sizeof err)) {
+        fprintf(stderr, "phala-cloud-sim: %s\n", err);
+        sim_state_free(&st);
+        return 1;
+    }
     st.rpc_url = sim_strdup(rpc_url);
     pthread_mutex_init(&st.mu, NULL);
 
@@ -159,8 +180,10 @@ int main(int argc, char **argv)
                bound);
         fflush(stdout);
         if (!quiet)
-            fprintf(stderr, "phala-cloud-sim: %zu KMS, %zu CVMs, %s chain verification\n", st.nkms,
-                    st.ncvms, rpc_url ? "JSON-RPC" : "fake");
+            fprintf(stderr,
+                    "phala-cloud-sim: %zu KMS contracts, %zu KMS nodes, %zu CVMs, %s chain "
+                    "verification\n",
+                    st.ncontracts, st.nkms, st.ncvms, rpc_url ? "JSON-RPC" : "fake");
         if (!port_file || write_port_file(port_file, bound) == 0) {
             int sig = 0;
             sigwait(&stop, &sig);

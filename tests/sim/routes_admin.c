@@ -70,8 +70,11 @@ static void set_allowed_envs(struct sim_cvm *c, const struct sim_req *q, struct 
     cJSON_Delete(b);
 }
 
-/* Rotation: the new root secret is keccak256(old root ‖ "rotate") unless the body names one. */
-static void rotate_kms(struct sim_kms *k, const struct sim_req *q, struct sim_reply *r)
+/* Rotation of a contract's root key (every replica of it shares the key): the new root secret is
+ * keccak256(old root ‖ "rotate") unless the body names one. Answers the node's KmsInfo when a node
+ * was named, else the contract. */
+static void rotate_keys(struct sim_state *st, struct sim_contract *k, const struct sim_kms *node,
+                        const struct sim_req *q, struct sim_reply *r)
 {
     uint8_t next[32];
     cJSON *b = q->body_len ? cJSON_ParseWithLength(q->body, q->body_len) : NULL;
@@ -87,17 +90,17 @@ static void rotate_kms(struct sim_kms *k, const struct sim_req *q, struct sim_re
     if (!given) {
         uint8_t buf[32 + 6];
         char hex[SIM_HEX_HASH];
-        memcpy(buf, k->root_secret, 32);
+        memcpy(buf, k->keys.root_secret, 32);
         memcpy(buf + 32, "rotate", 6);
         sim_keccak_hex(buf, sizeof buf, hex);
         sim_hex_decode(hex, next, 32);
     }
-    memcpy(k->root_secret, next, 32);
-    char saved[sizeof k->k256_pubkey];
-    memcpy(saved, k->k256_pubkey, sizeof saved);
-    sim_kms_derive(k);
-    if (k->k256_overridden) memcpy(k->k256_pubkey, saved, sizeof saved);
-    sim_reply_json(r, 200, sim_kms_info_json(k));
+    memcpy(k->keys.root_secret, next, 32);
+    char saved[sizeof k->keys.k256_pubkey];
+    memcpy(saved, k->keys.k256_pubkey, sizeof saved);
+    sim_keys_derive(&k->keys);
+    if (k->keys.k256_overridden) memcpy(k->keys.k256_pubkey, saved, sizeof saved);
+    sim_reply_json(r, 200, node ? sim_kms_info_json(st, node) : sim_contract_json(st, k));
 }
 
 /* Fake chain: tx hash = 0x keccak256(app_id bytes ‖ compose hash bytes), so the same registration
@@ -155,17 +158,23 @@ static void set_config(struct sim_state *st, const struct sim_req *q, struct sim
     if (!b) return;
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(b, "latency_ms");
     const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(b, "hash_ttl");
+    const cJSON *rpc = cJSON_GetObjectItemCaseSensitive(b, "kms_rpc_timeout_ms");
     if (lat && (!cJSON_IsNumber(lat) || lat->valuedouble < 0 || lat->valuedouble > 600000)) {
         sim_reply_422(r, "body", "latency_ms", "latency_ms must be a number in 0..600000",
                       "value_error", NULL);
     } else if (ttl && (!cJSON_IsNumber(ttl) || ttl->valuedouble < 0)) {
         sim_reply_422(r, "body", "hash_ttl", "hash_ttl must be a number ≥ 0", "value_error", NULL);
+    } else if (rpc && (!cJSON_IsNumber(rpc) || rpc->valuedouble < 0 || rpc->valuedouble > 600000)) {
+        sim_reply_422(r, "body", "kms_rpc_timeout_ms",
+                      "kms_rpc_timeout_ms must be a number in 0..600000", "value_error", NULL);
     } else {
         if (lat) st->latency_ms = (long)lat->valuedouble;
         if (ttl) st->hash_ttl = ttl->valuedouble;
+        if (rpc) st->kms_rpc_timeout_ms = (long)rpc->valuedouble;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "latency_ms", (double)st->latency_ms);
         cJSON_AddNumberToObject(o, "hash_ttl", st->hash_ttl);
+        cJSON_AddNumberToObject(o, "kms_rpc_timeout_ms", (double)st->kms_rpc_timeout_ms);
         sim_reply_json(r, 200, o);
     }
     cJSON_Delete(b);
@@ -227,8 +236,9 @@ bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_r
     } else if (p.n == 4 && strcmp(a, "kms") == 0 && strcmp(p.seg[3], "rotate") == 0 &&
                is(q, "POST")) {
         struct sim_kms *k = sim_find_kms(st, p.seg[2]);
-        if (k)
-            rotate_kms(k, q, r);
+        struct sim_contract *c = k ? &st->contracts[k->contract] : sim_find_contract(st, p.seg[2]);
+        if (c)
+            rotate_keys(st, c, k, q, r);
         else
             sim_reply_structured(r, q, 404, "ERR-02-011", "KMS not found", NULL, NULL);
     } else if (p.n == 2 && strcmp(a, "faults") == 0 && is(q, "POST")) {
@@ -245,6 +255,11 @@ bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_r
     } else if (p.n == 3 && strcmp(a, "chain") == 0 && strcmp(p.seg[2], "register") == 0 &&
                is(q, "POST")) {
         chain_register(st, q, r);
+    } else if (p.n == 2 && strcmp(a, "requests") == 0 && is(q, "GET")) {
+        sim_reply_json(r, 200, sim_log_json(st));
+    } else if (p.n == 2 && strcmp(a, "requests") == 0 && is(q, "DELETE")) {
+        sim_log_clear(st);
+        sim_reply_json(r, 200, sim_log_json(st));
     } else if (p.n == 2 && strcmp(a, "stats") == 0 && is(q, "GET")) {
         sim_reply_json(r, 200, sim_stats_json(st));
     } else if (p.n == 3 && strcmp(a, "stats") == 0 && strcmp(p.seg[2], "reset") == 0 &&

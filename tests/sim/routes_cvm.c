@@ -10,19 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *kms_type(const struct sim_kms *k)
-{
-    if (!k->has_chain) return "phala";
-    switch (k->chain_id) {
-    case 1:
-        return "ethereum";
-    case 31337:
-        return "anvil";
-    default:
-        return "base";
-    }
-}
-
 static cJSON *str_or_null(const char *s)
 {
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
@@ -48,9 +35,10 @@ static bool json_bool(const cJSON *o, const char *key, bool def)
 static cJSON *cvm_info_json(const struct sim_state *st, const struct sim_cvm *c)
 {
     const struct sim_kms *k = &st->kms[c->kms];
+    const struct sim_keys *keys = sim_kms_keys(st, k);
     uint8_t sk[32], pk[32];
     char pk_hex[65] = "";
-    if (sim_app_x25519(k, c->app_id, sk, pk) == 0) sim_hex_encode(pk, 32, pk_hex);
+    if (sim_app_x25519(keys, c->app_id, sk, pk) == 0) sim_hex_encode(pk, 32, pk_hex);
 
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", c->id);
@@ -87,7 +75,9 @@ static cJSON *cvm_info_json(const struct sim_state *st, const struct sim_cvm *c)
     cJSON_AddFalseToObject(os, "is_dev");
     cJSON_AddNullToObject(os, "os_image_hash");
 
-    cJSON_AddStringToObject(o, "kms_type", kms_type(k));
+    cJSON_AddStringToObject(o, "kms_type", sim_kms_type(k->has_chain, k->chain_id));
+    /* research/phala-api-2026-06.md §2.7: the KMS contract the CVM's replica belongs to. */
+    cJSON_AddStringToObject(o, "kms_contract_id", st->contracts[k->contract].id);
     cJSON *ki = cJSON_AddObjectToObject(o, "kms_info");
     if (k->has_chain)
         cJSON_AddNumberToObject(ki, "chain_id", (double)k->chain_id);
@@ -101,7 +91,7 @@ static cJSON *cvm_info_json(const struct sim_state *st, const struct sim_cvm *c)
     cJSON_AddNullToObject(ki, "rpc_endpoint");
     /* Only a Phala KMS hands out the env key with the CVM; on-chain KMS clients fetch it signed. */
     cJSON_AddItemToObject(ki, "encrypted_env_pubkey", str_or_null(k->has_chain ? NULL : pk_hex));
-    cJSON_AddStringToObject(ki, "k256_pubkey", k->k256_pubkey);
+    cJSON_AddStringToObject(ki, "k256_pubkey", keys->k256_pubkey);
     cJSON_AddItemToObject(o, "encrypted_env_pubkey", str_or_null(k->has_chain ? NULL : pk_hex));
 
     cJSON_AddStringToObject(o, "status", "running");
@@ -208,7 +198,7 @@ static void reply_465(const struct sim_state *st, const struct sim_cvm *c, const
     cJSON_AddItemToArray(details, detail("compose_hash", cJSON_CreateString(hash)));
     cJSON_AddItemToArray(details, detail("app_id", cJSON_CreateString(c->app_id)));
     cJSON_AddItemToArray(details, detail("device_id", cJSON_CreateString(c->device_id)));
-    cJSON_AddItemToArray(details, detail("kms_info", sim_kms_info_json(&st->kms[c->kms])));
+    cJSON_AddItemToArray(details, detail("kms_info", sim_kms_info_json(st, &st->kms[c->kms])));
     sim_reply_structured(r, q, 465, "ERR-01-005", "Compose hash registration required on-chain",
                          details,
                          "Register the compose hash on the app contract (addComposeHash) and retry "
@@ -331,7 +321,7 @@ static void patch_envs(struct sim_state *st, struct sim_cvm *c, const struct sim
     }
 
     const struct sim_kms *k = &st->kms[c->kms];
-    cJSON *env = sim_decrypt_env(k, c->app_id, sim_strip0x(enc));
+    cJSON *env = sim_decrypt_env(sim_kms_keys(st, k), c->app_id, sim_strip0x(enc));
     if (!env) {
         sim_reply_detail(r, 400, "encrypted_env cannot be decrypted with this app's key");
         goto out;

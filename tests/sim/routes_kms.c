@@ -1,6 +1,9 @@
-/* routes_kms.c — the KMS endpoints: GET /kms (paginated), /kms/{id or slug}, /kms/on-chain/{chain},
- * /kms/{kms}/pubkey/{app_id} (signed app key) and /kms/phala/next_app_id. Query validation answers
- * with FastAPI/pydantic v2 wording so clients meet the same 422 bodies as in production. */
+/* routes_kms.c — the KMS endpoints in both API eras (research/phala-api-2026-06.md §2): GET /kms
+ * (paginated nodes before 2026-06-23, contracts from it), /kms/{x} (a node, or a contract by slug or
+ * kc_ id), /kms/{slug}/nodes (contract era only), /kms/on-chain/{chain}, /kms/{kms}/pubkey/{app_id}
+ * (signed app key, routed to a replica as each era does — see app_pubkey) and
+ * /kms/phala/next_app_id. Query validation answers with FastAPI/pydantic v2 wording so clients meet
+ * the same 422 bodies as in production. */
 #include "sim.h"
 
 #include <errno.h>
@@ -63,6 +66,7 @@ static void kms_not_found(const struct sim_req *q, struct sim_reply *r)
     sim_reply_structured(r, q, 404, "ERR-02-011", "KMS not found", NULL, NULL);
 }
 
+/* One envelope for both eras: nodes (KmsInfo) before 2026-06-23, contracts (KmsContract) from it. */
 static void list_kms(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
 {
     long page, page_size;
@@ -71,13 +75,16 @@ static void list_kms(struct sim_state *st, const struct sim_req *q, struct sim_r
         !query_int(q, r, "page_size", 100, 1, 100, &page_size) ||
         !query_bool(q, r, "is_onchain", &onchain))
         return;
+    bool contracts = sim_contract_era(q);
+    size_t n = contracts ? st->ncontracts : st->nkms;
     cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
     long total = 0;
-    for (size_t i = 0; i < st->nkms; i++) {
-        const struct sim_kms *k = &st->kms[i];
-        if (onchain >= 0 && (int)k->has_chain != onchain) continue;
+    for (size_t i = 0; i < n; i++) {
+        bool is_onchain = contracts ? st->contracts[i].chain_id != 0 : st->kms[i].has_chain;
+        if (onchain >= 0 && (int)is_onchain != onchain) continue;
         if (total >= (page - 1) * page_size && total < page * page_size)
-            cJSON_AddItemToArray(items, sim_kms_info_json(k));
+            cJSON_AddItemToArray(items, contracts ? sim_contract_json(st, &st->contracts[i])
+                                                  : sim_kms_info_json(st, &st->kms[i]));
         total++;
     }
     cJSON_AddNumberToObject(o, "total", (double)total);
@@ -85,6 +92,47 @@ static void list_kms(struct sim_state *st, const struct sim_req *q, struct sim_r
     cJSON_AddNumberToObject(o, "page_size", (double)page_size);
     cJSON_AddNumberToObject(o, "pages", (double)((total + page_size - 1) / page_size));
     sim_reply_json(r, 200, o);
+}
+
+/* The contract of a kms_type ("base"): the first whose chain has that type. */
+static struct sim_contract *contract_of_type(struct sim_state *st, const char *type)
+{
+    for (size_t i = 0; i < st->ncontracts; i++) {
+        const struct sim_contract *c = &st->contracts[i];
+        if (strcmp(sim_kms_type(c->chain_id != 0, c->chain_id), type) == 0)
+            return &st->contracts[i];
+    }
+    return NULL;
+}
+
+/* Node era (before 2026-06-23, PR #494's bug): {kms} is looked up in the node namespace — a node
+ * id or slug, else a kms_type whose fallback takes the first node of that type WHETHER OR NOT an
+ * operator disabled it. */
+static struct sim_kms *node_era_replica(struct sim_state *st, const char *kms_ref)
+{
+    struct sim_kms *k = sim_find_kms(st, kms_ref);
+    for (size_t i = 0; !k && i < st->nkms; i++)
+        if (strcmp(sim_kms_type(st->kms[i].has_chain, st->kms[i].chain_id), kms_ref) == 0)
+            k = &st->kms[i];
+    return k;
+}
+
+/* Contract era: {kms} (contract slug or kc_ id, a kms_type, a node id or slug) resolves onto its
+ * contract, whose health filter routes to an enabled replica only. *contract is set even when no
+ * replica is enabled (then NULL is returned). */
+static struct sim_kms *contract_era_replica(struct sim_state *st, const char *kms_ref,
+                                            struct sim_contract **contract)
+{
+    struct sim_contract *c = sim_find_contract(st, kms_ref);
+    if (!c) c = contract_of_type(st, kms_ref);
+    if (!c) {
+        struct sim_kms *node = sim_find_kms(st, kms_ref);
+        if (node) c = &st->contracts[node->contract];
+    }
+    *contract = c;
+    for (size_t i = 0; c && i < st->nkms; i++)
+        if (&st->contracts[st->kms[i].contract] == c && st->kms[i].enabled) return &st->kms[i];
+    return NULL;
 }
 
 static void app_pubkey(struct sim_state *st, const struct sim_req *q, struct sim_reply *r,
@@ -98,9 +146,28 @@ static void app_pubkey(struct sim_state *st, const struct sim_req *q, struct sim
                       app_ref);
         return;
     }
-    struct sim_kms *k = sim_find_kms(st, kms_ref);
+    struct sim_kms *k;
+    if (sim_contract_era(q)) {
+        struct sim_contract *c = NULL;
+        k = contract_era_replica(st, kms_ref, &c);
+        if (c && !k) {
+            sim_reply_structured(r, q, 503, "ERR-02-012",
+                                 "No healthy KMS replica for this contract", NULL, NULL);
+            return;
+        }
+    } else {
+        k = node_era_replica(st, kms_ref);
+    }
     if (!k) {
         kms_not_found(q, r);
+        return;
+    }
+    if (k->blackhole) {
+        /* The server forwards the lookup to the replica; http.c makes that call outside the world
+         * lock, waits for the server's KMS RPC timeout and answers what production answered. */
+        r->action = SIM_REPLY_CALL_REPLICA;
+        r->replica_port = k->hole_port;
+        r->replica_timeout = st->kms_rpc_timeout_ms;
         return;
     }
     char app_id[SIM_HEX_APP_ID];
@@ -108,7 +175,8 @@ static void app_pubkey(struct sim_state *st, const struct sim_req *q, struct sim
     sim_lower(app_id);
     uint8_t sk[32], pk[32];
     char pk_hex[65], sig_hex[131];
-    if (sim_app_x25519(k, app_id, sk, pk) || sim_app_pubkey_sig(k, app_id, pk, sig_hex)) {
+    const struct sim_keys *keys = sim_kms_keys(st, k);
+    if (sim_app_x25519(keys, app_id, sk, pk) || sim_app_pubkey_sig(keys, app_id, pk, sig_hex)) {
         sim_reply_detail(r, 500, "key derivation failed");
         return;
     }
@@ -140,6 +208,30 @@ static void next_app_ids(struct sim_state *st, const struct sim_req *q, struct s
     sim_reply_json(r, 200, o);
 }
 
+/* GET /kms/{slug}/nodes: a contract era endpoint; lists the replicas the contract routes to. */
+static void contract_nodes(struct sim_state *st, const struct sim_req *q, struct sim_reply *r,
+                           const char *ref)
+{
+    struct sim_contract *c = sim_contract_era(q) ? sim_find_contract(st, ref) : NULL;
+    if (!c) {
+        if (sim_contract_era(q))
+            kms_not_found(q, r);
+        else
+            sim_reply_detail(r, 404, "Not Found");
+        return;
+    }
+    cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
+    long total = 0;
+    for (size_t i = 0; i < st->nkms; i++) {
+        const struct sim_kms *k = &st->kms[i];
+        if (&st->contracts[k->contract] != c || !k->enabled) continue;
+        cJSON_AddItemToArray(items, sim_node_json(k));
+        total++;
+    }
+    cJSON_AddNumberToObject(o, "total", (double)total);
+    sim_reply_json(r, 200, o);
+}
+
 static void onchain_detail(struct sim_state *st, const struct sim_req *q, struct sim_reply *r,
                            const char *chain)
 {
@@ -159,7 +251,25 @@ static void onchain_detail(struct sim_state *st, const struct sim_req *q, struct
         sim_reply_structured(r, q, 404, "ERR-02-011", "No on-chain KMS for this chain", NULL, NULL);
         return;
     }
-    sim_reply_json(r, 200, cJSON_Duplicate(d, true));
+    /* The seed's detail verbatim, plus the verification anchors (§3) of the contract at each
+     * address: they follow the contract's keys, so a rotation shows here too. */
+    cJSON *o = cJSON_Duplicate(d, true), *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "contracts"))
+    {
+        const cJSON *addr = cJSON_GetObjectItemCaseSensitive(e, "contract_address");
+        for (size_t i = 0; cJSON_IsString(addr) && i < st->ncontracts; i++) {
+            const struct sim_contract *c = &st->contracts[i];
+            if (strcasecmp(c->contract_address, addr->valuestring) != 0) continue;
+            cJSON_DeleteItemFromObjectCaseSensitive(e, "k256_pubkey");
+            cJSON_DeleteItemFromObjectCaseSensitive(e, "ca_pubkey");
+            cJSON_AddStringToObject(e, "k256_pubkey", c->keys.k256_pubkey);
+            cJSON_AddItemToObject(e, "ca_pubkey",
+                                  c->ca_pubkey ? cJSON_CreateString(c->ca_pubkey)
+                                               : cJSON_CreateNull());
+            break;
+        }
+    }
+    sim_reply_json(r, 200, o);
 }
 
 const char *sim_route_template(const char *path)
@@ -178,6 +288,8 @@ const char *sim_route_template(const char *path)
             t = "/kms/phala/next_app_id";
         else if (p.n == 4 && strcmp(p.seg[2], "pubkey") == 0)
             t = "/kms/{kms}/pubkey/{app_id}";
+        else if (p.n == 3 && strcmp(p.seg[2], "nodes") == 0)
+            t = "/kms/{slug}/nodes";
     } else if (p.n >= 2 && strcmp(p.seg[0], "cvms") == 0) {
         if (p.n == 2)
             t = "/cvms/{id}";
@@ -201,12 +313,21 @@ bool sim_route_kms(struct sim_state *st, const struct sim_req *q, struct sim_rep
         sim_reply_detail(r, 405, "Method Not Allowed");
     } else if (p.n == 1) {
         list_kms(st, q, r);
+    } else if (p.n == 2 && sim_contract_era(q)) {
+        /* "the same path resolves a contract" under 2026-06-23: by slug or kc_ id. */
+        struct sim_contract *c = sim_find_contract(st, p.seg[1]);
+        if (c)
+            sim_reply_json(r, 200, sim_contract_json(st, c));
+        else
+            kms_not_found(q, r);
     } else if (p.n == 2) {
         struct sim_kms *k = sim_find_kms(st, p.seg[1]);
         if (k)
-            sim_reply_json(r, 200, sim_kms_info_json(k));
+            sim_reply_json(r, 200, sim_kms_info_json(st, k));
         else
             kms_not_found(q, r);
+    } else if (p.n == 3 && strcmp(p.seg[2], "nodes") == 0 && strcmp(p.seg[1], "on-chain") != 0) {
+        contract_nodes(st, q, r, p.seg[1]);
     } else if (p.n == 3 && strcmp(p.seg[1], "on-chain") == 0) {
         onchain_detail(st, q, r, p.seg[2]);
     } else if (p.n == 3 && strcmp(p.seg[1], "phala") == 0 && strcmp(p.seg[2], "next_app_id") == 0) {

@@ -1,5 +1,7 @@
-/* seed.c — reads the seed JSON (README "Seed file") into the world state and frees it again. Every
- * problem is reported with the JSON path that causes it, so a broken seed is fixed in one look. */
+/* seed.c — reads the seed JSON (README "Seed file") into the world state and frees it again: KMS
+ * contracts, their replica nodes (a node that names no contract gets a contract of its own), OIDC
+ * tokens, on-chain detail and CVMs. Every problem is reported with the JSON path that causes it, so
+ * a broken seed is fixed in one look. */
 #include "sim.h"
 
 #include <errno.h>
@@ -78,23 +80,113 @@ static int opt_str(const cJSON *o, const char *key, const char *where, char **ou
     return 0;
 }
 
-static int load_kms(struct sim_kms *k, const cJSON *o, const char *where, char *err, size_t errlen)
+/* Root secret and optional fixed k256_pubkey of a contract (or of a node that is its own contract). */
+static int load_keys(struct sim_keys *k, const cJSON *o, const char *where, char *err,
+                     size_t errlen)
 {
-    const char *id, *url, *version, *root;
+    const char *root = req_str(o, "root_secret", where, err, errlen);
+    if (!root) return -1;
+    if (sim_hex_decode(sim_strip0x(root), k->root_secret, 32))
+        return fail(err, errlen, "seed: %s.root_secret must be 64 hex digits", where);
+    if (sim_keys_derive(k)) return fail(err, errlen, "seed: %s: key derivation failed", where);
+    const cJSON *ov = cJSON_GetObjectItemCaseSensitive(o, "k256_pubkey");
+    if (ov && !cJSON_IsNull(ov)) {
+        if (!cJSON_IsString(ov) || !sim_is_hex(sim_strip0x(ov->valuestring), 66))
+            return fail(err, errlen, "seed: %s.k256_pubkey must be 0x + 66 hex digits", where);
+        snprintf(k->k256_pubkey, sizeof k->k256_pubkey, "0x%s", sim_strip0x(ov->valuestring));
+        sim_lower(k->k256_pubkey);
+        k->k256_overridden = true;
+    }
+    return 0;
+}
+
+static int opt_bool(const cJSON *o, const char *key, bool def, const char *where, bool *out,
+                    char *err, size_t errlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    *out = def;
+    if (!v || cJSON_IsNull(v)) return 0;
+    if (!cJSON_IsBool(v)) return fail(err, errlen, "seed: %s.%s must be a boolean", where, key);
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
+static int load_contract(struct sim_contract *c, const cJSON *o, const char *where, char *err,
+                         size_t errlen)
+{
+    const char *id, *addr;
+    if (!cJSON_IsObject(o)) return fail(err, errlen, "seed: %s must be an object", where);
+    if (!(id = req_str(o, "id", where, err, errlen))) return -1;
+    if (!(addr = req_str(o, "contract_address", where, err, errlen))) return -1;
+    c->id = sim_strdup(id);
+    c->contract_address = sim_strdup(addr);
+    if (opt_str(o, "slug", where, &c->slug, err, errlen) ||
+        opt_str(o, "label", where, &c->label, err, errlen) ||
+        opt_str(o, "ca_pubkey", where, &c->ca_pubkey, err, errlen))
+        return -1;
+    const cJSON *chain = cJSON_GetObjectItemCaseSensitive(o, "chain_id");
+    if (!cJSON_IsNumber(chain) || chain->valuedouble != (double)(long long)chain->valuedouble ||
+        chain->valuedouble < 0)
+        return fail(err, errlen, "seed: %s.chain_id must be an integer (0 for the off-chain KMS)",
+                    where);
+    c->chain_id = (long long)chain->valuedouble;
+    if ((c->chain_id == 0) != (strcmp(addr, "phala") == 0))
+        return fail(err, errlen,
+                    "seed: %s: chain_id 0 and contract_address \"phala\" go together (the "
+                    "off-chain KMS)",
+                    where);
+    return load_keys(&c->keys, o, where, err, errlen);
+}
+
+/* A node of a named contract takes its chain, address and keys from it; a node naming none is a
+ * contract of its own (seeds written before contracts existed), keyed by its own root_secret. */
+static int load_kms(struct sim_state *st, struct sim_kms *k, const cJSON *o, const char *where,
+                    char *err, size_t errlen)
+{
+    const char *id, *url, *version;
+    k->hole_fd = -1;
     if (!cJSON_IsObject(o)) return fail(err, errlen, "seed: %s must be an object", where);
     if (!(id = req_str(o, "id", where, err, errlen))) return -1;
     if (!(url = req_str(o, "url", where, err, errlen))) return -1;
     if (!(version = req_str(o, "version", where, err, errlen))) return -1;
-    if (!(root = req_str(o, "root_secret", where, err, errlen))) return -1;
     k->id = sim_strdup(id);
     k->url = sim_strdup(url);
     k->version = sim_strdup(version);
+    char *contract = NULL;
     if (opt_str(o, "slug", where, &k->slug, err, errlen) ||
-        opt_str(o, "kms_contract_address", where, &k->kms_contract_address, err, errlen) ||
-        opt_str(o, "gateway_app_id", where, &k->gateway_app_id, err, errlen))
+        opt_str(o, "gateway_app_id", where, &k->gateway_app_id, err, errlen) ||
+        opt_bool(o, "enabled", true, where, &k->enabled, err, errlen) ||
+        opt_bool(o, "blackhole", false, where, &k->blackhole, err, errlen) ||
+        opt_str(o, "contract", where, &contract, err, errlen))
         return -1;
-    if (sim_hex_decode(sim_strip0x(root), k->root_secret, 32))
-        return fail(err, errlen, "seed: %s.root_secret must be 64 hex digits", where);
+    if (k->blackhole && k->enabled)
+        return fail(err, errlen,
+                    "seed: %s: a blackhole replica never answers, so it must be \"enabled\": "
+                    "false (production's operators disabled such replicas)",
+                    where);
+    if (contract) {
+        struct sim_contract *c = sim_find_contract(st, contract);
+        if (!c) {
+            fail(err, errlen, "seed: %s.contract \"%s\" names no kms_contracts entry", where,
+                 contract);
+            free(contract);
+            return -1;
+        }
+        free(contract);
+        static const char *const own[] = {"root_secret", "k256_pubkey", "chain_id",
+                                          "kms_contract_address"};
+        for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+            if (cJSON_GetObjectItemCaseSensitive(o, own[i]))
+                return fail(err, errlen,
+                            "seed: %s.%s: a node of a contract takes it from the contract", where,
+                            own[i]);
+        k->contract = (size_t)(c - st->contracts);
+        k->has_chain = c->chain_id != 0;
+        k->chain_id = c->chain_id;
+        k->kms_contract_address = k->has_chain ? sim_strdup(c->contract_address) : NULL;
+        return 0;
+    }
+    if (opt_str(o, "kms_contract_address", where, &k->kms_contract_address, err, errlen)) return -1;
     const cJSON *chain = cJSON_GetObjectItemCaseSensitive(o, "chain_id");
     if (chain && !cJSON_IsNull(chain)) {
         if (!cJSON_IsNumber(chain) || chain->valuedouble != (double)(long long)chain->valuedouble ||
@@ -103,14 +195,35 @@ static int load_kms(struct sim_kms *k, const cJSON *o, const char *where, char *
         k->has_chain = true;
         k->chain_id = (long long)chain->valuedouble;
     }
-    if (sim_kms_derive(k)) return fail(err, errlen, "seed: %s: key derivation failed", where);
-    const cJSON *ov = cJSON_GetObjectItemCaseSensitive(o, "k256_pubkey");
-    if (ov && !cJSON_IsNull(ov)) {
-        if (!cJSON_IsString(ov) || !sim_is_hex(sim_strip0x(ov->valuestring), 66))
-            return fail(err, errlen, "seed: %s.k256_pubkey must be 0x + 66 hex digits", where);
-        snprintf(k->k256_pubkey, sizeof k->k256_pubkey, "0x%s", sim_strip0x(ov->valuestring));
-        sim_lower(k->k256_pubkey);
-        k->k256_overridden = true;
+    struct sim_contract *c = &st->contracts[st->ncontracts++];
+    char cid[256];
+    snprintf(cid, sizeof cid, "kc_%s", k->id);
+    c->id = sim_strdup(cid);
+    c->chain_id = k->has_chain ? k->chain_id : 0;
+    c->contract_address =
+        sim_strdup(k->has_chain && k->kms_contract_address ? k->kms_contract_address : "phala");
+    k->contract = (size_t)(c - st->contracts);
+    return load_keys(&c->keys, o, where, err, errlen);
+}
+
+static int load_token(struct sim_token *t, const cJSON *o, const char *where, char *err,
+                      size_t errlen)
+{
+    const char *tok;
+    if (!cJSON_IsObject(o)) return fail(err, errlen, "seed: %s must be an object", where);
+    if (!(tok = req_str(o, "token", where, err, errlen))) return -1;
+    t->token = sim_strdup(tok);
+    const cJSON *ws = cJSON_GetObjectItemCaseSensitive(o, "workspaces"), *e;
+    if (!cJSON_IsArray(ws) || cJSON_GetArraySize(ws) < 1)
+        return fail(err, errlen, "seed: %s.workspaces must be a non-empty list of strings", where);
+    t->workspaces = calloc((size_t)cJSON_GetArraySize(ws), sizeof *t->workspaces);
+    if (!t->workspaces) return fail(err, errlen, "seed: out of memory");
+    cJSON_ArrayForEach(e, ws)
+    {
+        if (!cJSON_IsString(e) || !e->valuestring[0])
+            return fail(err, errlen, "seed: %s.workspaces must be a non-empty list of strings",
+                        where);
+        t->workspaces[t->nworkspaces++] = sim_strdup(e->valuestring);
     }
     return 0;
 }
@@ -216,16 +329,39 @@ int sim_seed_load(struct sim_state *st, const char *path, char *err, size_t errl
     }
 
     const cJSON *kms = cJSON_GetObjectItemCaseSensitive(root, "kms"), *e;
+    const cJSON *contracts = cJSON_GetObjectItemCaseSensitive(root, "kms_contracts");
     if (!cJSON_IsArray(kms)) {
         fail(err, errlen, "seed: \"kms\" must be a list");
         goto out;
     }
+    if (contracts && !cJSON_IsArray(contracts)) {
+        fail(err, errlen, "seed: \"kms_contracts\" must be a list");
+        goto out;
+    }
+    /* Room for the named contracts and one per node that names none: the array never moves. */
+    st->contracts =
+        calloc((size_t)cJSON_GetArraySize(contracts) + (size_t)cJSON_GetArraySize(kms) + 1,
+               sizeof *st->contracts);
     st->kms = calloc((size_t)cJSON_GetArraySize(kms) + 1, sizeof *st->kms);
-    if (!st->kms) goto out;
+    if (!st->kms || !st->contracts) goto out;
+    cJSON_ArrayForEach(e, contracts)
+    {
+        snprintf(where, sizeof where, "kms_contracts[%zu]", st->ncontracts);
+        if (load_contract(&st->contracts[st->ncontracts++], e, where, err, errlen)) goto out;
+        struct sim_contract *c = &st->contracts[st->ncontracts - 1];
+        for (size_t i = 0; i + 1 < st->ncontracts; i++) {
+            if (strcmp(st->contracts[i].id, c->id) == 0 ||
+                (c->slug && st->contracts[i].slug && strcmp(st->contracts[i].slug, c->slug) == 0)) {
+                fail(err, errlen, "seed: %s repeats the id or slug of kms_contracts[%zu]", where,
+                     i);
+                goto out;
+            }
+        }
+    }
     cJSON_ArrayForEach(e, kms)
     {
         snprintf(where, sizeof where, "kms[%zu]", st->nkms);
-        if (load_kms(&st->kms[st->nkms++], e, where, err, errlen)) goto out;
+        if (load_kms(st, &st->kms[st->nkms++], e, where, err, errlen)) goto out;
         struct sim_kms *k = &st->kms[st->nkms - 1];
         for (size_t i = 0; i + 1 < st->nkms; i++) {
             if (strcmp(st->kms[i].id, k->id) == 0 ||
@@ -234,6 +370,19 @@ int sim_seed_load(struct sim_state *st, const char *path, char *err, size_t errl
                 goto out;
             }
         }
+    }
+
+    const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(root, "oidc_tokens");
+    if (tokens && !cJSON_IsArray(tokens)) {
+        fail(err, errlen, "seed: \"oidc_tokens\" must be a list");
+        goto out;
+    }
+    st->tokens = calloc((size_t)cJSON_GetArraySize(tokens) + 1, sizeof *st->tokens);
+    if (!st->tokens) goto out;
+    cJSON_ArrayForEach(e, tokens)
+    {
+        snprintf(where, sizeof where, "oidc_tokens[%zu]", st->ntokens);
+        if (load_token(&st->tokens[st->ntokens++], e, where, err, errlen)) goto out;
     }
 
     const cJSON *onchain = cJSON_GetObjectItemCaseSensitive(root, "onchain");
@@ -305,6 +454,7 @@ static void free_fault_list(struct sim_state *st)
 
 void sim_state_free(struct sim_state *st)
 {
+    sim_replicas_close(st);
     for (size_t i = 0; i < st->nkms; i++) {
         struct sim_kms *k = &st->kms[i];
         free(k->id);
@@ -315,6 +465,23 @@ void sim_state_free(struct sim_state *st)
         free(k->gateway_app_id);
     }
     free(st->kms);
+    for (size_t i = 0; i < st->ncontracts; i++) {
+        struct sim_contract *c = &st->contracts[i];
+        free(c->id);
+        free(c->slug);
+        free(c->label);
+        free(c->contract_address);
+        free(c->ca_pubkey);
+    }
+    free(st->contracts);
+    for (size_t i = 0; i < st->ntokens; i++) {
+        for (size_t j = 0; j < st->tokens[i].nworkspaces; j++) free(st->tokens[i].workspaces[j]);
+        free(st->tokens[i].workspaces);
+        free(st->tokens[i].token);
+    }
+    free(st->tokens);
+    sim_log_clear(st);
+    free(st->log);
     for (size_t i = 0; i < st->ncvms; i++) {
         struct sim_cvm *c = &st->cvms[i];
         free(c->id);

@@ -1,5 +1,5 @@
-/* sim.h — shared declarations of phala-cloud-sim: the world state (KMS, CVMs, fake chain, faults,
- * stats) guarded by one mutex, the request/reply values the route handlers exchange with the HTTP
+/* sim.h — shared declarations of phala-cloud-sim: the world state (KMS contracts and their replica
+ * nodes, CVMs, fake chain, faults, stats, the request log) guarded by one mutex, the request/reply values the route handlers exchange with the HTTP
  * layer, and the entry points of each concern (seed, keys, routes, faults, stats). */
 #ifndef PHALA_SIM_H
 #define PHALA_SIM_H
@@ -15,19 +15,61 @@
 #define SIM_DEFAULT_HASH_TTL 604800.0             /* 7 days, as the real API documents */
 #define SIM_HEX_HASH         65                   /* 64 hex digits + NUL */
 #define SIM_HEX_APP_ID       41                   /* 40 hex digits + NUL */
+/* The first X-Phala-Version of the contract-centric KMS API (research/phala-api-2026-06.md §2). */
+#define SIM_CONTRACT_VERSION "2026-06-23"
+/* The server's own timeout for a KMS replica RPC (production: 30 s, PR #494). */
+#define SIM_DEFAULT_KMS_RPC_TIMEOUT_MS 30000L
+#define SIM_REQUEST_LOG_MAX            2000 /* the admin request log keeps the newest entries */
 
 /* ---- world ----------------------------------------------------------------------------------- */
 
+/* The key material of one KMS contract: every replica of a contract shares its root key. */
+struct sim_keys {
+    uint8_t root_secret[32]; /* never leaves the simulator */
+    uint8_t k256_sk[32];
+    char k256_pubkey[2 + 66 + 1]; /* "0x" + compressed point, what the API advertises */
+    bool k256_overridden;         /* the seed fixed k256_pubkey (signature-mismatch tests) */
+};
+
+/* A KMS contract (API 2026-06-23): a group of equivalent replicas sharing one root key. */
+struct sim_contract {
+    char *id;               /* "kc_…" */
+    char *slug, *label;     /* NULL = JSON null */
+    char *contract_address; /* "phala" for the off-chain KMS */
+    long long chain_id;     /* 0 for the off-chain KMS */
+    char *ca_pubkey;        /* NULL = JSON null */
+    struct sim_keys keys;
+};
+
+/* A KMS node: one replica of a contract, what the node-shaped API (2026-05-22) lists. */
 struct sim_kms {
     char *id, *slug, *url, *version;
     bool has_chain; /* false: Phala (off-chain) KMS, chain_id null */
     long long chain_id;
     char *kms_contract_address; /* NULL = JSON null */
     char *gateway_app_id;
-    uint8_t root_secret[32]; /* never leaves the simulator */
-    uint8_t k256_sk[32];
-    char k256_pubkey[2 + 66 + 1]; /* "0x" + compressed point, what the API advertises */
-    bool k256_overridden;         /* the seed fixed k256_pubkey (signature-mismatch tests) */
+    size_t contract; /* index into sim_state.contracts */
+    bool enabled;    /* false: disabled by an operator; the contract API never routes to it */
+    bool blackhole;  /* accepts TCP and never answers, like production's disabled kms-eth-prod6 */
+    int hole_fd;     /* its listening socket (blackhole only, else -1) … */
+    int hole_port;   /* … and its port on 127.0.0.1, which its url then names */
+};
+
+/* An OIDC token the simulator trusts (Authorization: Bearer), and the workspaces trusting it. */
+struct sim_token {
+    char *token;
+    char **workspaces;
+    size_t nworkspaces;
+};
+
+/* One API request as the admin log shows it; never a credential's value. */
+struct sim_logged {
+    char method[8];
+    char *path;       /* without /api/v1 */
+    char *query;      /* "k=v&k=v" as received (decoded), NULL when none */
+    char *version;    /* X-Phala-Version, NULL when absent */
+    char *workspace;  /* X-Phala-Workspace, NULL when absent */
+    const char *auth; /* "api_key", "bearer" or "none" */
 };
 
 struct sim_pending {
@@ -87,9 +129,14 @@ struct sim_stat {
 struct sim_state {
     pthread_mutex_t mu; /* guards everything below; handlers hold it for the whole request */
     char *api_key;
+    struct sim_contract *contracts;
+    size_t ncontracts;
     struct sim_kms *kms;
     size_t nkms;
-    cJSON *onchain; /* chain name → on-chain detail, served verbatim */
+    struct sim_token *tokens;
+    size_t ntokens;
+    long kms_rpc_timeout_ms; /* how long a call to a replica may take before the API gives up */
+    cJSON *onchain;          /* chain name → on-chain detail, served verbatim */
     struct sim_cvm *cvms;
     size_t ncvms;
     long long next_app_id_base;
@@ -108,6 +155,8 @@ struct sim_state {
     size_t nstats;
     long total;
     unsigned long long request_counter; /* X-Request-ID */
+    struct sim_logged *log;             /* ring of the newest SIM_REQUEST_LOG_MAX API requests */
+    size_t nlog, log_next;
 };
 
 /* ---- requests and replies -------------------------------------------------------------------- */
@@ -121,7 +170,12 @@ struct sim_req {
     char request_id[32];
 };
 
-enum sim_reply_action { SIM_REPLY_NORMAL, SIM_REPLY_DROP, SIM_REPLY_TRUNCATE };
+enum sim_reply_action {
+    SIM_REPLY_NORMAL,
+    SIM_REPLY_DROP,
+    SIM_REPLY_TRUNCATE,
+    SIM_REPLY_CALL_REPLICA, /* call replica_port outside the world lock, then answer (replicas.c) */
+};
 
 struct sim_reply {
     int status;
@@ -130,6 +184,8 @@ struct sim_reply {
     char *retry_after; /* malloc'd header values, NULL = absent */
     char *location;
     enum sim_reply_action action;
+    int replica_port;     /* SIM_REPLY_CALL_REPLICA: the replica's RPC port on 127.0.0.1 */
+    long replica_timeout; /* ms the API waits for it */
 };
 
 /* reply.c: every reply helper takes ownership of what it is given. */
@@ -153,17 +209,26 @@ void sim_reply_free(struct sim_reply *r);
 int sim_seed_load(struct sim_state *st, const char *path, char *err, size_t errlen);
 void sim_state_free(struct sim_state *st);
 
-/* keys.c: deterministic key derivation from each KMS root secret. */
-int sim_kms_derive(struct sim_kms *k);
-int sim_app_x25519(const struct sim_kms *k, const char *app_id_hex, uint8_t sk[32], uint8_t pk[32]);
+/* keys.c: deterministic key derivation from each contract's root secret. */
+int sim_keys_derive(struct sim_keys *k);
+int sim_app_x25519(const struct sim_keys *k, const char *app_id_hex, uint8_t sk[32],
+                   uint8_t pk[32]);
 /* Legacy pubkey signature (hex r||s||v, v 0/1, no 0x) of pk for app_id under the KMS k256 key. */
-int sim_app_pubkey_sig(const struct sim_kms *k, const char *app_id_hex, const uint8_t pk[32],
+int sim_app_pubkey_sig(const struct sim_keys *k, const char *app_id_hex, const uint8_t pk[32],
                        char sig_hex[131]);
 /* Compose hash (dstack compact form) of a compose file, 64 hex digits. */
 int sim_compose_hash(const cJSON *compose, char out[SIM_HEX_HASH]);
 /* Decrypts an encrypted_env hex blob with the app key; returns the {"env":[…]} list or NULL. */
-cJSON *sim_decrypt_env(const struct sim_kms *k, const char *app_id_hex, const char *hex);
+cJSON *sim_decrypt_env(const struct sim_keys *k, const char *app_id_hex, const char *hex);
 int sim_keccak_hex(const void *data, size_t len, char out[SIM_HEX_HASH]);
+
+/* replicas.c: the disabled replicas' listening sockets (accept TCP, never answer), and the call the
+ * API makes to a replica — blocking, so http.c runs it outside the world lock. */
+int sim_replicas_open(struct sim_state *st, char *err, size_t errlen);
+void sim_replicas_close(struct sim_state *st);
+/* Connects to 127.0.0.1:port, sends an RPC and waits up to timeout_ms for any answer; fills r with
+ * what the API then answers (500 with an empty message after a timeout, as production did). */
+void sim_replica_call(int port, long timeout_ms, struct sim_reply *r);
 
 /* routes_*.c: called with st->mu held. Return false when the path is not theirs. */
 bool sim_route_kms(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
@@ -211,7 +276,22 @@ int sim_hex_decode(const char *hex, uint8_t *out, size_t outlen); /* exactly 2*o
 void sim_hex_encode(const uint8_t *in, size_t len, char *out);    /* out: 2*len + 1 */
 double sim_now(void);                                             /* monotonic seconds */
 struct sim_kms *sim_find_kms(struct sim_state *st, const char *id_or_slug);
+struct sim_contract *sim_find_contract(struct sim_state *st, const char *id_or_slug);
 struct sim_cvm *sim_find_cvm(struct sim_state *st, const char *ident);
-cJSON *sim_kms_info_json(const struct sim_kms *k);
+const struct sim_keys *sim_kms_keys(const struct sim_state *st, const struct sim_kms *k);
+/* "phala" for the off-chain KMS, else "ethereum" (1), "anvil" (31337), "base" (anything else). */
+const char *sim_kms_type(bool has_chain, long long chain_id);
+/* The request asks for the contract-centric API: X-Phala-Version >= 2026-06-23, or "latest". */
+bool sim_contract_era(const struct sim_req *q);
+/* KmsInfo as GET /kms/{id} returns it under 2026-05-22; a KmsContract as under 2026-06-23. */
+cJSON *sim_kms_info_json(const struct sim_state *st, const struct sim_kms *k);
+cJSON *sim_contract_json(const struct sim_state *st, const struct sim_contract *c);
+/* The replica fields of GET /kms/{slug}/nodes. */
+cJSON *sim_node_json(const struct sim_kms *k);
+
+/* requests.c: the admin request log. */
+void sim_log_request(struct sim_state *st, const struct sim_req *q, const char *auth);
+cJSON *sim_log_json(const struct sim_state *st);
+void sim_log_clear(struct sim_state *st);
 
 #endif

@@ -1,5 +1,6 @@
-/* util.c — small helpers shared by the simulator's files: hex, strings, the monotonic clock, and
- * the lookups of KMS and CVMs by every identifier form the real API accepts. */
+/* util.c — small helpers shared by the simulator's files: hex, strings, the monotonic clock, the
+ * lookups of KMS nodes, contracts and CVMs by every identifier form the real API accepts, which API
+ * version a request asks for, and the JSON of a node, a contract and a replica. */
 #include "sim.h"
 
 #include <ctype.h>
@@ -84,6 +85,44 @@ struct sim_kms *sim_find_kms(struct sim_state *st, const char *id_or_slug)
     return NULL;
 }
 
+struct sim_contract *sim_find_contract(struct sim_state *st, const char *id_or_slug)
+{
+    for (size_t i = 0; i < st->ncontracts; i++) {
+        struct sim_contract *c = &st->contracts[i];
+        if (strcmp(c->id, id_or_slug) == 0 || (c->slug && strcmp(c->slug, id_or_slug) == 0))
+            return c;
+    }
+    return NULL;
+}
+
+const struct sim_keys *sim_kms_keys(const struct sim_state *st, const struct sim_kms *k)
+{
+    return &st->contracts[k->contract].keys;
+}
+
+const char *sim_kms_type(bool has_chain, long long chain_id)
+{
+    if (!has_chain) return "phala";
+    switch (chain_id) {
+    case 1:
+        return "ethereum";
+    case 31337:
+        return "anvil";
+    default:
+        return "base";
+    }
+}
+
+/* Versions are dates, so they compare as strings; no header, or an older date, is the node era
+ * (what @phala/cloud 0.2.9 sends by default: 2026-01-21). */
+bool sim_contract_era(const struct sim_req *q)
+{
+    const char *v = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "X-Phala-Version");
+    if (!v) return false;
+    if (strcasecmp(v, "latest") == 0) return true;
+    return strlen(v) == 10 && strcmp(v, SIM_CONTRACT_VERSION) >= 0;
+}
+
 /* The SDKs send the CVM id as is, `app_<40 hex>` for an app id, or the name (§1.3); a bare 40-hex
  * app id is accepted too because hand-written clients send it. */
 struct sim_cvm *sim_find_cvm(struct sim_state *st, const char *ident)
@@ -112,7 +151,7 @@ static cJSON *str_or_null(const char *s)
 }
 
 /* KmsInfo as GET /kms/{id} returns it (2026-05-22 node shape plus the newest k256_pubkey). */
-cJSON *sim_kms_info_json(const struct sim_kms *k)
+cJSON *sim_kms_info_json(const struct sim_state *st, const struct sim_kms *k)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", k->id);
@@ -125,7 +164,42 @@ cJSON *sim_kms_info_json(const struct sim_kms *k)
         cJSON_AddNullToObject(o, "chain_id");
     cJSON_AddItemToObject(o, "kms_contract_address", str_or_null(k->kms_contract_address));
     cJSON_AddItemToObject(o, "gateway_app_id", str_or_null(k->gateway_app_id));
-    cJSON_AddStringToObject(o, "k256_pubkey", k->k256_pubkey);
+    cJSON_AddStringToObject(o, "k256_pubkey", sim_kms_keys(st, k)->k256_pubkey);
+    return o;
+}
+
+/* Replicas the contract API lists and routes to: the enabled ones (its health filter). */
+static long long enabled_nodes(const struct sim_state *st, const struct sim_contract *c)
+{
+    long long n = 0;
+    for (size_t i = 0; i < st->nkms; i++)
+        if (&st->contracts[st->kms[i].contract] == c && st->kms[i].enabled) n++;
+    return n;
+}
+
+/* KmsContract as GET /kms and GET /kms/{slug} return it under 2026-06-23. */
+cJSON *sim_contract_json(const struct sim_state *st, const struct sim_contract *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", c->id);
+    cJSON_AddItemToObject(o, "slug", str_or_null(c->slug));
+    cJSON_AddItemToObject(o, "label", str_or_null(c->label));
+    cJSON_AddStringToObject(o, "contract_address", c->contract_address);
+    cJSON_AddNumberToObject(o, "chain_id", (double)c->chain_id);
+    cJSON_AddStringToObject(o, "k256_pubkey", c->keys.k256_pubkey);
+    cJSON_AddItemToObject(o, "ca_pubkey", str_or_null(c->ca_pubkey));
+    cJSON_AddNumberToObject(o, "node_count", (double)enabled_nodes(st, c));
+    return o;
+}
+
+cJSON *sim_node_json(const struct sim_kms *k)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", k->id);
+    cJSON_AddItemToObject(o, "slug", str_or_null(k->slug));
+    cJSON_AddStringToObject(o, "url", k->url);
+    cJSON_AddStringToObject(o, "version", k->version);
+    cJSON_AddStringToObject(o, "kms_type", sim_kms_type(k->has_chain, k->chain_id));
     return o;
 }
 

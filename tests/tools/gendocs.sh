@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gendocs.sh — writes docs/ (registry layout: index.md, data-sources/<name>.md, resources/<name>.md)
 # from `terraform providers schema -json` of the built provider plus the files under examples/
-# (data-source.tf / resource.tf as the example, guide.md for extra prose, import.sh).
+# (provider.tf / data-source.tf / resource.tf as the example, guide.md for extra prose, import.sh).
 # `make docs` runs it; tests/acceptance/test_docs.sh regenerates into a temp dir and fails when the
 # committed docs differ.
 # Usage: gendocs.sh BUILD_DIR [OUT_DIR]
@@ -78,6 +78,10 @@ desc=$(jq -r "$P.provider.block.description" "$W/schema.json")
     echo "## Schema"
     echo
     jq -r "$JQ_LIB $P.provider.block | block_md" "$W/schema.json"
+    if [ -f "$ROOT/examples/provider/guide.md" ]; then
+        echo
+        cat "$ROOT/examples/provider/guide.md"
+    fi
 } >"$OUT/index.md"
 
 for kind in data_source resource; do

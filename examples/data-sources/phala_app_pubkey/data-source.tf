@@ -1,7 +1,8 @@
-# An app's env-encryption key, with the KMS signature over it verified against the KMS's
-# published k256_pubkey (the default), or pinned to a known signer.
+# An app's env-encryption key, with the KMS signature over it verified against the k256_pubkey of
+# the KMS contract (the default), or pinned to a known signer. `kms` may be a contract slug or kc_ id,
+# a kms_type or a KMS node id or slug.
 data "phala_app_pubkey" "app" {
-  kms    = "kms-base-prod1"
+  kms    = "base"
   app_id = "0b5e6d8f1a2c3e4f5a6b7c8d9e0f1a2b3c4d5e6f"
 }
 
@@ -11,4 +12,8 @@ output "app_public_key" {
 
 output "signed_by" {
   value = data.phala_app_pubkey.app.signer
+}
+
+output "checked_against_contract" {
+  value = data.phala_app_pubkey.app.kms_contract_id
 }

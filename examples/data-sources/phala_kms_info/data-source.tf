@@ -1,4 +1,4 @@
-# One KMS instance, by id or slug.
+# Deprecated: one KMS node in the node shape of API 2026-05-22 — use phala_kms_contract instead.
 data "phala_kms_info" "base" {
   kms_id = "kms-base-prod1"
 }

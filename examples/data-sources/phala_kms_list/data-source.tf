@@ -1,4 +1,4 @@
-# Every KMS instance, and only the on-chain ones.
+# Deprecated: every KMS node in the node shape of API 2026-05-22 — use phala_kms_contracts instead.
 data "phala_kms_list" "all" {}
 
 data "phala_kms_list" "onchain" {

@@ -1,7 +1,16 @@
-/* phalakms/client.h — the public HTTP client of libphalakms: configuration, the error value, cancellation
- * and one function per Phala Cloud endpoint (KMS list/info/on-chain, app pubkey, next app ids, CVM info,
- * compose file, PATCH envs). Every function returns 0 on success or -1 with *err filled (err may be NULL).
- * Results are plain structs owned by the caller and released with their *_free function. */
+/* phalakms/client.h — the public HTTP client of libphalakms: configuration, the error value,
+ * cancellation and one function per Phala Cloud endpoint (KMS contracts and their nodes, the
+ * deprecated node-shaped KMS list/info, on-chain detail, app pubkey, next app ids, CVM info, compose
+ * file, PATCH envs). Every function returns 0 on success or -1 with *err filled (err may be NULL).
+ * Results are plain structs owned by the caller and released with their *_free function.
+ *
+ * API versions (X-Phala-Version): every request sends the client's version (default
+ * PK_DEFAULT_API_VERSION) except where a response shape depends on it, as the SDKs do:
+ *   GET /kms, /kms/{slug}, /kms/{slug}/nodes (contracts)   pinned PK_CONTRACT_API_VERSION
+ *   GET /kms, /kms/{id} (node-shaped, deprecated)          pinned PK_NODE_API_VERSION
+ *   GET /kms/{kms}/pubkey/{app_id}                         not pinned: a PK_NODE_API_VERSION pin
+ *     routes it through the node namespace, which can reach a disabled replica that never answers
+ */
 #ifndef PHALAKMS_CLIENT_H
 #define PHALAKMS_CLIENT_H
 
@@ -13,9 +22,12 @@
 extern "C" {
 #endif
 
-#define PK_DEFAULT_API_PREFIX  "https://cloud-api.phala.com/api/v1"
-#define PK_DEFAULT_API_VERSION "2026-05-22"
-#define PK_DEFAULT_TIMEOUT_MS  30000L  /* one HTTP attempt */
+#define PK_DEFAULT_API_PREFIX   "https://cloud-api.phala.com/api/v1"
+#define PK_DEFAULT_API_VERSION  "2026-06-23"
+#define PK_CONTRACT_API_VERSION "2026-06-23" /* the contract-centric KMS endpoints */
+#define PK_NODE_API_VERSION     "2026-05-22" /* the node-shaped KMS endpoints (deprecated) */
+/* One HTTP attempt: the SDKs' 60 s, longer than the server's own 30 s timeout for KMS RPCs. */
+#define PK_DEFAULT_TIMEOUT_MS  60000L
 #define PK_DEFAULT_DEADLINE_MS 120000L /* one call, all retries and waits included */
 #define PK_DEFAULT_MAX_RETRIES 5
 #define PK_PAGE_SIZE_MAX       100
@@ -89,13 +101,18 @@ bool pk_cancel_requested(const pk_cancel *c);
 /* Optional log sink: one line per HTTP attempt ("GET /kms -> 200 (3 ms, attempt 1)"). Never secrets. */
 typedef void (*pk_log_fn)(void *user, const char *line);
 
-/* Zero/NULL fields take the defaults. api_key and api_prefix, when NULL or empty, fall back to
- * PHALA_CLOUD_API_KEY and PHALA_CLOUD_API_PREFIX (explicit wins), then to the default prefix.
- * max_retries < 0 means the default; 0 disables retries. */
+/* Zero/NULL fields take the defaults. api_key, bearer_token, workspace and api_prefix, when NULL or
+ * empty, fall back to PHALA_CLOUD_API_KEY, PHALA_OIDC_TOKEN, PHALA_CLOUD_WORKSPACE and
+ * PHALA_CLOUD_API_PREFIX (explicit wins), then to none / the default prefix.
+ * Credentials: X-API-Key when an API key is set, else `Authorization: Bearer <token>` (e.g. a GitHub
+ * Actions OIDC token), as the SDKs prefer the key when both are present. Neither is ever logged or
+ * put in an error. max_retries < 0 means the default; 0 disables retries. */
 typedef struct pk_config {
     const char *api_key;
-    const char *api_prefix;  /* http:// only for loopback hosts */
-    const char *api_version; /* X-Phala-Version (KMS node endpoints are pinned to 2026-05-22) */
+    const char *bearer_token; /* used only without an API key */
+    const char *workspace;    /* X-Phala-Workspace (trimmed; not sent when empty) */
+    const char *api_prefix;   /* http:// only for loopback hosts */
+    const char *api_version;  /* X-Phala-Version; see the pins at the top of this file */
     long timeout_ms;
     long deadline_ms;
     int max_retries;
@@ -109,7 +126,7 @@ typedef struct pk_client pk_client;
 void pk_config_init(pk_config *cfg); /* all defaults (max_retries = -1) */
 /* Validates the configuration; a missing API key is reported by the first request, not here. */
 int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err);
-void pk_client_free(pk_client *c); /* wipes the key copy */
+void pk_client_free(pk_client *c); /* wipes the credential copies */
 const char *pk_client_api_prefix(const pk_client *c);
 
 /* ---- identifiers ------------------------------------------------------------------------------- */
@@ -119,10 +136,17 @@ const char *pk_client_api_prefix(const pk_client *c);
 int pk_cvm_id_normalize(const char *id, char *out, size_t out_len);
 /* App id: exactly 40 hex digits, optionally prefixed by 0x. */
 bool pk_app_id_valid(const char *app_id);
+/* Whether an id can be one path segment of a request: not empty, not "." or ".." (libcurl and
+ * servers collapse dot segments: "/kms/." would become "/kms/", the list endpoint). Every id the
+ * library puts into a path is checked with this and percent-encoded. */
+bool pk_path_segment_valid(const char *id);
 
 /* ---- KMS --------------------------------------------------------------------------------------- */
 
 typedef enum pk_tristate { PK_UNSET = 0, PK_FALSE, PK_TRUE } pk_tristate;
+
+/* ---- KMS nodes, node-shaped (deprecated: the API is contract-centric from 2026-06-23; these calls
+ * are pinned to PK_NODE_API_VERSION, as the SDKs' getKmsList / getKmsInfo are) ------------------ */
 
 typedef struct pk_kms_info {
     char *id; /* required */
@@ -142,15 +166,67 @@ typedef struct pk_kms_list {
     int64_t total, page, page_size, pages;
 } pk_kms_list;
 
-/* page / page_size 0 = not sent; page_size must be 1..100 otherwise. */
+/* GET /kms (node shape). page / page_size 0 = not sent; page_size must be 1..100 otherwise. */
 int pk_kms_list_fetch(pk_client *c, pk_tristate is_onchain, int page, int page_size,
                       pk_kms_list *out, pk_error *err);
 /* Every page in order (page_size 100) until page >= pages or a page comes back empty. */
 int pk_kms_list_fetch_all(pk_client *c, pk_tristate is_onchain, pk_kms_list *out, pk_error *err);
 void pk_kms_list_free(pk_kms_list *l);
 
+/* GET /kms/{id} (node shape): by node id (kms_…) or node slug. */
 int pk_kms_info_fetch(pk_client *c, const char *kms_id_or_slug, pk_kms_info *out, pk_error *err);
 void pk_kms_info_free(pk_kms_info *k);
+
+/* ---- KMS contracts (groups of replicas sharing one root key; PK_CONTRACT_API_VERSION) ---------- */
+
+typedef struct pk_kms_contract {
+    char *id; /* required, "kc_…" */
+    char *slug;
+    char *label;
+    char *contract_address; /* required; "phala" for Phala's off-chain KMS */
+    int64_t chain_id;       /* required; 0 for Phala's off-chain KMS */
+    char *k256_pubkey;      /* the KMS signing key app keys are verified against */
+    char *ca_pubkey;
+    int64_t node_count; /* required */
+} pk_kms_contract;
+
+typedef struct pk_kms_contract_list {
+    pk_kms_contract *items;
+    size_t n_items;
+    int64_t total, page, page_size, pages;
+} pk_kms_contract_list;
+
+/* GET /kms under the contract version; page / page_size 0 = not sent, page_size 1..100. */
+int pk_kms_contracts_fetch(pk_client *c, pk_tristate is_onchain, int page, int page_size,
+                           pk_kms_contract_list *out, pk_error *err);
+/* Every page in order (page_size 100) until page >= pages or a page comes back empty. */
+int pk_kms_contracts_fetch_all(pk_client *c, pk_tristate is_onchain, pk_kms_contract_list *out,
+                               pk_error *err);
+void pk_kms_contract_list_free(pk_kms_contract_list *l);
+
+/* GET /kms/{slug}: by contract slug (e.g. "base") or kc_ id. */
+int pk_kms_contract_fetch(pk_client *c, const char *slug_or_id, pk_kms_contract *out,
+                          pk_error *err);
+void pk_kms_contract_free(pk_kms_contract *k);
+
+typedef struct pk_kms_node {
+    char *id; /* required, "kms_…" */
+    char *slug;
+    char *url;      /* required: the replica's RPC base */
+    char *version;  /* required */
+    char *kms_type; /* required: "phala", "ethereum", "base", … */
+} pk_kms_node;
+
+typedef struct pk_kms_node_list {
+    pk_kms_node *items;
+    size_t n_items;
+    int64_t total;
+} pk_kms_node_list;
+
+/* GET /kms/{slug}/nodes: the contract's replicas (no pagination). */
+int pk_kms_contract_nodes_fetch(pk_client *c, const char *slug_or_id, pk_kms_node_list *out,
+                                pk_error *err);
+void pk_kms_node_list_free(pk_kms_node_list *l);
 
 typedef struct pk_onchain_device {
     char *device_id;
@@ -169,6 +245,9 @@ typedef struct pk_onchain_contract {
     char *contract_address;
     int64_t chain_id;
     char *chain_name;
+    char *k256_pubkey; /* newer API: the contract's verification anchors and its gateway */
+    char *ca_pubkey;
+    char *gateway_contract_address;
     pk_onchain_device *devices;
     size_t n_devices;
     pk_onchain_os_image *os_images;
@@ -190,7 +269,9 @@ typedef struct pk_app_pubkey {
     char *signature;  /* hex r||s||v, as sent */
 } pk_app_pubkey;
 
-/* app_id is validated (pk_app_id_valid) before any request. */
+/* kms: what the API accepts for it — a contract slug or kc_ id, a kms_type ("ethereum"), a node id.
+ * app_id is validated (pk_app_id_valid) before any request. Sent with the client's version (no
+ * pin): the contract API resolves node-era names onto their contract and skips disabled replicas. */
 int pk_app_pubkey_fetch(pk_client *c, const char *kms, const char *app_id, pk_app_pubkey *out,
                         pk_error *err);
 void pk_app_pubkey_free(pk_app_pubkey *p);
@@ -229,7 +310,8 @@ typedef struct pk_cvm {
     char *vm_uuid;
     char *instance_id;
     char *status;
-    char *kms_type; /* "phala", "ethereum", "base", … */
+    char *kms_type;        /* "phala", "ethereum", "base", … */
+    char *kms_contract_id; /* the KMS contract (kc_…, or an integer as text); NULL on older APIs */
     char *compose_hash;
     bool in_progress;
     char *encrypted_env_pubkey; /* legacy top-level key */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkx_client.h"
+#include "api/pkx_client.h"
 
 #define KEY "phak_unit_secret_5f1e"
 
@@ -26,12 +26,18 @@ Test(client_config, defaults_without_environment)
 {
     unsetenv("PHALA_CLOUD_API_KEY");
     unsetenv("PHALA_CLOUD_API_PREFIX");
+    unsetenv("PHALA_OIDC_TOKEN");
+    unsetenv("PHALA_CLOUD_WORKSPACE");
     pk_client *c = make(NULL, NULL);
     cr_assert_str_eq(pk_client_api_prefix(c), PK_DEFAULT_API_PREFIX);
     cr_assert_str_eq(c->host, "cloud-api.phala.com");
     cr_assert_null(c->api_key);
-    cr_assert_str_eq(c->api_version, "2026-05-22");
-    cr_assert_eq(c->timeout_ms, 30000);
+    cr_assert_null(c->bearer);
+    cr_assert_null(c->workspace);
+    /* The SDKs' current defaults: version 2026-06-23, 60 s per attempt (above the server's 30 s
+     * KMS RPC timeout, so a slow KMS answer is not cut off by the client first). */
+    cr_assert_str_eq(c->api_version, "2026-06-23");
+    cr_assert_eq(c->timeout_ms, 60000);
     cr_assert_eq(c->max_retries, 0);
     cr_assert(strncmp(c->user_agent, "terraform-provider-phala/", 25) == 0);
     cr_assert(strstr(c->user_agent, " libphalakms"));
@@ -56,6 +62,59 @@ Test(client_config, explicit_wins_over_environment)
     cr_assert_str_eq(c->api_key, "phak_explicit");
     cr_assert_str_eq(pk_client_api_prefix(c), "https://explicit.example/api/v1");
     pk_client_free(c);
+}
+
+Test(client_config, oidc_token_and_workspace_from_config_or_environment)
+{
+    unsetenv("PHALA_CLOUD_API_KEY");
+    setenv("PHALA_OIDC_TOKEN", "eyJ.env.token", 1);
+    setenv("PHALA_CLOUD_WORKSPACE", "  ws-env\t", 1);
+    pk_client *c = make(NULL, NULL);
+    cr_assert_null(c->api_key);
+    cr_assert_str_eq(c->bearer, "eyJ.env.token");
+    cr_assert_eq(c->cred, PKX_CRED_OIDC);
+    cr_assert_str_eq(c->workspace, "ws-env", "trimmed, as the JS SDK does");
+    pk_client_free(c);
+
+    pk_config cfg;
+    pk_config_init(&cfg);
+    cfg.api_key = "phak_k";
+    cfg.bearer_token = "eyJ.explicit";
+    cfg.workspace = "ws-explicit";
+    cfg.max_retries = 0;
+    pk_error e = {0};
+    cr_assert_eq(pk_client_new(&cfg, &c, &e), 0, "%s", pk_error_message(&e));
+    cr_assert_str_eq(c->bearer, "eyJ.explicit");
+    cr_assert_str_eq(c->workspace, "ws-explicit");
+    cr_assert_eq(c->cred, PKX_CRED_API_KEY_WITH_OIDC, "the API key wins when both are set");
+    pk_client_free(c);
+
+    setenv("PHALA_CLOUD_WORKSPACE", " \t ", 1);
+    c = make("phak_k", NULL);
+    cr_assert_null(c->workspace, "a blank workspace is not sent");
+    cr_assert_eq(c->cred, PKX_CRED_API_KEY_WITH_OIDC);
+    pk_client_free(c);
+    unsetenv("PHALA_OIDC_TOKEN");
+    unsetenv("PHALA_CLOUD_WORKSPACE");
+}
+
+Test(client_config, header_injection_in_token_or_workspace_is_refused)
+{
+    const char *bad_token = "eyJ.a\r\nX-Evil: 1";
+    pk_config cfg;
+    pk_config_init(&cfg);
+    cfg.bearer_token = bad_token;
+    pk_client *c = NULL;
+    pk_error e = {0};
+    cr_assert_eq(pk_client_new(&cfg, &c, &e), -1);
+    cr_assert_eq(e.kind, PK_ERR_CONFIG);
+    cr_assert_null(strstr(pk_error_message(&e), "eyJ.a"), "never echoes the token");
+    pk_error_clear(&e);
+    pk_config_init(&cfg);
+    cfg.workspace = "ws\nX-Evil: 1";
+    cr_assert_eq(pk_client_new(&cfg, &c, &e), -1);
+    cr_assert(strstr(pk_error_message(&e), "workspace contains control characters"));
+    pk_error_clear(&e);
 }
 
 Test(client_config, defaults_when_config_is_null)

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pkx_api_parse.h"
+#include "api/pkx_api_parse.h"
 
 #define DEC(fn, json, out, err) fn(json, strlen(json), out, err)
 

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkx_api_parse.h"
+#include "api/pkx_api_parse.h"
+#include "api/pkx_client.h"
+#include "api/pkx_http.h"
+#include "common/pkx_error.h"
 
 static char *slurp(const char *name, size_t *len)
 {
@@ -29,7 +32,7 @@ static void from_fixture(pk_error *err, int status, const char *name, const char
 {
     size_t len;
     char *body = slurp(name, &len);
-    pkx_error_from_response(err, status, body, len, hdr_rid);
+    pkx_error_from_response(err, status, body, len, hdr_rid, "GET", "/kms");
     free(body);
 }
 
@@ -126,13 +129,37 @@ Test(client_errors, non_json_body_keeps_first_line)
     pk_error_clear(&e);
 }
 
-Test(client_errors, empty_body_uses_reason_phrase)
+/* Production once answered a hung KMS lookup with an empty message: the error then says which call
+ * failed and that the server gave no reason, never a bare reason phrase that reads like a cause. */
+Test(client_errors, answer_without_a_reason_names_the_call)
 {
     pk_error e = {0};
-    pkx_error_from_response(&e, 503, NULL, 0, NULL);
-    cr_assert_str_eq(e.message, "Service Unavailable");
-    pkx_error_from_response(&e, 599, "", 0, NULL);
-    cr_assert_str_eq(e.message, "HTTP 599");
+    const char *pk = "/kms/ethereum/pubkey/0b5e6d8f1a2c3e4f5a6b7c8d9e0f1a2b3c4d5e6f";
+    pkx_error_from_response(&e, 500, NULL, 0, NULL, "GET", pk);
+    cr_assert_str_eq(
+        e.message, "GET /kms/ethereum/pubkey/0b5e6d8f1a2c3e4f5a6b7c8d9e0f1a2b3c4d5e6f: the server "
+                   "gave no reason (HTTP 500 Internal Server Error, empty body)");
+    cr_assert(strstr(pk_error_message(&e), "the Phala Cloud API failed (HTTP 500): GET /kms/"),
+              "%s", pk_error_message(&e));
+    pkx_error_from_response(&e, 599, " \r\n", 3, NULL, "GET", "/kms");
+    cr_assert_str_eq(e.message, "GET /kms: the server gave no reason (HTTP 599, empty body)");
+    struct {
+        const char *body;
+    } silent[] = {{"{}"},
+                  {"{\"detail\":\"\"}"},
+                  {"{\"message\":\"\",\"detail\":null}"},
+                  {"{\"detail\":\"  \"}"}};
+    for (size_t i = 0; i < sizeof silent / sizeof silent[0]; i++) {
+        pkx_error_from_response(&e, 502, silent[i].body, strlen(silent[i].body), NULL, "PATCH",
+                                "/cvms/x/envs");
+        cr_assert_str_eq(e.message,
+                         "PATCH /cvms/x/envs: the server gave no reason (HTTP 502 Bad Gateway, no "
+                         "message in the body)",
+                         "%s", silent[i].body);
+    }
+    pkx_error_from_response(&e, 404, "", 0, NULL, NULL, NULL);
+    cr_assert_str_eq(e.message, "the request: the server gave no reason (HTTP 404 Not Found, empty "
+                                "body)");
     pk_error_clear(&e);
 }
 
@@ -147,7 +174,7 @@ Test(client_errors, status_kinds)
         {468, PK_ERR_HASH_NOT_ALLOWED}, {500, PK_ERR_HTTP}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pk_error e = {0};
-        pkx_error_from_response(&e, cases[i].status, "{}", 2, NULL);
+        pkx_error_from_response(&e, cases[i].status, "{}", 2, NULL, NULL, NULL);
         cr_assert_eq(e.kind, cases[i].kind, "status %d", cases[i].status);
         pk_error_clear(&e);
     }
@@ -173,7 +200,8 @@ Test(client_errors, human_lines_for_each_class)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pk_error e = {0};
-        pkx_error_from_response(&e, cases[i].status, cases[i].body, strlen(cases[i].body), NULL);
+        pkx_error_from_response(&e, cases[i].status, cases[i].body, strlen(cases[i].body), NULL,
+                                NULL, NULL);
         cr_assert(strstr(pk_error_message(&e), cases[i].want), "status %d: %s", cases[i].status,
                   pk_error_message(&e));
         pk_error_clear(&e);
@@ -184,7 +212,7 @@ Test(client_errors, transport_kinds_have_actionable_lines)
 {
     pk_error e = {0};
     pkx_error_set(&e, PK_ERR_NETWORK, "Couldn't connect to server");
-    pkx_error_humanize(&e, "api.example");
+    pkx_error_humanize(&e, "api.example", PKX_CRED_API_KEY);
     cr_assert(strstr(pk_error_message(&e), "could not reach api.example: Couldn't connect"));
     cr_assert(strstr(pk_error_message(&e), "PHALA_CLOUD_API_PREFIX"));
     pkx_error_set(&e, PK_ERR_TIMEOUT, "no complete answer within 30000 ms");
@@ -217,7 +245,7 @@ Test(client_errors, seal_scrubs_key_echoed_by_server)
         "\"msg\":\"bad key phak_echoed_key_123\"}],"
         "\"message\":\"Invalid key phak_echoed_key_123\",\"request_id\":\"phak_echoed_key_123\"}";
     pk_error e = {0};
-    pkx_error_from_response(&e, 422, body, strlen(body), NULL);
+    pkx_error_from_response(&e, 422, body, strlen(body), NULL, NULL, NULL);
     pkx_error_seal(&e, &c);
     cr_assert_null(strstr(pk_error_message(&e), "phak_echoed_key_123"), "%s", pk_error_message(&e));
     cr_assert_null(strstr(e.message, "phak_echoed_key_123"));
@@ -225,6 +253,57 @@ Test(client_errors, seal_scrubs_key_echoed_by_server)
     cr_assert_null(strstr(e.fields[0].loc, "phak_echoed_key_123"));
     cr_assert_null(strstr(e.fields[0].msg, "phak_echoed_key_123"));
     pk_error_clear(&e);
+}
+
+Test(client_errors, seal_scrubs_an_oidc_token_echoed_by_server)
+{
+    const char *tok = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvIn0.c2ln";
+    pk_client c = {.bearer = (char *)tok, .bearer_len = strlen(tok), .cred = PKX_CRED_OIDC};
+    char body[256];
+    snprintf(body, sizeof body, "{\"detail\":\"token %s is expired\",\"request_id\":\"%s\"}", tok,
+             tok);
+    pk_error e = {0};
+    pkx_error_from_response(&e, 401, body, strlen(body), NULL, NULL, NULL);
+    pkx_error_seal(&e, &c);
+    cr_assert_null(strstr(pk_error_message(&e), tok), "%s", pk_error_message(&e));
+    cr_assert_null(strstr(e.message, tok));
+    cr_assert_null(strstr(e.request_id, tok));
+    pk_error_clear(&e);
+}
+
+/* A 401/403 names the credential the request carried, and what to check for that one. */
+Test(client_errors, auth_failures_name_the_credential_used)
+{
+    struct {
+        pkx_cred cred;
+        int status;
+        const char *want, *not_want;
+    } cases[] = {
+        {PKX_CRED_API_KEY, 401,
+         "the API key was rejected (HTTP 401) — check api_key / "
+         "PHALA_CLOUD_API_KEY",
+         "OIDC"},
+        {PKX_CRED_API_KEY, 403, "the API key is not allowed to do this (HTTP 403): nope", "OIDC"},
+        {PKX_CRED_API_KEY_WITH_OIDC, 401,
+         "(an OIDC token is configured too, but the API key takes precedence)", NULL},
+        {PKX_CRED_OIDC, 401,
+         "the OIDC token was rejected (HTTP 401): nope — check oidc_token / "
+         "PHALA_OIDC_TOKEN",
+         "API key"},
+        {PKX_CRED_OIDC, 403, "set workspace / PHALA_CLOUD_WORKSPACE", "API key"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pk_client c = {.host = "h", .cred = cases[i].cred};
+        pk_error e = {0};
+        pkx_error_from_response(&e, cases[i].status, "{\"detail\":\"nope\"}", 17, NULL, NULL, NULL);
+        pkx_error_seal(&e, &c);
+        cr_assert(strstr(pk_error_message(&e), cases[i].want), "case %zu: %s", i,
+                  pk_error_message(&e));
+        if (cases[i].not_want)
+            cr_assert_null(strstr(pk_error_message(&e), cases[i].not_want), "case %zu: %s", i,
+                           pk_error_message(&e));
+        pk_error_clear(&e);
+    }
 }
 
 /* ---- 465 → precondition result ---- */

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pkx_client.h"
+#include "api/pkx_http.h"
 
 Test(client_ids, cvm_id_normalisation_table)
 {

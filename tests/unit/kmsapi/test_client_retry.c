@@ -6,7 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "pkx_client.h"
+#include "api/pkx_http.h"
+#include "common/pkx_clock.h"
 
 Test(client_retry, retry_after_seconds)
 {

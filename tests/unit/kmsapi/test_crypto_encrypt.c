@@ -2,7 +2,7 @@
  * (libsodium AES-NI and OpenSSL), round trips with random keys and awkward values, decryption of
  * other SDKs' JSON forms, and every rejection (bad keys, bad blobs, tampering). */
 #include "crypto_test_util.h"
-#include "crypto_priv.h"
+#include "crypto/crypto_priv.h"
 
 #include <sodium.h>
 

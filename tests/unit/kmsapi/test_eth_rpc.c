@@ -2,7 +2,7 @@
  * reason decoding, canned JSON-RPC answers and error objects through the decoder, uint256 text, and
  * the RPC url rules of pk_eth_new. */
 #include "crypto_test_util.h"
-#include "eth_priv.h"
+#include "eth/eth_priv.h"
 
 Test(eth_hex, quantities)
 {

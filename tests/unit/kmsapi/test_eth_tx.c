@@ -2,7 +2,7 @@
  * DstackApp selectors and event topic, address derivation and EIP-55, call data, and transaction
  * signing against vectors viem produced (tests/data/eth/tx_vectors.json). */
 #include "crypto_test_util.h"
-#include "eth_priv.h"
+#include "eth/eth_priv.h"
 
 #include <ctype.h>
 

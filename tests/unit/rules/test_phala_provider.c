@@ -15,6 +15,8 @@ static void setup(void)
     unsetenv("PHALA_CLOUD_API_PREFIX");
     unsetenv("PHALA_ONCHAIN_RPC_URL");
     unsetenv("PHALA_ONCHAIN_PRIVATE_KEY");
+    unsetenv("PHALA_OIDC_TOKEN");
+    unsetenv("PHALA_CLOUD_WORKSPACE");
 }
 static void teardown(void)
 {
@@ -89,7 +91,7 @@ Test(phala_provider, explicit_values_beat_environment_variables_which_beat_defau
     cr_assert_str_eq(pc->api_key, "phak_explicit");
     cr_assert_str_eq(pc->api_prefix, "https://env.example/api/v1");
     cr_assert_str_eq(pc->api_version, PHALA_DEFAULT_API_VERSION);
-    cr_assert_eq(pc->timeout_seconds, 30);
+    cr_assert_eq(pc->timeout_seconds, 60, "the SDKs' 60 s default");
     cr_assert_str_eq(pc->onchain.private_key,
                      "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d");
     cr_assert_str_eq(pc->onchain.rpc_url, "http://127.0.0.1:8545");
@@ -112,6 +114,47 @@ Test(phala_provider, a_missing_api_key_is_one_diagnostic_on_api_key_at_configure
     cr_assert_str_eq(paths(&c), "api_key;");
     cr_assert_null(pc->api_key);
     cr_assert_null(pc->client);
+}
+
+Test(phala_provider, an_oidc_token_alone_configures_a_client)
+{
+    const char *tok = "eyJhbGciOiJSUzI1NiJ9.eyJyZXBvIjoiYWNtZSJ9.c2ln";
+    setenv("PHALA_OIDC_TOKEN", tok, 1);
+    setenv("PHALA_CLOUD_WORKSPACE", "acme-ci", 1);
+    tf_ctx c = ctx();
+    tf_value empty = tf_null(tf_block_type(&phala_provider.schema));
+    phala_config *pc = phala_provider.configure(&c, &empty);
+    cr_assert_eq(c.diags.errors, 0, "no API key needed with an OIDC token");
+    cr_assert_null(pc->api_key);
+    cr_assert_str_eq(pc->oidc_token, tok);
+    cr_assert_str_eq(pc->workspace, "acme-ci");
+    cr_assert_not_null(pc->client);
+
+    tf_value v = cfg("{\"oidc_token\":\"eyJ.explicit\",\"workspace\":\"acme-prod\"}");
+    pc = phala_provider.configure(&c, &v);
+    cr_assert_eq(c.diags.errors, 0);
+    cr_assert_str_eq(pc->oidc_token, "eyJ.explicit", "the attribute beats PHALA_OIDC_TOKEN");
+    cr_assert_str_eq(pc->workspace, "acme-prod");
+}
+
+Test(phala_provider, token_workspace_and_version_are_validated_without_echoing_secrets)
+{
+    tf_ctx c = ctx();
+    tf_value v = cfg("{\"oidc_token\":\"eyJ.secret\\nX-Evil: 1\",\"workspace\":\"a\\tb\","
+                     "\"api_version\":\"2026-6-23\"}");
+    phala_provider.validate(&c, &v);
+    cr_assert_eq(c.diags.errors, 3);
+    cr_assert_str_eq(paths(&c), "oidc_token;workspace;api_version;");
+    for (tf_diag *d = c.diags.head; d; d = d->next)
+        cr_assert_null(strstr(d->detail, "eyJ.secret"), "%s", d->detail);
+    cr_assert(strstr(c.diags.tail->detail, "\"2026-6-23\" is not an API version"));
+
+    tf_ctx ok = ctx();
+    tf_value good = cfg("{\"api_version\":\"LATEST\",\"workspace\":\"acme-ci\"}");
+    phala_provider.validate(&ok, &good);
+    good = cfg("{\"api_version\":\"2026-05-22\"}");
+    phala_provider.validate(&ok, &good);
+    cr_assert_eq(ok.diags.errors, 0);
 }
 
 Test(phala_provider, plain_http_is_refused_for_non_loopback_hosts)

@@ -1,0 +1,300 @@
+/* Local preview of the compose hash, as the dstack SDK's getComposeHash computes it: parse the
+ * app-compose JSON, optionally normalise it, re-serialise it the way JS JSON.stringify would print
+ * the key-sorted object, and SHA-256 the UTF-8 bytes. JS details reproduced here: keys sorted by
+ * UTF-16 code units, array-index keys ("0", "17") first in numeric order (JS objects keep them
+ * there), duplicate keys keep the last value, numbers printed by Number.prototype.toString rules,
+ * non-finite numbers (1e400 parses to Infinity) become null, no HTML or non-ASCII escaping. */
+#include "crypto/crypto_priv.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+/* ---- numbers ---------------------------------------------------------------------------------- */
+
+/* Shortest decimal digits that read back as d (|d| > 0, finite): digits into out (no sign, no
+ * trailing zeros) and the decimal exponent n such that |d| = 0.DIGITS x 10^n. printf rounds ties to
+ * even, but at a tie the other neighbour may be the one that round-trips (2^-24 prints as
+ * 5.960464477539063e-8 in JS): so at each precision the rounded candidate and its two neighbours
+ * are tried. */
+static int shortest_digits(double d, char digits[24], int *n)
+{
+    char tmp[48];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
+        unsigned long long m = 0;
+        const char *p = tmp;
+        for (; *p && *p != 'e'; p++)
+            if (*p != '.') m = m * 10 + (unsigned)(*p - '0');
+        int scale = atoi(p + 1) - (prec - 1); /* d ~= m x 10^scale */
+        static const int deltas[] = {0, 1, -1};
+        for (int i = 0; i < 3; i++) {
+            unsigned long long c = m + (unsigned long long)(long long)deltas[i];
+            if (c == 0) continue;
+            snprintf(tmp, sizeof tmp, "%llue%d", c, scale);
+            if (strtod(tmp, NULL) != d) continue;
+            int k = snprintf(digits, 24, "%llu", c);
+            *n = k + scale;
+            while (k > 1 && digits[k - 1] == '0') digits[--k] = '\0';
+            return k;
+        }
+    }
+    /* not reached: 17 significant digits always round-trip */
+    strcpy(digits, "0");
+    *n = 1;
+    return 1;
+}
+
+/* Number.prototype.toString(10): shortest round-tripping digits, then JS's choice between plain and
+ * exponent notation. */
+static void js_number(double d, char out[40])
+{
+    if (d == 0) {
+        strcpy(out, "0"); /* also -0 */
+        return;
+    }
+    char digits[24];
+    int n = 0;
+    int k = shortest_digits(fabs(d), digits, &n);
+
+    char *o = out;
+    if (d < 0) *o++ = '-';
+    if (k <= n && n <= 21) {
+        memcpy(o, digits, (size_t)k);
+        o += k;
+        for (int i = 0; i < n - k; i++) *o++ = '0';
+    } else if (0 < n && n <= 21) {
+        memcpy(o, digits, (size_t)n);
+        o += n;
+        *o++ = '.';
+        memcpy(o, digits + n, (size_t)(k - n));
+        o += k - n;
+    } else if (-6 < n && n <= 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = 0; i < -n; i++) *o++ = '0';
+        memcpy(o, digits, (size_t)k);
+        o += k;
+    } else {
+        *o++ = digits[0];
+        if (k > 1) {
+            *o++ = '.';
+            memcpy(o, digits + 1, (size_t)(k - 1));
+            o += k - 1;
+        }
+        o += sprintf(o, "e%c%d", n - 1 > 0 ? '+' : '-', abs(n - 1));
+    }
+    *o = '\0';
+}
+
+/* ---- key order -------------------------------------------------------------------------------- */
+
+/* Array index: canonical decimal (no leading zero except "0") below 2^32 - 1. */
+static bool array_index(const char *k, unsigned long long *v)
+{
+    size_t len = strlen(k);
+    if (len == 0 || len > 10 || (len > 1 && k[0] == '0')) return false;
+    unsigned long long x = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (k[i] < '0' || k[i] > '9') return false;
+        x = x * 10 + (unsigned)(k[i] - '0');
+    }
+    if (x > 4294967294ULL) return false;
+    *v = x;
+    return true;
+}
+
+static uint32_t utf8_next(const unsigned char **p)
+{
+    const unsigned char *s = *p;
+    uint32_t c = s[0];
+    int n = 0;
+    if (c >= 0xf0) {
+        c &= 0x07;
+        n = 3;
+    } else if (c >= 0xe0) {
+        c &= 0x0f;
+        n = 2;
+    } else if (c >= 0xc0) {
+        c &= 0x1f;
+        n = 1;
+    }
+    for (int i = 1; i <= n && s[i]; i++) c = (c << 6) | (s[i] & 0x3f);
+    *p = s + 1 + n;
+    return c;
+}
+
+/* Compare as JS sorts strings: by UTF-16 code units (input is valid UTF-8, checked up front). A
+ * supplementary character's first unit is a high surrogate (D800..DBFF): above every BMP character
+ * below D800, below every one from E000. */
+static int utf16_cmp(const char *a, const char *b)
+{
+    const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
+    while (*pa && *pb) {
+        uint32_t ca = utf8_next(&pa), cb = utf8_next(&pb);
+        if (ca == cb) continue;
+        bool sa = ca >= 0x10000, sb = cb >= 0x10000;
+        if (sa == sb) return ca < cb ? -1 : 1;
+        uint32_t bmp = sa ? cb : ca;
+        int supp_first = bmp >= 0xe000 ? -1 : 1; /* sign of (supplementary - bmp) */
+        return sa ? supp_first : -supp_first;
+    }
+    return *pa ? 1 : (*pb ? -1 : 0);
+}
+
+typedef struct member {
+    const cJSON *item;
+    size_t pos;
+    bool is_index;
+    unsigned long long index;
+} member;
+
+static int member_cmp(const void *x, const void *y)
+{
+    const member *a = x, *b = y;
+    int c;
+    if (a->is_index != b->is_index)
+        c = a->is_index ? -1 : 1;
+    else if (a->is_index)
+        c = a->index < b->index ? -1 : (a->index > b->index ? 1 : 0);
+    else
+        c = utf16_cmp(a->item->string, b->item->string);
+    if (c == 0) c = a->pos < b->pos ? -1 : (a->pos > b->pos ? 1 : 0); /* stable */
+    return c;
+}
+
+/* ---- serialisation ---------------------------------------------------------------------------- */
+
+static int write_value(pkx_buf *o, const cJSON *v);
+
+static int write_object(pkx_buf *o, const cJSON *obj)
+{
+    size_t n = 0;
+    for (const cJSON *c = obj->child; c; c = c->next) n++;
+    member *m = n ? calloc(n, sizeof *m) : NULL;
+    if (n && !m) return -1;
+    size_t i = 0;
+    for (const cJSON *c = obj->child; c; c = c->next, i++) {
+        m[i].item = c;
+        m[i].pos = i;
+        m[i].is_index = array_index(c->string, &m[i].index);
+    }
+    if (n) qsort(m, n, sizeof *m, member_cmp);
+    int rc = 0;
+    bool first = true;
+    pkx_buf_putc(o, '{');
+    for (i = 0; i < n && rc == 0; i++) {
+        /* Duplicates sort together in input order; JSON.parse keeps the last one. */
+        if (i + 1 < n && strcmp(m[i].item->string, m[i + 1].item->string) == 0) continue;
+        if (!first) pkx_buf_putc(o, ',');
+        first = false;
+        pkx_json_quote(o, m[i].item->string, strlen(m[i].item->string));
+        pkx_buf_putc(o, ':');
+        rc = write_value(o, m[i].item);
+    }
+    pkx_buf_putc(o, '}');
+    free(m);
+    return rc;
+}
+
+static int write_value(pkx_buf *o, const cJSON *v)
+{
+    if (cJSON_IsObject(v)) return write_object(o, v);
+    if (cJSON_IsArray(v)) {
+        pkx_buf_putc(o, '[');
+        for (const cJSON *c = v->child; c; c = c->next) {
+            if (c != v->child) pkx_buf_putc(o, ',');
+            if (write_value(o, c) != 0) return -1;
+        }
+        return pkx_buf_putc(o, ']');
+    }
+    if (cJSON_IsString(v)) return pkx_json_quote(o, v->valuestring, strlen(v->valuestring));
+    if (cJSON_IsNumber(v)) {
+        if (!isfinite(v->valuedouble)) return pkx_buf_append(o, "null", 4);
+        char num[40];
+        js_number(v->valuedouble, num);
+        return pkx_buf_append(o, num, strlen(num));
+    }
+    if (cJSON_IsTrue(v)) return pkx_buf_append(o, "true", 4);
+    if (cJSON_IsFalse(v)) return pkx_buf_append(o, "false", 5);
+    return pkx_buf_append(o, "null", 4);
+}
+
+/* ---- normalisation ---------------------------------------------------------------------------- */
+
+/* The member JSON.parse would keep for key: the last one. */
+static cJSON *last_member(cJSON *obj, const char *key)
+{
+    cJSON *found = NULL;
+    for (cJSON *c = obj->child; c; c = c->next)
+        if (strcmp(c->string, key) == 0) found = c;
+    return found;
+}
+
+static void delete_members(cJSON *obj, const char *key)
+{
+    cJSON *c;
+    while ((c = cJSON_GetObjectItemCaseSensitive(obj, key)) != NULL)
+        cJSON_Delete(cJSON_DetachItemViaPointer(obj, c));
+}
+
+static bool js_falsy(const cJSON *v)
+{
+    if (cJSON_IsNull(v) || cJSON_IsFalse(v)) return true;
+    if (cJSON_IsString(v)) return v->valuestring[0] == '\0';
+    if (cJSON_IsNumber(v)) return v->valuedouble == 0 || isnan(v->valuedouble);
+    return false;
+}
+
+/* dstack's preprocessAppCompose. The newest dstack also treats "nerdctl-compose" like
+ * "docker-compose" (sdk 0.5.8 does not; the cross-check avoids that one case). */
+static void normalize(cJSON *root)
+{
+    const cJSON *runner = last_member(root, "runner");
+    const char *r = cJSON_IsString(runner) ? runner->valuestring : "";
+    if (strcmp(r, "bash") == 0)
+        delete_members(root, "docker_compose_file");
+    else if (strcmp(r, "docker-compose") == 0 || strcmp(r, "nerdctl-compose") == 0)
+        delete_members(root, "bash_script");
+    const cJSON *pls = last_member(root, "pre_launch_script");
+    if (pls && js_falsy(pls)) delete_members(root, "pre_launch_script");
+}
+
+int pk_compose_hash(const char *json, size_t len, bool normalize_first,
+                    char out_hex[PK_SHA256_HEX_LEN + 1], char *err, size_t errlen)
+{
+    if (!json || !out_hex) return pkx_seterr(err, errlen, "NULL argument");
+    if (pkx_crypto_init() != 0) return pkx_seterr(err, errlen, "libsodium failed to initialise");
+    if (!pkx_utf8_valid(json, len))
+        return pkx_seterr(err, errlen, "app compose is not valid UTF-8");
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
+    if (!root) return pkx_seterr(err, errlen, "app compose is not valid JSON");
+    for (; end && end < json + len; end++) {
+        if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
+            cJSON_Delete(root);
+            return pkx_seterr(err, errlen, "app compose has trailing data after the JSON value");
+        }
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return pkx_seterr(err, errlen, "app compose must be a JSON object");
+    }
+    if (normalize_first) normalize(root);
+    pkx_buf o = {0};
+    int rc = write_value(&o, root);
+    cJSON_Delete(root);
+    if (rc != 0 || o.failed) {
+        pkx_buf_free(&o);
+        return pkx_seterr(err, errlen, "out of memory");
+    }
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, (const unsigned char *)o.data, o.len);
+    pkx_buf_free(&o);
+    pk_hex_encode(digest, sizeof digest, out_hex, PK_SHA256_HEX_LEN + 1);
+    return 0;
+}

@@ -1,0 +1,102 @@
+/* eth_priv.h — private pieces of the on-chain code shared by the files of eth/ and the unit tests:
+ * the RLP encoder (rlp.c), the JSON-RPC codec (rpc_codec.c), transport (rpc_transport.c), calls and
+ * logs (rpc_calls.c, rpc_logs.c), and small uint256 helpers (tx.c). Every name carries the pkx_ prefix; nothing here is public API. */
+#ifndef PKX_ETH_PRIV_H
+#define PKX_ETH_PRIV_H
+
+#include "phalakms/crypto.h"
+#include "phalakms/eth.h"
+
+#include <cjson/cJSON.h>
+
+/* ---- RLP (rlp.c) ---- */
+
+/* A growable output buffer; the first allocation failure sets `failed` and later calls no-op. */
+typedef struct pkx_rlp {
+    uint8_t *p;
+    size_t len, cap;
+    bool failed;
+} pkx_rlp;
+
+/* A byte string: a single byte < 0x80 is itself, else a length prefix. */
+int pkx_rlp_bytes(pkx_rlp *b, const uint8_t *data, size_t len);
+/* An integer: big-endian without leading zeros (0 is the empty string). */
+int pkx_rlp_uint(pkx_rlp *b, uint64_t v);
+int pkx_rlp_u256(pkx_rlp *b, const uint8_t be[32]);
+/* Lists: remember pkx_rlp_list_begin's offset, append the items, then pkx_rlp_list_end prefixes
+ * them with the list header (nesting works because each level is closed innermost first). */
+size_t pkx_rlp_list_begin(const pkx_rlp *b);
+int pkx_rlp_list_end(pkx_rlp *b, size_t start);
+/* Appends raw bytes (the 0x02 type prefix). */
+int pkx_rlp_raw(pkx_rlp *b, const uint8_t *data, size_t len);
+void pkx_rlp_free(pkx_rlp *b);
+
+/* ---- JSON-RPC values and answers (rpc_codec.c) ---- */
+
+/* Quantities: "0x" then 1+ hex digits (leading zeros tolerated on input); -1 on anything else or
+ * overflow. */
+int pkx_eth_quantity(const char *s, uint64_t *out);
+int pkx_eth_quantity256(const char *s, uint8_t out[32]);
+/* Data: "0x" then an even number of hex digits; *out malloc'd (non-NULL even when empty). */
+int pkx_eth_data(const char *s, uint8_t **out, size_t *len);
+
+/* Decodes one JSON-RPC answer to `method`. 0 with *root owning the document and *result pointing at
+ * its "result" (may be JSON null); -1 with err filled: an error object becomes PK_ERR_RPC with a
+ * message for a person (revert reasons decoded, hints for nonce/funds errors), anything else
+ * PK_ERR_DECODE. */
+int pkx_eth_rpc_result(const char *body, size_t len, const char *method, cJSON **root,
+                       const cJSON **result, pk_error *err);
+
+/* The reason in revert data: Error(string), Panic(uint256), OwnableUnauthorizedAccount(address);
+ * malloc'd printable text, or NULL when the data is none of those. */
+char *pkx_eth_revert_reason(const uint8_t *data, size_t len);
+/* Case-insensitive substring test over node messages; false for a NULL haystack. */
+bool pkx_eth_contains_ci(const char *hay, const char *needle);
+
+/* ---- transport (rpc_transport.c) ---- */
+
+/* Calls method with params (a JSON array text): 0 with *root owning the answer and *result in it;
+ * -1 with err filled. Reads (idempotent) are retried after network errors, timeouts, 429 and 5xx;
+ * sends are not. */
+int pkx_eth_rpc(pk_eth *eth, const char *method, const char *params, bool idempotent, cJSON **root,
+                const cJSON **result, pk_error *err);
+/* Sets kind + a printf-style message and, for transport kinds, a human line naming the RPC host.
+ * Always returns -1. eth may be NULL. */
+int pkx_eth_failf(pk_error *err, const pk_eth *eth, pk_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+long pkx_eth_poll_ms(const pk_eth *eth);
+/* Fuzzing and unit tests only (the provider never sets it): every JSON-RPC request (its JSON) is
+ * answered with the malloc'd body this returns, as an HTTP 200, instead of going to the network.
+ * NULL restores the network. */
+typedef char *(*pkx_eth_fake_fn)(const char *request_json, size_t *len);
+void pkx_eth_set_fake(pkx_eth_fake_fn answer);
+const pk_cancel *pkx_eth_cancel(const pk_eth *eth);
+
+/* ---- calls (rpc_calls.c) and logs (rpc_logs.c) ---- */
+
+/* A method whose result is one hex quantity. */
+int pkx_eth_quantity_result(pk_eth *eth, const char *method, const char *params, uint64_t *out,
+                            pk_error *err);
+/* addr as "0x" + 40 lowercase hex into norm, or an INVALID_ARG error that quotes (a bounded part
+ * of) what was given. */
+int pkx_eth_check_address(pk_eth *eth, const char *addr, char norm[PK_ETH_ADDRESS_STRLEN],
+                          pk_error *err);
+
+/* True when the receipt holds ComposeHashAdded(hash) emitted by app. */
+bool pkx_eth_receipt_has_compose_log(const pk_eth_receipt *rc, const uint8_t app[20],
+                                     const uint8_t hash[32]);
+
+/* ---- uint256 helpers ---- */
+int pkx_u256_cmp_u64(const uint8_t a[32], uint64_t b);
+/* Decimal text of a (at most 78 digits + NUL). */
+void pkx_u256_dec(const uint8_t a[32], char out[80]);
+/* "0.0001 ETH" style text of a wei amount (up to 18 decimals, trailing zeros dropped). */
+void pkx_u256_eth(const uint8_t a[32], char out[100]);
+void pkx_u256_from_u64(uint64_t v, uint8_t out[32]);
+
+/* Parses a 32-byte hash (64 hex, optional 0x). */
+int pkx_eth_hash_parse(const char *hex, uint8_t out[32]);
+/* "0x" + lowercase hex of n bytes into out (capacity 2n + 3). */
+void pkx_eth_hex0x(const uint8_t *in, size_t n, char *out);
+
+#endif /* PKX_ETH_PRIV_H */

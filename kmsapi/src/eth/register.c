@@ -1,0 +1,407 @@
+/* register.c — pk_register_compose_hash: addComposeHash on a DstackApp, never twice for one hash.
+ * The chain is the journal (an allowed hash is answered with the transaction found in its logs) and
+ * a per-signer lock makes parallel registrations from one key take turns for their nonces. */
+#include "eth/eth_priv.h"
+#include "common/pkx_clock.h"
+#include "common/pkx_error.h"
+#include "common/pkx_str.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOCK_SLICE_MS 10
+
+/* ---- per-signer locks --------------------------------------------------------------------------- */
+
+/* One mutex per signer address, created on first use and kept for the life of the process (a
+ * provider sees a handful of keys). Different signers never wait for each other. */
+typedef struct signer_lock {
+    uint8_t addr[20];
+    pthread_mutex_t mu;
+    struct signer_lock *next;
+} signer_lock;
+
+static pthread_mutex_t g_table_mu = PTHREAD_MUTEX_INITIALIZER;
+static signer_lock *g_locks;
+
+static signer_lock *lock_for(const uint8_t addr[20])
+{
+    pthread_mutex_lock(&g_table_mu);
+    signer_lock *l = g_locks;
+    while (l && memcmp(l->addr, addr, 20) != 0) l = l->next;
+    if (!l && (l = calloc(1, sizeof *l))) {
+        memcpy(l->addr, addr, 20);
+        pthread_mutex_init(&l->mu, NULL);
+        l->next = g_locks;
+        g_locks = l;
+    }
+    pthread_mutex_unlock(&g_table_mu);
+    return l;
+}
+
+/* Takes the lock, giving up when cancel is requested (checked every LOCK_SLICE_MS). */
+static int lock_cancellable(signer_lock *l, const pk_cancel *cancel)
+{
+    while (pthread_mutex_trylock(&l->mu) != 0)
+        if (pkx_sleep_cancellable(LOCK_SLICE_MS, cancel) != 0) return -1;
+    return 0;
+}
+
+/* ---- errors ------------------------------------------------------------------------------------- */
+
+static int fail(pk_error *err, const pk_eth *eth, pk_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(pk_error *err, const pk_eth *eth, pk_error_kind kind, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    return pkx_eth_failf(err, eth, kind, "%s", tmp);
+}
+
+/* Prefixes the current error's human line with what was being done ("reading owner() of …: "). */
+static int context(pk_error *err, const char *what)
+{
+    if (!err || err->kind == PK_ERR_NONE || err->kind == PK_ERR_CANCELLED) return -1;
+    const char *h = pk_error_message(err);
+    size_t n = strlen(what) + strlen(h) + 3;
+    char *s = malloc(n);
+    if (!s) return -1;
+    snprintf(s, n, "%s: %s", what, h);
+    free(err->human);
+    err->human = s;
+    return -1;
+}
+
+/* ---- the steps ---------------------------------------------------------------------------------- */
+
+typedef struct reg {
+    pk_eth *eth;
+    char app[PK_ETH_ADDRESS_STRLEN];
+    char hash[PK_ETH_HASH_STRLEN];
+    char signer[PK_ETH_ADDRESS_STRLEN];
+    uint8_t signer_bytes[20];
+    uint64_t chain_id;
+    long timeout_ms;
+} reg;
+
+/* The hash is allowed already: answer with its registering transaction. */
+static int reuse(const reg *r, pk_register_result *out, pk_error *err)
+{
+    bool found = false;
+    char tx[PK_ETH_HASH_STRLEN];
+    uint64_t block = 0;
+    if (pk_eth_find_compose_hash_tx(r->eth, r->app, r->hash, &found, tx, &block, err) != 0) {
+        if (err && err->kind == PK_ERR_RPC) {
+            /* Public nodes often refuse a log search from block 0: the user can still finish by
+             * naming the transaction. */
+            char node[600];
+            snprintf(node, sizeof node, "%s", err->message ? err->message : "");
+            return fail(err, r->eth, PK_ERR_TX_NOT_FOUND,
+                        "compose hash %s is already allowed by app contract %s on chain %" PRIu64
+                        ", but the RPC node refused to search for its ComposeHashAdded log (%s) — "
+                        "set transaction_hash to the transaction that registered it",
+                        r->hash, r->app, r->chain_id, node);
+        }
+        return context(err, "looking for the transaction that registered the compose hash");
+    }
+    if (!found)
+        return fail(err, r->eth, PK_ERR_TX_NOT_FOUND,
+                    "compose hash %s is already allowed by app contract %s on chain %" PRIu64
+                    ", but no ComposeHashAdded log for it was found (the RPC node may not keep old "
+                    "logs) — set transaction_hash to the transaction that registered it",
+                    r->hash, r->app, r->chain_id);
+    out->tx_hash = pkx_strdup(tx);
+    if (!out->tx_hash) return fail(err, r->eth, PK_ERR_NOMEM, "out of memory");
+    out->reused = true;
+    out->block_number = block;
+    return 0;
+}
+
+/* 1 = allowed already, 0 = not, -1 = error. */
+static int allowed_now(const reg *r, pk_error *err)
+{
+    bool allowed = false;
+    if (pk_eth_allowed_compose_hash(r->eth, r->app, r->hash, &allowed, err) != 0) {
+        char what[160];
+        snprintf(what, sizeof what, "reading allowedComposeHashes of app contract %s", r->app);
+        return context(err, what);
+    }
+    return allowed ? 1 : 0;
+}
+
+/* Waits until the signer's latest (mined) nonce reaches target. */
+static int wait_nonce(const reg *r, uint64_t target, long long deadline, bool *waited,
+                      pk_error *err)
+{
+    uint64_t latest;
+    for (;;) {
+        if (pk_eth_nonce(r->eth, r->signer, false, &latest, err) != 0)
+            return context(err, "reading the signer's nonce");
+        if (latest >= target) return 0;
+        *waited = true;
+        long long left = deadline - pkx_now_ms();
+        if (left <= 0)
+            return fail(err, r->eth, PK_ERR_TIMEOUT,
+                        "account %s still has %" PRIu64 " pending transaction(s) (nonce %" PRIu64
+                        " not mined) after %ld ms — "
+                        "wait for them to be mined (or replace them) and run apply again",
+                        r->signer, target - latest, latest, r->timeout_ms);
+        long nap = pkx_eth_poll_ms(r->eth);
+        if (nap > left) nap = (long)left;
+        if (pkx_sleep_cancellable(nap, pkx_eth_cancel(r->eth)) != 0)
+            return fail(err, r->eth, PK_ERR_CANCELLED, "cancelled");
+    }
+}
+
+/* Waits until the signer has no pending transactions (latest nonce caught up with pending). Nodes
+ * whose "pending" tag ignores their pool (ganache) make this a no-op; send_locked then learns of
+ * the pending transaction from the nonce conflict its send causes. */
+static int wait_pending(const reg *r, long long deadline, bool *waited, pk_error *err)
+{
+    uint64_t pending;
+    *waited = false;
+    if (pk_eth_nonce(r->eth, r->signer, true, &pending, err) != 0)
+        return context(err, "reading the signer's pending nonce");
+    return wait_nonce(r, pending, deadline, waited, err);
+}
+
+/* The node refused the transaction because another one holds its nonce (pending or just mined). */
+static bool nonce_conflict(const pk_error *err)
+{
+    if (!err || err->kind != PK_ERR_RPC || !err->message) return false;
+    const char *m = err->message;
+    return strcasestr(m, "nonce too low") || strcasestr(m, "underpriced") ||
+           strcasestr(m, "replacement") || strcasestr(m, "already exists");
+}
+
+static bool receipt_registers(const reg *r, const pk_eth_receipt *rc)
+{
+    uint8_t app[20], hash[32];
+    pk_eth_address_parse(r->app, app);
+    pkx_eth_hash_parse(r->hash, hash);
+    return pkx_eth_receipt_has_compose_log(rc, app, hash);
+}
+
+/* Estimates gas (+20%), reads fees and the nonce, signs addComposeHash and sends it. -2 when the
+ * node refused it over a nonce conflict (*nonce is then the nonce it had), -1 for other errors. */
+static int sign_and_send(const reg *r, const uint8_t sk[32], uint64_t *nonce,
+                         char sent[PK_ETH_HASH_STRLEN], pk_error *err)
+{
+    uint8_t cd[PK_ETH_CALLDATA_BYTES];
+    pk_eth_calldata_add_compose_hash(r->hash, cd);
+    uint64_t gas;
+    if (pk_eth_estimate_gas(r->eth, r->signer, r->app, cd, sizeof cd, &gas, err) != 0)
+        return context(err, "estimating gas for addComposeHash");
+    gas += gas / 5; /* 20% margin: the estimate is exact for the state it ran on, not the next */
+    pk_eth_fees fees;
+    if (pk_eth_fees_fetch(r->eth, &fees, err) != 0) return context(err, "reading gas fees");
+    if (pk_eth_nonce(r->eth, r->signer, true, nonce, err) != 0)
+        return context(err, "reading the signer's nonce");
+    pk_eth_tx tx = {
+        .type = fees.eip1559 ? PK_ETH_TX_EIP1559 : PK_ETH_TX_LEGACY,
+        .chain_id = r->chain_id,
+        .nonce = *nonce,
+        .gas_limit = gas,
+        .gas_price = fees.gas_price,
+        .max_fee_per_gas = fees.max_fee_per_gas,
+        .max_priority_fee_per_gas = fees.max_priority_fee_per_gas,
+        .data = cd,
+        .data_len = sizeof cd,
+    };
+    pk_eth_address_parse(r->app, tx.to);
+    uint8_t *raw = NULL, txh[32];
+    size_t raw_len = 0;
+    if (pk_eth_sign_tx(&tx, sk, &raw, &raw_len, txh) != 0)
+        return fail(err, r->eth, PK_ERR_NOMEM, "could not sign the transaction");
+    int rc = pk_eth_send_raw(r->eth, raw, raw_len, sent, err);
+    free(raw);
+    if (rc == 0) return 0;
+    if (nonce_conflict(err)) return -2;
+    return context(err, "sending the addComposeHash transaction");
+}
+
+/* Everything from the balance check to the verified receipt; runs under the signer's lock. */
+static int send_locked(const reg *r, const pk_register_req *req, const uint8_t sk[32],
+                       pk_register_result *out, pk_error *err)
+{
+    long long deadline = pkx_now_ms() + r->timeout_ms;
+    int a = allowed_now(r, err); /* another registration may have finished while we waited */
+    if (a != 0) return a < 0 ? -1 : reuse(r, out, err);
+
+    uint64_t min = req->min_balance_wei ? req->min_balance_wei : PK_ETH_MIN_BALANCE_WEI;
+    uint8_t bal[32], min256[32];
+    if (pk_eth_balance(r->eth, r->signer, bal, err) != 0)
+        return context(err, "reading the signer's balance");
+    if (pkx_u256_cmp_u64(bal, min) < 0) {
+        char have[100], need[100], have_wei[80], need_wei[80];
+        pkx_u256_from_u64(min, min256);
+        pkx_u256_eth(bal, have);
+        pkx_u256_eth(min256, need);
+        pkx_u256_dec(bal, have_wei);
+        pkx_u256_dec(min256, need_wei);
+        return fail(err, r->eth, PK_ERR_INSUFFICIENT_FUNDS,
+                    "account %s has %s (%s wei) on chain %" PRIu64
+                    ", below the %s (%s wei) needed to pay for registering the compose hash — "
+                    "send ETH to it and run apply again",
+                    r->signer, have, have_wei, r->chain_id, need, need_wei);
+    }
+
+    /* Up to three sends: each nonce conflict means a transaction from this account (maybe an
+     * earlier registration of this very hash whose answer was lost) holds the nonce; wait for it,
+     * then ask the contract again before signing anything new. */
+    char sent[PK_ETH_HASH_STRLEN];
+    for (int attempt = 0;; attempt++) {
+        bool waited;
+        if (wait_pending(r, deadline, &waited, err) != 0) return -1;
+        if (waited && (a = allowed_now(r, err)) != 0) return a < 0 ? -1 : reuse(r, out, err);
+        uint64_t nonce = 0;
+        int sr = sign_and_send(r, sk, &nonce, sent, err);
+        if (sr == 0) break;
+        if (sr == -1) return -1;
+        if (attempt == 2) return context(err, "sending the addComposeHash transaction");
+        waited = false;
+        if (wait_nonce(r, nonce + 1, deadline, &waited, err) != 0) return -1;
+        if ((a = allowed_now(r, err)) != 0) return a < 0 ? -1 : reuse(r, out, err);
+    }
+
+    pk_eth_receipt rcp;
+    long left = (long)(deadline - pkx_now_ms());
+    if (left < 1000) left = 1000; /* a sent transaction deserves at least one look */
+    if (pk_eth_wait_receipt(r->eth, sent, req->confirmations, left, &rcp, err) != 0) {
+        if (err && err->kind == PK_ERR_CANCELLED) {
+            /* Say which transaction is in flight: the next apply will find it on-chain. */
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "cancelled while waiting for transaction %s, which was sent; the next apply "
+                     "finds it on-chain instead of sending another",
+                     sent);
+            pkx_eth_failf(err, r->eth, PK_ERR_CANCELLED, "%s", msg);
+            free(err->human);
+            err->human = pkx_strdup(msg);
+            return -1;
+        }
+        return -1;
+    }
+    if (!rcp.status_ok) {
+        pk_eth_receipt_free(&rcp);
+        return fail(err, r->eth, PK_ERR_TX_FAILED,
+                    "transaction %s (addComposeHash on %s) was mined in block %" PRIu64
+                    " but reverted (status 0) — check that %s still owns the contract and that "
+                    "the account can pay for gas",
+                    sent, r->app, rcp.block_number, r->signer);
+    }
+    bool ok = receipt_registers(r, &rcp);
+    uint64_t block = rcp.block_number;
+    pk_eth_receipt_free(&rcp);
+    if (!ok && (a = allowed_now(r, err)) != 1) {
+        if (a < 0) return -1;
+        return fail(err, r->eth, PK_ERR_TX_FAILED,
+                    "transaction %s succeeded but has no ComposeHashAdded(%s) log from %s and the "
+                    "contract does not allow the hash — is %s a DstackApp contract?",
+                    sent, r->hash, r->app, r->app);
+    }
+    out->tx_hash = pkx_strdup(sent);
+    if (!out->tx_hash) return fail(err, r->eth, PK_ERR_NOMEM, "out of memory");
+    out->reused = false;
+    out->block_number = block;
+    return 0;
+}
+
+void pk_register_result_free(pk_register_result *r)
+{
+    if (!r) return;
+    free(r->tx_hash);
+    memset(r, 0, sizeof *r);
+}
+
+int pk_register_compose_hash(pk_eth *eth, const pk_register_req *req, pk_register_result *out,
+                             pk_error *err)
+{
+    if (err) pkx_error_reset(err);
+    if (out) memset(out, 0, sizeof *out);
+    if (!eth || !req || !out) return fail(err, eth, PK_ERR_INVALID_ARG, "missing argument");
+    reg r = {.eth = eth};
+    uint8_t app[20], hash[32], sk[32];
+    if (pk_eth_address_parse(req->app_contract, app) != 0)
+        return fail(err, eth, PK_ERR_INVALID_ARG,
+                    "app contract \"%.60s\" is not an address (40 hex digits, optional 0x)",
+                    req->app_contract ? req->app_contract : "");
+    if (pkx_eth_hash_parse(req->compose_hash, hash) != 0)
+        return fail(err, eth, PK_ERR_INVALID_ARG,
+                    "compose hash \"%.80s\" is not 32 bytes of hex (64 digits, optional 0x)",
+                    req->compose_hash ? req->compose_hash : "");
+    /* Never echo the key, not even a fragment of a malformed one. */
+    if (!req->private_key_hex || pk_hex_decode_exact(req->private_key_hex, sk, 32) != 0) {
+        sodium_memzero(sk, sizeof sk);
+        return fail(err, eth, PK_ERR_INVALID_ARG,
+                    "the private key must be 32 bytes of hex (64 digits, optional 0x)");
+    }
+    int rc = -1;
+    signer_lock *lk = NULL;
+    bool locked = false;
+    if (pk_eth_address(sk, r.signer) != 0) {
+        fail(err, eth, PK_ERR_INVALID_ARG, "the private key is not a valid secp256k1 key");
+        goto out;
+    }
+    pk_eth_address_parse(r.signer, r.signer_bytes);
+    pkx_eth_hex0x(app, 20, r.app);
+    pkx_eth_hex0x(hash, 32, r.hash);
+    r.timeout_ms =
+        req->receipt_timeout_ms > 0 ? req->receipt_timeout_ms : PK_ETH_RECEIPT_TIMEOUT_MS;
+
+    if (pk_eth_chain_id(eth, &r.chain_id, err) != 0) {
+        context(err, "reading the chain id");
+        goto out;
+    }
+    if (req->has_expected_chain_id && r.chain_id != req->expected_chain_id) {
+        fail(err, eth, PK_ERR_CHAIN_MISMATCH,
+             "the RPC endpoint serves chain %" PRIu64 " but the app's KMS is on chain %" PRIu64
+             " — point the rpc url at a chain %" PRIu64 " node",
+             r.chain_id, req->expected_chain_id, req->expected_chain_id);
+        goto out;
+    }
+    char owner[PK_ETH_ADDRESS_STRLEN];
+    if (pk_eth_owner(eth, r.app, owner, err) != 0) {
+        char what[120];
+        snprintf(what, sizeof what, "reading owner() of app contract %s", r.app);
+        context(err, what);
+        goto out;
+    }
+    if (strcmp(owner, r.signer) != 0) {
+        fail(err, eth, PK_ERR_NOT_OWNER,
+             "the signing key's address %s is not the owner of app contract %s (its owner() is "
+             "%s) — use the owner's private key, or transfer ownership to %s",
+             r.signer, r.app, owner, r.signer);
+        goto out;
+    }
+    int a = allowed_now(&r, err);
+    if (a != 0) {
+        rc = a < 0 ? -1 : reuse(&r, out, err);
+        goto out;
+    }
+    lk = lock_for(r.signer_bytes);
+    if (!lk) {
+        fail(err, eth, PK_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (lock_cancellable(lk, pkx_eth_cancel(eth)) != 0) {
+        fail(err, eth, PK_ERR_CANCELLED, "cancelled");
+        goto out;
+    }
+    locked = true;
+    rc = send_locked(&r, req, sk, out, err);
+out:
+    if (locked) pthread_mutex_unlock(&lk->mu);
+    sodium_memzero(sk, sizeof sk);
+    if (rc != 0) pk_register_result_free(out);
+    return rc;
+}

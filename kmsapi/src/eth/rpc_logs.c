@@ -1,0 +1,246 @@
+/* rpc_logs.c — receipts and event logs: parsing them strictly, waiting for a receipt with
+ * confirmations and a timeout, finding the ComposeHashAdded(hash) log of an app contract, and
+ * deciding whether a given transaction registered a given compose hash. */
+#include "common/pkx_clock.h"
+#include "common/pkx_error.h"
+#include "eth/eth_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- receipts and logs -------------------------------------------------------------------------- */
+
+static int parse_log(const cJSON *l, pk_eth_log *out)
+{
+    const cJSON *addr = cJSON_GetObjectItemCaseSensitive(l, "address");
+    const cJSON *topics = cJSON_GetObjectItemCaseSensitive(l, "topics");
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(l, "data");
+    const cJSON *txh = cJSON_GetObjectItemCaseSensitive(l, "transactionHash");
+    const cJSON *bn = cJSON_GetObjectItemCaseSensitive(l, "blockNumber");
+    if (!cJSON_IsString(addr) || pk_eth_address_parse(addr->valuestring, out->address) != 0 ||
+        !cJSON_IsArray(topics) || !cJSON_IsString(data) ||
+        pkx_eth_data(data->valuestring, &out->data, &out->data_len) != 0)
+        return -1;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, topics)
+    {
+        if (out->n_topics >= 4 || !cJSON_IsString(t) ||
+            pkx_eth_hash_parse(t->valuestring, out->topics[out->n_topics]) != 0)
+            return -1;
+        out->n_topics++;
+    }
+    uint8_t h[32];
+    if (cJSON_IsString(txh) && pkx_eth_hash_parse(txh->valuestring, h) == 0)
+        pkx_eth_hex0x(h, 32, out->tx_hash);
+    if (cJSON_IsString(bn)) pkx_eth_quantity(bn->valuestring, &out->block_number);
+    return 0;
+}
+
+static void logs_free(pk_eth_log *logs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(logs[i].data);
+    free(logs);
+}
+
+/* Parses a JSON array of logs. */
+static int parse_logs(const cJSON *arr, pk_eth_log **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    int cnt = cJSON_GetArraySize(arr);
+    if (cnt <= 0) return 0;
+    pk_eth_log *logs = calloc((size_t)cnt, sizeof *logs);
+    if (!logs) return -1;
+    size_t k = 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, arr)
+    {
+        if (parse_log(l, &logs[k]) != 0) {
+            logs_free(logs, k + 1);
+            return -1;
+        }
+        k++;
+    }
+    *out = logs;
+    *n = k;
+    return 0;
+}
+
+void pk_eth_receipt_free(pk_eth_receipt *r)
+{
+    if (!r) return;
+    logs_free(r->logs, r->n_logs);
+    memset(r, 0, sizeof *r);
+}
+
+/* 1 = found (out filled), 0 = not yet, -1 = error. */
+static int receipt_once(pk_eth *eth, const char *params, pk_eth_receipt *out, pk_error *err)
+{
+    cJSON *root;
+    const cJSON *r;
+    if (pkx_eth_rpc(eth, "eth_getTransactionReceipt", params, true, &root, &r, err) != 0) return -1;
+    int rc = 1;
+    if (cJSON_IsNull(r)) {
+        rc = 0;
+    } else {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(r, "status");
+        const cJSON *bn = cJSON_GetObjectItemCaseSensitive(r, "blockNumber");
+        const cJSON *gu = cJSON_GetObjectItemCaseSensitive(r, "gasUsed");
+        const cJSON *th = cJSON_GetObjectItemCaseSensitive(r, "transactionHash");
+        uint64_t status = 0;
+        uint8_t h[32];
+        if (!cJSON_IsObject(r) || !cJSON_IsString(st) ||
+            pkx_eth_quantity(st->valuestring, &status) != 0 || !cJSON_IsString(bn) ||
+            pkx_eth_quantity(bn->valuestring, &out->block_number) != 0 || !cJSON_IsString(th) ||
+            pkx_eth_hash_parse(th->valuestring, h) != 0 ||
+            parse_logs(cJSON_GetObjectItemCaseSensitive(r, "logs"), &out->logs, &out->n_logs) !=
+                0) {
+            pk_eth_receipt_free(out);
+            rc = pkx_eth_failf(err, eth, PK_ERR_DECODE,
+                               "eth_getTransactionReceipt: the receipt lacks status, blockNumber, "
+                               "transactionHash or well-formed logs");
+        } else {
+            out->status_ok = status == 1;
+            pkx_eth_hex0x(h, 32, out->tx_hash);
+            if (cJSON_IsString(gu)) pkx_eth_quantity(gu->valuestring, &out->gas_used);
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+int pk_eth_wait_receipt(pk_eth *eth, const char *tx_hash, unsigned confirmations, long timeout_ms,
+                        pk_eth_receipt *out, pk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    uint8_t h[32];
+    char hs[PK_ETH_HASH_STRLEN], params[96];
+    if (pkx_eth_hash_parse(tx_hash, h) != 0)
+        return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG, "not a transaction hash: \"%.80s\"",
+                             tx_hash ? tx_hash : "");
+    pkx_eth_hex0x(h, 32, hs);
+    snprintf(params, sizeof params, "[\"%s\"]", hs);
+    if (confirmations == 0) confirmations = 1;
+    if (timeout_ms <= 0) timeout_ms = PK_ETH_RECEIPT_TIMEOUT_MS;
+    long long deadline = pkx_now_ms() + timeout_ms;
+    for (;;) {
+        int f = out->tx_hash[0] ? 1 : receipt_once(eth, params, out, err);
+        if (f < 0) return -1;
+        if (f == 1) {
+            if (confirmations <= 1) return 0;
+            uint64_t head;
+            if (pk_eth_block_number(eth, &head, err) != 0) {
+                pk_eth_receipt_free(out);
+                return -1;
+            }
+            if (head >= out->block_number && head - out->block_number + 1 >= confirmations)
+                return 0;
+        }
+        long long left = deadline - pkx_now_ms();
+        if (left <= 0) {
+            bool mined = out->tx_hash[0] != 0;
+            pk_eth_receipt_free(out);
+            return pkx_eth_failf(
+                err, eth, PK_ERR_TIMEOUT,
+                mined ? "transaction %s was mined but did not reach %u confirmations "
+                        "within %ld ms"
+                      : "transaction %s was not mined within %u confirmation(s) and "
+                        "%ld ms — it may still be pending; run apply again later and "
+                        "it will be found on-chain instead of sent twice",
+                hs, confirmations, timeout_ms);
+        }
+        long nap = pkx_eth_poll_ms(eth) < left ? pkx_eth_poll_ms(eth) : (long)left;
+        if (pkx_sleep_cancellable(nap, pkx_eth_cancel(eth)) != 0) {
+            pk_eth_receipt_free(out);
+            return pkx_eth_failf(err, eth, PK_ERR_CANCELLED, "cancelled while waiting for %s", hs);
+        }
+    }
+}
+
+int pk_eth_find_compose_hash_tx(pk_eth *eth, const char *app, const char *hash_hex, bool *found,
+                                char tx_hash[PK_ETH_HASH_STRLEN], uint64_t *block_number,
+                                pk_error *err)
+{
+    char a[PK_ETH_ADDRESS_STRLEN], params[300];
+    uint8_t h[32], topic[32];
+    *found = false;
+    if (pkx_eth_check_address(eth, app, a, err) != 0) return -1;
+    if (pkx_eth_hash_parse(hash_hex, h) != 0)
+        return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG,
+                             "compose hash must be 64 hex digits (optional 0x)");
+    pkx_eth_hash_parse(PK_ETH_TOPIC_COMPOSE_HASH_ADDED, topic);
+    snprintf(params, sizeof params,
+             "[{\"address\":\"%s\",\"topics\":[\"%s\"],\"fromBlock\":\"0x0\",\"toBlock\":"
+             "\"latest\"}]",
+             a, PK_ETH_TOPIC_COMPOSE_HASH_ADDED);
+    cJSON *root;
+    const cJSON *r;
+    if (pkx_eth_rpc(eth, "eth_getLogs", params, true, &root, &r, err) != 0) return -1;
+    pk_eth_log *logs = NULL;
+    size_t n = 0;
+    int rc = 0;
+    if (!cJSON_IsArray(r) || parse_logs(r, &logs, &n) != 0) {
+        rc = pkx_eth_failf(err, eth, PK_ERR_DECODE, "eth_getLogs: result is not a list of logs");
+    } else {
+        uint8_t want_addr[20];
+        pk_eth_address_parse(a, want_addr);
+        /* The last match wins: a hash removed and added again is allowed by its latest add. */
+        for (size_t i = 0; i < n; i++) {
+            const pk_eth_log *l = &logs[i];
+            if (memcmp(l->address, want_addr, 20) != 0 || l->n_topics < 1 ||
+                memcmp(l->topics[0], topic, 32) != 0 || l->data_len != 32 ||
+                memcmp(l->data, h, 32) != 0 || !l->tx_hash[0])
+                continue;
+            *found = true;
+            memcpy(tx_hash, l->tx_hash, PK_ETH_HASH_STRLEN);
+            if (block_number) *block_number = l->block_number;
+        }
+    }
+    logs_free(logs, n);
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* True when the receipt holds ComposeHashAdded(hash) emitted by app. */
+bool pkx_eth_receipt_has_compose_log(const pk_eth_receipt *rc, const uint8_t app[20],
+                                     const uint8_t hash[32])
+{
+    uint8_t topic[32];
+    pkx_eth_hash_parse(PK_ETH_TOPIC_COMPOSE_HASH_ADDED, topic);
+    for (size_t i = 0; i < rc->n_logs; i++) {
+        const pk_eth_log *l = &rc->logs[i];
+        if (memcmp(l->address, app, 20) == 0 && l->n_topics >= 1 &&
+            memcmp(l->topics[0], topic, 32) == 0 && l->data_len == 32 &&
+            memcmp(l->data, hash, 32) == 0)
+            return true;
+    }
+    return false;
+}
+
+int pk_eth_tx_registers(pk_eth *eth, const char *tx_hash, const char *app, const char *hash_hex,
+                        bool *registers, uint64_t *block_number, pk_error *err)
+{
+    uint8_t t[32], a[20], h[32];
+    char params[96], ts[PK_ETH_HASH_STRLEN];
+    *registers = false;
+    if (pkx_eth_hash_parse(tx_hash, t) != 0)
+        return pkx_eth_failf(
+            err, eth, PK_ERR_INVALID_ARG,
+            "transaction hash \"%.80s\" is not 32 bytes of hex (64 digits, optional 0x)",
+            tx_hash ? tx_hash : "");
+    if (pk_eth_address_parse(app, a) != 0 || pkx_eth_hash_parse(hash_hex, h) != 0)
+        return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG,
+                             "bad app contract address or compose hash");
+    pkx_eth_hex0x(t, 32, ts);
+    snprintf(params, sizeof params, "[\"%s\"]", ts);
+    pk_eth_receipt rc = {0};
+    int f = receipt_once(eth, params, &rc, err);
+    if (f < 0) return -1;
+    if (f == 1) {
+        *registers = rc.status_ok && pkx_eth_receipt_has_compose_log(&rc, a, h);
+        if (block_number) *block_number = rc.block_number;
+    }
+    pk_eth_receipt_free(&rc);
+    return 0;
+}
