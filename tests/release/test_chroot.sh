@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/chroot.sh"
 rel_private_mounts "$0" "$@"
-rel_need strace
+rel_need strace jq
 rel_work
 rel_chroot_up
 
@@ -26,9 +26,9 @@ variable "api_prefix" { type = string }
 provider "phala" {
   api_prefix = var.api_prefix
 }
-data "phala_kms_list" "all" {}
-output "slugs" {
-  value = [for k in data.phala_kms_list.all.items : k.slug]
+data "phala_kms_contracts" "all" {}
+output "ids" {
+  value = [for k in data.phala_kms_contracts.all.items : k.id]
 }
 TF
 
@@ -56,6 +56,9 @@ forbidden_opens() {
 }
 
 rel_sim
+# a KMS contract of the simulator's seed: the plan shows its id only if the read went through
+kms_id=$(jq -r '.kms_contracts[0].id' "$REPO_ROOT/tests/sim/seed-default.json")
+[ -n "$kms_id" ] && [ "$kms_id" != null ] || rel_fail "no KMS contract in the simulator's seed"
 for host in 127.0.0.1 localhost; do
     rel_log "terraform plan reading http://$host:$SIM_PORT"
     strace -f -qq -o "$WORK/strace.$host" -e trace=open,openat,openat2,execve,clone,clone3,fork,vfork \
@@ -65,7 +68,7 @@ for host in 127.0.0.1 localhost; do
         terraform -chdir=/work/tf plan -input=false -no-color \
         -var "api_prefix=http://$host:$SIM_PORT/api/v1" >"$WORK/plan.out" 2>&1 ||
         { cat "$WORK/plan.out" >&2; rel_fail "terraform plan via $host failed in the chroot"; }
-    grep -qF '"kms-base-prod1"' "$WORK/plan.out" ||
+    grep -qF "\"$kms_id\"" "$WORK/plan.out" ||
         { cat "$WORK/plan.out" >&2; rel_fail "plan via $host shows no KMS read from the simulator"; }
     grep -q "execve(\"[^\"]*${REL_NAME}_v$RELEASE_VERSION\"" "$WORK/strace.$host" ||
         rel_fail "strace saw no provider start"

@@ -64,8 +64,12 @@ export PHALA_CLOUD_API_KEY=phak_test_key
 terraform -chdir="$WORK/tf" plan -input=false -no-color \
     -var "api_prefix=http://127.0.0.1:$SIM_PORT/api/v1" >"$WORK/plan.out" 2>&1 ||
     { cat "$WORK/plan.out" >&2; rel_fail "terraform plan failed"; }
-# Values that only a successful read of each data source can show.
-for s in 'kms-base-prod1' 'verified   = true' 'phala_encrypted_env.app will be created'; do
+# Every data source of the quickstart was read, the app key's signature verified, and the
+# resource planned.
+want=$(grep -c '^data "' "$WORK/tf/main.tf")
+got=$(grep -c ': Read complete after' "$WORK/plan.out" || true)
+[ "$got" = "$want" ] || { cat "$WORK/plan.out" >&2; rel_fail "$got of the $want data sources were read"; }
+for s in 'verified   = true' 'phala_encrypted_env.app will be created'; do
     grep -qF "$s" "$WORK/plan.out" || { cat "$WORK/plan.out" >&2; rel_fail "plan output lacks [$s]"; }
 done
 echo "PASS"
