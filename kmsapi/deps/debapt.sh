@@ -68,7 +68,7 @@ flock 9
 update() {
     write_sources
     echo "debapt: apt-get update (private lists in $root)" >&2
-    apt-get -q -o Debug::NoLocking=1 update >"$root/update.log" 2>&1 ||
+    apt-get -q update >"$root/update.log" 2>&1 ||
         { cat "$root/update.log" >&2; echo "debapt: apt-get update failed" >&2; exit 1; }
 }
 [ -f "$root/state/lists/updated" ] || { update && touch "$root/state/lists/updated"; }
@@ -77,17 +77,20 @@ case $cmd in
 source)
     pkg=$1 version=$2 dest=$3
     work=$root/src/$pkg-$version
+    fetch() { (cd "$work" && apt-get -q source --download-only "$pkg=$1") >"$work/fetch.log" 2>&1; }
     if [ ! -f "$work/.unpacked" ]; then
         rm -rf "$work" && mkdir -p "$work"
         # The lists may predate a security update of the installed version: refresh them once.
-        (cd "$work" && apt-get -q -o Debug::NoLocking=1 source --download-only "$pkg=$version") \
-            >"$work/fetch.log" 2>&1 ||
-            { update && (cd "$work" && apt-get -q source --download-only "$pkg=$version") >"$work/fetch.log" 2>&1; } ||
-            { newest=$(apt-cache showsrc "$pkg" | sed -n 's/^Version: //p' | sort -V | tail -1)
-              [ -n "$newest" ] || { cat "$work/fetch.log" >&2; echo "debapt: no source package $pkg" >&2; exit 1; }
-              echo "debapt: note: source $pkg $version (as installed) is gone from the mirror; using $newest" >&2
-              (cd "$work" && apt-get -q source --download-only "$pkg=$newest") >"$work/fetch.log" 2>&1 ||
-                  { cat "$work/fetch.log" >&2; exit 1; }; }
+        # The mirror keeps only the newest version of a suite: when the installed one is gone,
+        # take the newest (what a fresh machine would install).
+        if ! fetch "$version" && ! { update && fetch "$version"; }; then
+            newest=$(apt-cache showsrc "$pkg" | sed -n 's/^Version: //p' | sort -V | tail -1)
+            [ -n "$newest" ] || { cat "$work/fetch.log" >&2; echo "debapt: no source package $pkg" >&2; exit 1; }
+            echo "debapt: note: source $pkg $version (as installed) is gone from the mirror; using $newest" >&2
+            fetch "$newest" || { cat "$work/fetch.log" >&2; exit 1; }
+        fi
+        # apt checked the .dsc's hashes against the signed Sources index; dpkg-source need not
+        # look for the uploader's key (Debian's keyring package is not needed).
         (cd "$work" && dpkg-source --no-check -x ./*.dsc tree) >"$work/unpack.log" 2>&1 ||
             { cat "$work/unpack.log" >&2; exit 1; }
         touch "$work/.unpacked"

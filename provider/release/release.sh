@@ -59,8 +59,8 @@ done
 manifest=${name}_${version}_manifest.json
 printf '{"version":1,"metadata":{"protocol_versions":["6.0"]}}\n' >"$dist/$manifest"
 sums=${name}_${version}_SHA256SUMS
-(cd "$dist" && sha256sum -- ${name}_${version}_linux_*.zip "$manifest" | sort -k2 >"$sums")
+(cd "$dist" && sha256sum -- "${name}_${version}"_linux_*.zip "$manifest" | sort -k2 >"$sums")
 rm -f "$dist/$sums.sig"
 gpg --batch --yes --local-user "$GPG_FINGERPRINT" --output "$dist/$sums.sig" \
     --detach-sign "$dist/$sums"
-echo "release: $(cd "$dist" && ls ${name}_${version}_*)" >&2
+echo "release: $(cd "$dist" && ls "${name}_${version}"_*)" >&2

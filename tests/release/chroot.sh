@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # chroot.sh — sourced by the release tests that run inside an older Debian (after lib.sh and
 # rel_work). The test script re-executes itself in a private mount namespace first
 # (rel_private_mounts), so every mount below exists only for it and vanishes with it even if it is

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh — shared by the release tests (sourced). The release_build fixture (build_release.sh)
 # leaves in $RELEASE_TEST_DIR:
 #   a/dist, b/dist    the release of two runs of provider/release/release.sh (two build trees)
