@@ -107,7 +107,7 @@ download)
     # Binary versions may differ between architectures (binNMUs): pick the one built from the
     # installed native package's source version.
     ver=$(apt-cache madison "$pkg:$arch" | awk -F'|' '{gsub(/ /,"",$2); print $2}' | while read -r v; do
-        src=$(apt-cache show "$pkg:$arch=$v" | sed -n 's/^Source: .*(\(.*\))/\1/p; s/^Source: [^ ]*$/'"$v"'/p' | head -1)
+        src=$(apt-cache show "$pkg:$arch=$v" | sed -n 's/^Source: .*(\(.*\))/\1/p; s/^Source: [^ ]*$/'"$v"'/p' | awk 'NR == 1')
         [ "${src:-$v}" = "$want" ] && { echo "$v"; break; }
     done || true)
     if [ -z "$ver" ]; then

@@ -39,8 +39,10 @@ cmake --build "$build" --target terraform-provider-phala -j"$(nproc)" >"$build.b
 
 mkdir -p "$(dirname "$out")"
 "$strip" --strip-all -o "$out" "$build/provider/terraform-provider-phala"
-if "$readelf" -d "$out" | grep -q NEEDED; then
-    "$readelf" -d "$out" | grep NEEDED >&2
+# (Output captured first: with pipefail, grep -q stopping early would fail the pipeline.)
+dynamic=$("$readelf" -d "$out")
+if grep -q NEEDED <<<"$dynamic"; then
+    grep NEEDED <<<"$dynamic" >&2
     echo "build-binary: $out needs shared libraries; the release must be static" >&2
     exit 1
 fi

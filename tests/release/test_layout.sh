@@ -25,7 +25,10 @@ for arch in amd64 arm64; do
     [ "$mode" = "-rwxr-xr-x" ] || rel_fail "$name has mode $mode, not 0755"
     [ "$os" = unx ] || rel_fail "$name was not stored with Unix attributes ($os)"
     [ "$time" = "$want_time" ] || rel_fail "$name mtime $time is not SOURCE_DATE_EPOCH ($want_time)"
-    zipinfo -v "$zip" | grep -q 'length of extra field: *0 bytes' ||
+    # (Outputs are captured before grep: with pipefail, grep -q stopping early fails the pipe.)
+    details=$(zipinfo -v "$zip")
+    grep -q 'length of extra field: *0 bytes' <<<"$details" &&
+        ! grep -q 'length of extra field: *[1-9]' <<<"$details" ||
         rel_fail "$zip has extra fields (uid/gid or timestamps): not zip -X"
     mkdir -p "$WORK/$arch"
     unzip -q "$zip" -d "$WORK/$arch"
@@ -35,9 +38,10 @@ for arch in amd64 arm64; do
     amd64) [ "$machine" = "Advanced Micro Devices X86-64" ] || rel_fail "amd64 binary is for $machine" ;;
     arm64) [ "$machine" = "AArch64" ] || rel_fail "arm64 binary is for $machine" ;;
     esac
-    readelf -d "$bin" | grep -q NEEDED && rel_fail "$arch binary needs shared libraries: $(readelf -d "$bin" | grep NEEDED)"
-    readelf -l "$bin" | grep -q INTERP && rel_fail "$arch binary asks for a dynamic loader"
-    readelf -S "$bin" | grep -q '\.debug_' && rel_fail "$arch binary is not stripped"
+    dynamic=$(readelf -d "$bin") segments=$(readelf -l "$bin") sections=$(readelf -S "$bin")
+    grep -q NEEDED <<<"$dynamic" && rel_fail "$arch binary needs shared libraries: $(grep NEEDED <<<"$dynamic")"
+    grep -q INTERP <<<"$segments" && rel_fail "$arch binary asks for a dynamic loader"
+    grep -q '\.debug_' <<<"$sections" && rel_fail "$arch binary is not stripped"
     for p in "$REPO_ROOT" "$RELEASE_TEST_DIR" "$DEPS_CACHE"; do
         grep -qaF "$p" "$bin" && rel_fail "$arch binary contains the build path $p"
     done
@@ -64,8 +68,9 @@ gpg --batch --quiet --import "$RELEASE_TEST_DIR/signing-key.asc" 2>/dev/null
 sig=$sums.sig
 # A binary detached signature (as goreleaser makes and the registry checks), not armored.
 [ "$(head -c 5 "$sig")" != "-----" ] || rel_fail "SHA256SUMS.sig is ASCII-armored"
-gpg --batch --status-fd 1 --verify "$sig" "$sums" 2>/dev/null | grep -q '^\[GNUPG:\] GOODSIG' ||
-    rel_fail "gpg --verify did not report a good signature"
+status=$(gpg --batch --status-fd 1 --verify "$sig" "$sums" 2>/dev/null) ||
+    rel_fail "gpg --verify failed"
+grep -q '^\[GNUPG:\] GOODSIG' <<<"$status" || rel_fail "gpg --verify did not report a good signature"
 cp "$sums" "$WORK/tampered" && echo "0000  extra" >>"$WORK/tampered"
 gpg --batch --verify "$sig" "$WORK/tampered" 2>/dev/null && rel_fail "the signature also verifies a changed file"
 gpgconf --kill gpg-agent 2>/dev/null || true
