@@ -73,6 +73,7 @@ typedef struct pk_error {
     char *error_code;       /* structured "error_code", e.g. "ERR-01-005" */
     char *message;          /* what the API (or libcurl, or the decoder) said */
     char *request_id;       /* body "request_id", else header X-Request-ID */
+    char *call;             /* "GET /kms/x" when an HTTP answer came (ids percent-encoded) */
     pk_field_error *fields; /* 422 validation entries */
     size_t n_fields;
     int attempts; /* HTTP attempts made by the call */
