@@ -89,13 +89,19 @@ static const tf_attr_def provider_attrs[] = {
     {.name = "timeout_seconds",
      .type = &tf_type_number,
      .flags = TF_OPTIONAL,
-     .description = "Timeout of one API request in seconds (default 60, as the SDKs: longer than "
-                    "the server's own 30 s timeout for KMS calls)."},
+     .description = "Timeout of one API request in seconds, 1 to 3600 (default 60, as the SDKs: "
+                    "longer than the server's own 30 s timeout for KMS calls). All attempts of one "
+                    "call (see `max_retries`) end within 120 s, or within `timeout_seconds` when "
+                    "that is longer."},
     {.name = "max_retries",
      .type = &tf_type_number,
      .flags = TF_OPTIONAL,
-     .description = "Retries for rate-limited (429), busy (409) or unavailable (503) answers "
-                    "(default 5)."},
+     .description = "Retries of one API call, 0 to 30 (default 5): after rate limiting (429), a "
+                    "busy answer (409 without an error code) or unavailability (503); reads (GET, "
+                    "safe to repeat) are also retried after other 5xx answers, network errors, "
+                    "timeouts and truncated answers. Waits follow `Retry-After`, else 1, 2, 4, … s "
+                    "up to 20 s, within the call's time bound (see `timeout_seconds`). Updates "
+                    "are never re-sent after an answer that may have been applied."},
 };
 
 /* A header value: no control characters (they would split the header). */
@@ -134,6 +140,17 @@ static void check_positive(tf_ctx *c, const tf_value *obj, const char *name, int
                     (long long)max);
 }
 
+/* The URL rules of kmsapi (https, or http:// to loopback only; no credentials), at validate time so
+ * that `terraform validate` reports them on the attribute. */
+static void check_url(tf_ctx *c, const char *url, tf_path path, const char *what)
+{
+    pk_error err = {0};
+    if (url && pk_url_check(url, what, &err) != 0)
+        tf_diag_add(&c->diags, TF_ERROR, &path, "Invalid provider configuration", "%s.",
+                    err.message ? err.message : "not a usable URL");
+    pk_error_clear(&err);
+}
+
 static void validate_provider(tf_ctx *c, const tf_value *config)
 {
     tf_path root = {0};
@@ -141,6 +158,8 @@ static void validate_provider(tf_ctx *c, const tf_value *config)
     if (prefix && !valid_url(prefix))
         tf_error(c, "api_prefix", "Invalid provider configuration",
                  "api_prefix must be an http(s) URL such as %s.", PHALA_DEFAULT_API_PREFIX);
+    else
+        check_url(c, prefix, tf_path_attr(c->arena, "api_prefix"), "api_prefix");
     tf_value *key = tf_attr(config, "api_key");
     if (tf_is_known(key) && key->u.str.len == 0)
         tf_error(c, "api_key", "Invalid provider configuration",
@@ -172,11 +191,12 @@ static void validate_provider(tf_ctx *c, const tf_value *config)
         check_positive(c, o, "confirmations", 0, 100, ob);
         check_positive(c, o, "receipt_timeout_seconds", 1, 3600, ob);
         const char *rpc = tf_get_string(o, "rpc_url");
-        if (rpc && !valid_url(rpc)) {
-            tf_path p = tf_path_with_attr(c->arena, ob, "rpc_url");
-            tf_diag_add(&c->diags, TF_ERROR, &p, "Invalid provider configuration",
+        tf_path rp = tf_path_with_attr(c->arena, ob, "rpc_url");
+        if (rpc && !valid_url(rpc))
+            tf_diag_add(&c->diags, TF_ERROR, &rp, "Invalid provider configuration",
                         "rpc_url must be an http(s) URL.");
-        }
+        else
+            check_url(c, rpc, rp, "rpc_url");
         const char *key = tf_get_string(o, "private_key");
         if (key && !phala_is_hex(key, 64, false)) {
             /* never echo the value: it is a secret */

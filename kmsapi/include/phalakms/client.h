@@ -114,8 +114,9 @@ typedef struct pk_config {
     const char *workspace;    /* X-Phala-Workspace (trimmed; not sent when empty) */
     const char *api_prefix;   /* http:// only for loopback hosts */
     const char *api_version;  /* X-Phala-Version; see the pins at the top of this file */
-    long timeout_ms;
-    long deadline_ms;
+    long timeout_ms;          /* one attempt (default 60 s) */
+    long deadline_ms; /* all attempts of one call; default max(120 s, timeout_ms): a long timeout
+                       * is honoured, never cut short by the default deadline */
     int max_retries;
     pk_cancel *cancel; /* borrowed; must outlive the client */
     pk_log_fn log_fn;
@@ -125,6 +126,9 @@ typedef struct pk_config {
 typedef struct pk_client pk_client;
 
 void pk_config_init(pk_config *cfg); /* all defaults (max_retries = -1) */
+/* The rule every base URL follows (api_prefix, an RPC url): http(s) only, no credentials in it,
+ * plain http:// only to a loopback host. 0, or -1 with a message naming `what` (never the URL). */
+int pk_url_check(const char *url, const char *what, pk_error *err);
 /* Validates the configuration; a missing API key is reported by the first request, not here. */
 int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err);
 void pk_client_free(pk_client *c); /* wipes the credential copies */

@@ -25,7 +25,7 @@
  * times its size — even with Terraform's 10 reads at once. */
 #define PKX_BODY_MAX_MIB 4u
 #define PKX_BODY_MAX     (PKX_BODY_MAX_MIB * 1024u * 1024u)
-#define PKX_CONNECT_MAX 10000L
+#define PKX_CONNECT_MAX  10000L
 
 int pkx_prefix_check(const char *prefix, char **host_out, pk_error *err)
 {

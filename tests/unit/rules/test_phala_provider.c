@@ -67,6 +67,22 @@ Test(phala_provider, invalid_values_are_reported_on_their_attribute)
         "api_prefix;timeout_seconds;max_retries;onchain[0].confirmations;onchain[0].rpc_url;");
 }
 
+Test(phala_provider, plain_http_to_a_remote_host_is_refused_at_validate)
+{
+    tf_ctx c = ctx();
+    tf_value v = cfg("{\"api_prefix\":\"http://cloud-api.phala.com/api/v1\","
+                     "\"onchain\":[{\"rpc_url\":\"http://mainnet.base.org\"}]}");
+    phala_provider.validate(&c, &v);
+    cr_assert_eq(c.diags.errors, 2);
+    cr_assert_str_eq(paths(&c), "api_prefix;onchain[0].rpc_url;");
+    cr_assert(strstr(c.diags.head->detail, "loopback") != NULL, "%s", c.diags.head->detail);
+    tf_ctx d = ctx();
+    tf_value w = cfg("{\"api_prefix\":\"https://user:pw@cloud-api.phala.com/api/v1\"}");
+    phala_provider.validate(&d, &w);
+    cr_assert_eq(d.diags.errors, 1);
+    cr_assert(strstr(d.diags.head->detail, "pw") == NULL, "the URL is never echoed");
+}
+
 Test(phala_provider, valid_and_unknown_values_pass)
 {
     tf_ctx c = ctx();
