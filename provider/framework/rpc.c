@@ -681,11 +681,14 @@ static int h_read_data_source(const uint8_t *req, size_t len, tf_buf *out)
 
 /* ---- go-plugin side services ---------------------------------------------------------------- */
 
-static int h_empty(const uint8_t *req, size_t len, tf_buf *out)
+/* GRPCController/Shutdown: the process exits once this reply is written; the provider's secrets go
+ * first. */
+static int h_shutdown(const uint8_t *req, size_t len, tf_buf *out)
 {
     (void)req;
     (void)len;
     (void)out; /* plugin.Empty packs to zero bytes */
+    if (P && P->release) P->release();
     return RPC_STATUS_OK;
 }
 
@@ -719,7 +722,7 @@ static const rpc_method g_methods[] = {
     M("GetFunctions", h_get_functions, false),
     /* never queued behind busy workers: it is what unblocks them */
     M("StopProvider", h_stop_provider, true),
-    {"/plugin.GRPCController/Shutdown", h_empty, true, true},
+    {"/plugin.GRPCController/Shutdown", h_shutdown, true, true},
     {"/grpc.health.v1.Health/Check", h_health_check, true, false},
 };
 

@@ -184,6 +184,9 @@ typedef struct tf_provider_def {
     size_t n_resources;
     tf_datasource_def *const *data_sources;
     size_t n_data_sources;
+    /* Optional: wipes what configure kept (credentials, keys); called when Terraform shuts the
+     * process down, just before it exits. */
+    void (*release)(void);
 } tf_provider_def;
 
 /* Adds a requires-replace path from modify_plan. */

@@ -7,6 +7,7 @@
 
 #include <phalakms.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,7 +285,7 @@ static void make_client(tf_ctx *c, phala_config *pc, bool credential_unknown)
     pk_error_clear(&err);
 }
 
-static void *configure_provider(tf_ctx *c, const tf_value *config)
+phala_config *phala_config_resolve(tf_ctx *c, const tf_value *config)
 {
     phala_config *pc = calloc(1, sizeof *pc);
     if (!pc) abort();
@@ -316,11 +317,90 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
     if (!valid_url(pc->api_prefix))
         tf_error(c, "api_prefix", "Invalid provider configuration",
                  "The API URL from PHALA_CLOUD_API_PREFIX is not an http(s) URL.");
-    else
+    return pc;
+}
+
+static void wipe_string(char **s)
+{
+    if (!*s) return;
+    sodium_memzero(*s, strlen(*s));
+    free(*s);
+    *s = NULL;
+}
+
+/* Configurations seen by this process, by a digest of what they were made from (the decoded
+ * provider block and every PHALA_* environment variable: nothing else feeds them). Terraform
+ * configures a provider process once per run; a --debug provider serves many runs, and aliases
+ * repeat blocks: an identical configuration is reused instead of holding one more copy of its
+ * credentials. Earlier configurations stay valid (calls of other runs may still use them). */
+typedef struct known_config {
+    uint8_t digest[32];
+    phala_config *pc;
+    struct known_config *next;
+} known_config;
+static known_config *g_known;
+static pthread_mutex_t g_known_mu = PTHREAD_MUTEX_INITIALIZER;
+
+extern char **environ;
+
+static void config_digest(const tf_value *config, uint8_t out[32])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    tf_buf b = {0};
+    tf_json_encode(config, &b); /* holds the secrets for a moment: tf_buf_free wipes it */
+    crypto_generichash_update(&st, b.data, b.len);
+    tf_buf_free(&b);
+    for (char **e = environ; e && *e; e++)
+        if (strncmp(*e, "PHALA_", 6) == 0)
+            crypto_generichash_update(&st, (const uint8_t *)*e, strlen(*e) + 1);
+    crypto_generichash_final(&st, out, 32);
+}
+
+static void *configure_provider(tf_ctx *c, const tf_value *config)
+{
+    uint8_t digest[32];
+    config_digest(config, digest);
+    pthread_mutex_lock(&g_known_mu);
+    for (known_config *k = g_known; k; k = k->next)
+        if (sodium_memcmp(k->digest, digest, 32) == 0 && k->pc->client) {
+            pthread_mutex_unlock(&g_known_mu);
+            return k->pc;
+        }
+    pthread_mutex_unlock(&g_known_mu);
+    phala_config *pc = phala_config_resolve(c, config);
+    if (!tf_has_errors(c))
         make_client(c, pc,
                     tf_is_unknown(tf_attr(config, "api_key")) ||
                         tf_is_unknown(tf_attr(config, "oidc_token")));
+    /* The client holds the only copy of the credential from here on (wiped when it is freed). */
+    wipe_string(&pc->api_key);
+    wipe_string(&pc->oidc_token);
+    if (pc->client) {
+        known_config *k = calloc(1, sizeof *k);
+        if (k) {
+            memcpy(k->digest, digest, 32);
+            k->pc = pc;
+            pthread_mutex_lock(&g_known_mu);
+            k->next = g_known;
+            g_known = k;
+            pthread_mutex_unlock(&g_known_mu);
+        }
+    }
     return pc;
+}
+
+/* Shutdown: credentials and on-chain keys are wiped where they are. Nothing is freed: a call still
+ * running (Terraform should have none by now) keeps valid memory, and simply fails. */
+static void release_provider(void)
+{
+    pthread_mutex_lock(&g_known_mu);
+    for (known_config *k = g_known; k; k = k->next) {
+        pk_client_wipe_credentials(k->pc->client);
+        if (k->pc->onchain.private_key)
+            sodium_memzero(k->pc->onchain.private_key, strlen(k->pc->onchain.private_key));
+    }
+    pthread_mutex_unlock(&g_known_mu);
 }
 
 extern tf_resource_def phala_app_ids_resource, phala_encrypted_env_resource;
@@ -346,5 +426,6 @@ const tf_provider_def phala_provider = {
     .resources = phala_resources,
     .n_resources = TF_COUNT(phala_resources),
     .data_sources = phala_data_sources,
+    .release = release_provider,
     .n_data_sources = TF_COUNT(phala_data_sources),
 };

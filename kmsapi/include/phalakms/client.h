@@ -132,6 +132,8 @@ int pk_url_check(const char *url, const char *what, pk_error *err);
 /* Validates the configuration; a missing API key is reported by the first request, not here. */
 int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err);
 void pk_client_free(pk_client *c); /* wipes the credential copies */
+/* Wipes the credentials in place (the process is about to exit); later calls fail. */
+void pk_client_wipe_credentials(pk_client *c);
 const char *pk_client_api_prefix(const pk_client *c);
 
 /* ---- identifiers ------------------------------------------------------------------------------- */

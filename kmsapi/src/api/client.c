@@ -121,6 +121,13 @@ int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err)
     return 0;
 }
 
+void pk_client_wipe_credentials(pk_client *c)
+{
+    if (!c) return;
+    if (c->api_key) sodium_memzero(c->api_key, c->api_key_len);
+    if (c->bearer) sodium_memzero(c->bearer, c->bearer_len);
+}
+
 void pk_client_free(pk_client *c)
 {
     if (!c) return;
