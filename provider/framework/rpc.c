@@ -65,14 +65,6 @@ static int h_stop_provider(const uint8_t *req, size_t len, tf_buf *out)
     return tf_rpc_pack(&r.base, out);
 }
 
-static int h_get_functions(const uint8_t *req, size_t len, tf_buf *out)
-{
-    (void)req;
-    (void)len;
-    Tfplugin6__GetFunctions__Response r = TFPLUGIN6__GET_FUNCTIONS__RESPONSE__INIT;
-    return tf_rpc_pack(&r.base, out);
-}
-
 /* ---- resources ------------------------------------------------------------------------------ */
 
 static int h_validate_resource_config(const uint8_t *req, size_t len, tf_buf *out)
@@ -365,7 +357,8 @@ static const rpc_method g_methods[] = {
     M("ApplyResourceChange", h_apply_resource_change, false),
     M("ImportResourceState", h_import_resource_state, false),
     M("ReadDataSource", h_read_data_source, false),
-    M("GetFunctions", h_get_functions, false),
+    M("GetFunctions", tf_rpc_get_functions, false),
+    M("CallFunction", tf_rpc_call_function, false),
     /* never queued behind busy workers: it is what unblocks them */
     M("StopProvider", h_stop_provider, true),
     {"/plugin.GRPCController/Shutdown", h_shutdown, true, true},

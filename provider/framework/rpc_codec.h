@@ -48,6 +48,12 @@ extern ProtobufCAllocator tf_rpc_wiping_allocator;
         return status;                                                                             \
     } while (0)
 
+/* Provider functions (rpc_functions.c): the schema's functions map, GetFunctions, CallFunction. */
+Tfplugin6__GetProviderSchema__Response__FunctionsEntry **tf_rpc_schema_functions(tf_arena *a,
+                                                                                 size_t *n);
+int tf_rpc_get_functions(const uint8_t *req, size_t len, tf_buf *out);
+int tf_rpc_call_function(const uint8_t *req, size_t len, tf_buf *out);
+
 /* GetProviderSchema and GetMetadata (rpc_schema.c). */
 int tf_rpc_get_provider_schema(const uint8_t *req, size_t len, tf_buf *out);
 int tf_rpc_get_metadata(const uint8_t *req, size_t len, tf_buf *out);

@@ -130,6 +130,7 @@ static void build_schema_reply(void)
         e->value = encode_schema(c.arena, &d->schema, 0);
         r.data_source_schemas[i] = e;
     }
+    r.functions = tf_rpc_schema_functions(c.arena, &r.n_functions);
     r.server_capabilities = capabilities(c.arena);
     r.diagnostics = tf_rpc_encode_diags(c.arena, &c.diags, &r.n_diagnostics);
     tf_rpc_pack(&r.base, &g_schema_reply);
@@ -175,6 +176,14 @@ int tf_rpc_get_metadata(const uint8_t *req, size_t len, tf_buf *out)
         tfplugin6__get_metadata__data_source_metadata__init(m);
         m->type_name = (char *)tf_rpc_provider->data_sources[i]->type_name;
         r.data_sources[i] = m;
+    }
+    r.n_functions = tf_rpc_provider->n_functions;
+    r.functions = tf_rpc_array(c.arena, r.n_functions, sizeof *r.functions);
+    for (size_t i = 0; i < r.n_functions; i++) {
+        Tfplugin6__GetMetadata__FunctionMetadata *m = tf_arena_alloc(c.arena, sizeof *m);
+        tfplugin6__get_metadata__function_metadata__init(m);
+        m->name = (char *)tf_rpc_provider->functions[i]->name;
+        r.functions[i] = m;
     }
     tf_rpc_pack(&r.base, out);
     tf_arena_free(c.arena);

@@ -407,6 +407,11 @@ extern tf_resource_def phala_app_ids_resource, phala_encrypted_env_resource;
 extern tf_datasource_def phala_kms_contracts_ds, phala_kms_contract_ds, phala_kms_list_ds,
     phala_kms_info_ds, phala_kms_onchain_ds, phala_app_pubkey_ds;
 
+extern const tf_function_def phala_func_cvm_id, phala_func_parse_dotenv,
+    phala_func_env_pubkey_signer;
+static const tf_function_def *const phala_functions[] = {
+    &phala_func_cvm_id, &phala_func_parse_dotenv, &phala_func_env_pubkey_signer};
+
 static tf_resource_def *const phala_resources[] = {&phala_app_ids_resource,
                                                    &phala_encrypted_env_resource};
 static tf_datasource_def *const phala_data_sources[] = {
@@ -426,6 +431,8 @@ const tf_provider_def phala_provider = {
     .resources = phala_resources,
     .n_resources = TF_COUNT(phala_resources),
     .data_sources = phala_data_sources,
+    .functions = phala_functions,
+    .n_functions = TF_COUNT(phala_functions),
     .release = release_provider,
     .n_data_sources = TF_COUNT(phala_data_sources),
 };
