@@ -2,7 +2,7 @@
 # gendocs.sh — writes docs/ (registry layout: index.md, data-sources/<name>.md, resources/<name>.md,
 # functions/<name>.md) from `terraform providers schema -json` of the built provider plus the files
 # under examples/ (provider.tf / data-source.tf / resource.tf / function.tf as the example,
-# guide.md for extra prose, import.sh).
+# guide.md for extra prose, import.sh), and the guides in examples/guides/ (docs/guides/).
 # `make docs` runs it; tests/acceptance/test_docs.sh regenerates into a temp dir and fails when the
 # committed docs differ.
 # Usage: gendocs.sh BUILD_DIR [OUT_DIR]
@@ -66,7 +66,8 @@ example() { # example FILE — a terraform code block, if the example exists
 }
 
 rm -rf "$OUT"
-mkdir -p "$OUT/data-sources" "$OUT/resources" "$OUT/functions"
+mkdir -p "$OUT/data-sources" "$OUT/resources" "$OUT/functions" "$OUT/guides"
+cp "$ROOT"/examples/guides/*.md "$OUT/guides/" # guides are prose: copied as written
 
 desc=$(jq -r "$P.provider.block.description" "$W/schema.json")
 {
