@@ -171,6 +171,37 @@ typedef struct tf_datasource_def {
     void (*read)(tf_ctx *, const tf_value *config, tf_value *state);
 } tf_datasource_def;
 
+/* ---- provider functions (Terraform >= 1.8, OpenTofu >= 1.7) ---------------------------------- */
+
+typedef struct {
+    const char *name;
+    const tf_type *type;
+    const char *description; /* markdown */
+    bool allow_null;         /* else Terraform refuses a null argument itself */
+} tf_func_param;
+
+/* A call in progress: its arena (freed when the RPC ends) and its error. */
+typedef struct tf_fctx tf_fctx;
+tf_arena *tf_func_arena(tf_fctx *f);
+/* The call fails with this text; arg is the index of the argument at fault, or -1. The first
+ * error wins. Text is written for a person: what is wrong with the argument and what it should be. */
+void tf_func_error(tf_fctx *f, int arg, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+typedef struct tf_function_def {
+    const char *name; /* called as provider::<provider>::<name> */
+    const char *summary;
+    const char *description; /* markdown; becomes docs/functions/<name>.md */
+    const tf_func_param *params;
+    size_t n_params;
+    /* Optional final parameter taking zero or more arguments of its type; they arrive as one list
+     * value in args[n_params]. */
+    const tf_func_param *variadic;
+    const tf_type *ret;
+    /* Pure: the same arguments give the same result. Arguments are known (unknown values make
+     * Terraform skip the call) and non-null unless allow_null. result starts null of type ret. */
+    void (*call)(tf_fctx *f, const tf_value *args, tf_value *result);
+} tf_function_def;
+
 typedef struct tf_provider_def {
     const char *name; /* "phala": resource types must start with "phala_" */
     const char *version;
@@ -184,6 +215,11 @@ typedef struct tf_provider_def {
     size_t n_resources;
     tf_datasource_def *const *data_sources;
     size_t n_data_sources;
+    const tf_function_def *const *functions;
+    size_t n_functions;
+    /* Optional: wipes what configure kept (credentials, keys); called when Terraform shuts the
+     * process down, just before it exits. */
+    void (*release)(void);
 } tf_provider_def;
 
 /* Adds a requires-replace path from modify_plan. */

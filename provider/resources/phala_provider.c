@@ -7,6 +7,7 @@
 
 #include <phalakms.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,13 +90,19 @@ static const tf_attr_def provider_attrs[] = {
     {.name = "timeout_seconds",
      .type = &tf_type_number,
      .flags = TF_OPTIONAL,
-     .description = "Timeout of one API request in seconds (default 60, as the SDKs: longer than "
-                    "the server's own 30 s timeout for KMS calls)."},
+     .description = "Timeout of one API request in seconds, 1 to 3600 (default 60, as the SDKs: "
+                    "longer than the server's own 30 s timeout for KMS calls). All attempts of one "
+                    "call (see `max_retries`) end within 120 s, or within `timeout_seconds` when "
+                    "that is longer."},
     {.name = "max_retries",
      .type = &tf_type_number,
      .flags = TF_OPTIONAL,
-     .description = "Retries for rate-limited (429), busy (409) or unavailable (503) answers "
-                    "(default 5)."},
+     .description = "Retries of one API call, 0 to 30 (default 5): after rate limiting (429), a "
+                    "busy answer (409 without an error code) or unavailability (503); reads (GET, "
+                    "safe to repeat) are also retried after other 5xx answers, network errors, "
+                    "timeouts and truncated answers. Waits follow `Retry-After`, else 1, 2, 4, … s "
+                    "up to 20 s, within the call's time bound (see `timeout_seconds`). Updates "
+                    "are never re-sent after an answer that may have been applied."},
 };
 
 /* A header value: no control characters (they would split the header). */
@@ -134,6 +141,17 @@ static void check_positive(tf_ctx *c, const tf_value *obj, const char *name, int
                     (long long)max);
 }
 
+/* The URL rules of kmsapi (https, or http:// to loopback only; no credentials), at validate time so
+ * that `terraform validate` reports them on the attribute. */
+static void check_url(tf_ctx *c, const char *url, tf_path path, const char *what)
+{
+    pk_error err = {0};
+    if (url && pk_url_check(url, what, &err) != 0)
+        tf_diag_add(&c->diags, TF_ERROR, &path, "Invalid provider configuration", "%s.",
+                    err.message ? err.message : "not a usable URL");
+    pk_error_clear(&err);
+}
+
 static void validate_provider(tf_ctx *c, const tf_value *config)
 {
     tf_path root = {0};
@@ -141,6 +159,8 @@ static void validate_provider(tf_ctx *c, const tf_value *config)
     if (prefix && !valid_url(prefix))
         tf_error(c, "api_prefix", "Invalid provider configuration",
                  "api_prefix must be an http(s) URL such as %s.", PHALA_DEFAULT_API_PREFIX);
+    else
+        check_url(c, prefix, tf_path_attr(c->arena, "api_prefix"), "api_prefix");
     tf_value *key = tf_attr(config, "api_key");
     if (tf_is_known(key) && key->u.str.len == 0)
         tf_error(c, "api_key", "Invalid provider configuration",
@@ -172,11 +192,12 @@ static void validate_provider(tf_ctx *c, const tf_value *config)
         check_positive(c, o, "confirmations", 0, 100, ob);
         check_positive(c, o, "receipt_timeout_seconds", 1, 3600, ob);
         const char *rpc = tf_get_string(o, "rpc_url");
-        if (rpc && !valid_url(rpc)) {
-            tf_path p = tf_path_with_attr(c->arena, ob, "rpc_url");
-            tf_diag_add(&c->diags, TF_ERROR, &p, "Invalid provider configuration",
+        tf_path rp = tf_path_with_attr(c->arena, ob, "rpc_url");
+        if (rpc && !valid_url(rpc))
+            tf_diag_add(&c->diags, TF_ERROR, &rp, "Invalid provider configuration",
                         "rpc_url must be an http(s) URL.");
-        }
+        else
+            check_url(c, rpc, rp, "rpc_url");
         const char *key = tf_get_string(o, "private_key");
         if (key && !phala_is_hex(key, 64, false)) {
             /* never echo the value: it is a secret */
@@ -264,7 +285,7 @@ static void make_client(tf_ctx *c, phala_config *pc, bool credential_unknown)
     pk_error_clear(&err);
 }
 
-static void *configure_provider(tf_ctx *c, const tf_value *config)
+phala_config *phala_config_resolve(tf_ctx *c, const tf_value *config)
 {
     phala_config *pc = calloc(1, sizeof *pc);
     if (!pc) abort();
@@ -296,16 +317,100 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
     if (!valid_url(pc->api_prefix))
         tf_error(c, "api_prefix", "Invalid provider configuration",
                  "The API URL from PHALA_CLOUD_API_PREFIX is not an http(s) URL.");
-    else
+    return pc;
+}
+
+static void wipe_string(char **s)
+{
+    if (!*s) return;
+    sodium_memzero(*s, strlen(*s));
+    free(*s);
+    *s = NULL;
+}
+
+/* Configurations seen by this process, by a digest of what they were made from (the decoded
+ * provider block and every PHALA_* environment variable: nothing else feeds them). Terraform
+ * configures a provider process once per run; a --debug provider serves many runs, and aliases
+ * repeat blocks: an identical configuration is reused instead of holding one more copy of its
+ * credentials. Earlier configurations stay valid (calls of other runs may still use them). */
+typedef struct known_config {
+    uint8_t digest[32];
+    phala_config *pc;
+    struct known_config *next;
+} known_config;
+static known_config *g_known;
+static pthread_mutex_t g_known_mu = PTHREAD_MUTEX_INITIALIZER;
+
+extern char **environ;
+
+static void config_digest(const tf_value *config, uint8_t out[32])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    tf_buf b = {0};
+    tf_json_encode(config, &b); /* holds the secrets for a moment: tf_buf_free wipes it */
+    crypto_generichash_update(&st, b.data, b.len);
+    tf_buf_free(&b);
+    for (char **e = environ; e && *e; e++)
+        if (strncmp(*e, "PHALA_", 6) == 0)
+            crypto_generichash_update(&st, (const uint8_t *)*e, strlen(*e) + 1);
+    crypto_generichash_final(&st, out, 32);
+}
+
+static void *configure_provider(tf_ctx *c, const tf_value *config)
+{
+    uint8_t digest[32];
+    config_digest(config, digest);
+    pthread_mutex_lock(&g_known_mu);
+    for (known_config *k = g_known; k; k = k->next)
+        if (sodium_memcmp(k->digest, digest, 32) == 0 && k->pc->client) {
+            pthread_mutex_unlock(&g_known_mu);
+            return k->pc;
+        }
+    pthread_mutex_unlock(&g_known_mu);
+    phala_config *pc = phala_config_resolve(c, config);
+    if (!tf_has_errors(c))
         make_client(c, pc,
                     tf_is_unknown(tf_attr(config, "api_key")) ||
                         tf_is_unknown(tf_attr(config, "oidc_token")));
+    /* The client holds the only copy of the credential from here on (wiped when it is freed). */
+    wipe_string(&pc->api_key);
+    wipe_string(&pc->oidc_token);
+    if (pc->client) {
+        known_config *k = calloc(1, sizeof *k);
+        if (k) {
+            memcpy(k->digest, digest, 32);
+            k->pc = pc;
+            pthread_mutex_lock(&g_known_mu);
+            k->next = g_known;
+            g_known = k;
+            pthread_mutex_unlock(&g_known_mu);
+        }
+    }
     return pc;
+}
+
+/* Shutdown: credentials and on-chain keys are wiped where they are. Nothing is freed: a call still
+ * running (Terraform should have none by now) keeps valid memory, and simply fails. */
+static void release_provider(void)
+{
+    pthread_mutex_lock(&g_known_mu);
+    for (known_config *k = g_known; k; k = k->next) {
+        pk_client_wipe_credentials(k->pc->client);
+        if (k->pc->onchain.private_key)
+            sodium_memzero(k->pc->onchain.private_key, strlen(k->pc->onchain.private_key));
+    }
+    pthread_mutex_unlock(&g_known_mu);
 }
 
 extern tf_resource_def phala_app_ids_resource, phala_encrypted_env_resource;
 extern tf_datasource_def phala_kms_contracts_ds, phala_kms_contract_ds, phala_kms_list_ds,
     phala_kms_info_ds, phala_kms_onchain_ds, phala_app_pubkey_ds;
+
+extern const tf_function_def phala_func_cvm_id, phala_func_parse_dotenv,
+    phala_func_env_pubkey_signer;
+static const tf_function_def *const phala_functions[] = {
+    &phala_func_cvm_id, &phala_func_parse_dotenv, &phala_func_env_pubkey_signer};
 
 static tf_resource_def *const phala_resources[] = {&phala_app_ids_resource,
                                                    &phala_encrypted_env_resource};
@@ -326,5 +431,8 @@ const tf_provider_def phala_provider = {
     .resources = phala_resources,
     .n_resources = TF_COUNT(phala_resources),
     .data_sources = phala_data_sources,
+    .functions = phala_functions,
+    .n_functions = TF_COUNT(phala_functions),
+    .release = release_provider,
     .n_data_sources = TF_COUNT(phala_data_sources),
 };

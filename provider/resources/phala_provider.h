@@ -33,4 +33,9 @@ typedef struct {
 
 extern const tf_provider_def phala_provider;
 
+/* The configuration a provider block resolves to (explicit values, then PHALA_* environment
+ * variables, then defaults), with errors on the attributes at fault — without the API client,
+ * which ConfigureProvider adds (and then wipes api_key / oidc_token here: the client holds them). */
+phala_config *phala_config_resolve(tf_ctx *c, const tf_value *config);
+
 #endif

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every example under examples/ runs as written against the simulator: provider.tf alone, then each
-# data source and resource example together with it, then the quickstart.
+# data source, resource and function example together with it, then the quickstart.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 acc_init "$PHALA_BIN" phala phala
@@ -21,6 +21,9 @@ provider=$REPO_ROOT/examples/provider/provider.tf
 run_example provider "$provider"
 for f in "$REPO_ROOT"/examples/data-sources/*/data-source.tf "$REPO_ROOT"/examples/resources/*/resource.tf; do
     run_example "$(basename "$(dirname "$f")")" "$provider" "$f"
+done
+for d in "$REPO_ROOT"/examples/functions/*/; do
+    run_example "function $(basename "$d")" "$provider" "$d"*
 done
 TF_VAR_api_prefix=$PHALA_CLOUD_API_PREFIX run_example quickstart "$REPO_ROOT"/examples/quickstart/*.tf
 echo PASS

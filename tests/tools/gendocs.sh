@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# gendocs.sh — writes docs/ (registry layout: index.md, data-sources/<name>.md, resources/<name>.md)
-# from `terraform providers schema -json` of the built provider plus the files under examples/
-# (provider.tf / data-source.tf / resource.tf as the example, guide.md for extra prose, import.sh).
+# gendocs.sh — writes docs/ (registry layout: index.md, data-sources/<name>.md, resources/<name>.md,
+# functions/<name>.md) from `terraform providers schema -json` of the built provider plus the files
+# under examples/ (provider.tf / data-source.tf / resource.tf / function.tf as the example,
+# guide.md for extra prose, import.sh), and the guides in examples/guides/ (docs/guides/).
 # `make docs` runs it; tests/acceptance/test_docs.sh regenerates into a temp dir and fails when the
 # committed docs differ.
 # Usage: gendocs.sh BUILD_DIR [OUT_DIR]
@@ -65,7 +66,8 @@ example() { # example FILE — a terraform code block, if the example exists
 }
 
 rm -rf "$OUT"
-mkdir -p "$OUT/data-sources" "$OUT/resources"
+mkdir -p "$OUT/data-sources" "$OUT/resources" "$OUT/functions" "$OUT/guides"
+cp "$ROOT"/examples/guides/*.md "$OUT/guides/" # guides are prose: copied as written
 
 desc=$(jq -r "$P.provider.block.description" "$W/schema.json")
 {
@@ -113,5 +115,30 @@ for kind in data_source resource; do
             fi
         } >"$OUT/$sub/$short.md"
     done
+done
+# Provider functions, as tfplugindocs lays them out: signature, then the numbered arguments.
+for name in $(jq -r "$P.functions // {} | keys[]" "$W/schema.json"); do
+    F="$P.functions[\"$name\"]"
+    {
+        front "$name function - phala" "$(jq -r "$F.summary" "$W/schema.json")"
+        echo "# function: $name"
+        echo
+        jq -r "$F.description" "$W/schema.json"
+        echo
+        example "$ROOT/examples/functions/$name/function.tf"
+        echo "## Signature"
+        echo
+        echo '```text'
+        jq -r "$JQ_LIB $F | \"$name(\" + ([ (.parameters // [])[] | \"\(.name) \(.type | tname | ascii_downcase)\" ] + (if .variadic_parameter then [\"\(.variadic_parameter.name)... \(.variadic_parameter.type | tname | ascii_downcase)\"] else [] end) | join(\", \")) + \") \" + (.return_type | tname | ascii_downcase)" "$W/schema.json"
+        echo '```'
+        echo
+        echo "## Arguments"
+        echo
+        jq -r "$JQ_LIB $F | [ (.parameters // [])[] ] + (if .variadic_parameter then [.variadic_parameter | .name += \" (variadic)\"] else [] end) | to_entries[] | \"\(.key + 1). \\u0060\(.value.name)\\u0060 (\(.value.type | tname)) \(.value.description // \"\")\"" "$W/schema.json"
+        if [ -f "$ROOT/examples/functions/$name/guide.md" ]; then
+            echo
+            cat "$ROOT/examples/functions/$name/guide.md"
+        fi
+    } >"$OUT/functions/$name.md"
 done
 echo "docs written to $OUT"

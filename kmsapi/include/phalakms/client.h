@@ -73,6 +73,7 @@ typedef struct pk_error {
     char *error_code;       /* structured "error_code", e.g. "ERR-01-005" */
     char *message;          /* what the API (or libcurl, or the decoder) said */
     char *request_id;       /* body "request_id", else header X-Request-ID */
+    char *call;             /* "GET /kms/x" when an HTTP answer came (ids percent-encoded) */
     pk_field_error *fields; /* 422 validation entries */
     size_t n_fields;
     int attempts; /* HTTP attempts made by the call */
@@ -113,8 +114,9 @@ typedef struct pk_config {
     const char *workspace;    /* X-Phala-Workspace (trimmed; not sent when empty) */
     const char *api_prefix;   /* http:// only for loopback hosts */
     const char *api_version;  /* X-Phala-Version; see the pins at the top of this file */
-    long timeout_ms;
-    long deadline_ms;
+    long timeout_ms;          /* one attempt (default 60 s) */
+    long deadline_ms; /* all attempts of one call; default max(120 s, timeout_ms): a long timeout
+                       * is honoured, never cut short by the default deadline */
     int max_retries;
     pk_cancel *cancel; /* borrowed; must outlive the client */
     pk_log_fn log_fn;
@@ -124,9 +126,14 @@ typedef struct pk_config {
 typedef struct pk_client pk_client;
 
 void pk_config_init(pk_config *cfg); /* all defaults (max_retries = -1) */
+/* The rule every base URL follows (api_prefix, an RPC url): http(s) only, no credentials in it,
+ * plain http:// only to a loopback host. 0, or -1 with a message naming `what` (never the URL). */
+int pk_url_check(const char *url, const char *what, pk_error *err);
 /* Validates the configuration; a missing API key is reported by the first request, not here. */
 int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err);
 void pk_client_free(pk_client *c); /* wipes the credential copies */
+/* Wipes the credentials in place (the process is about to exit); later calls fail. */
+void pk_client_wipe_credentials(pk_client *c);
 const char *pk_client_api_prefix(const pk_client *c);
 
 /* ---- identifiers ------------------------------------------------------------------------------- */

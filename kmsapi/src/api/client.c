@@ -108,7 +108,9 @@ int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err)
         return -1;
     }
     c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : PK_DEFAULT_TIMEOUT_MS;
-    c->deadline_ms = cfg->deadline_ms ? cfg->deadline_ms : PK_DEFAULT_DEADLINE_MS;
+    c->deadline_ms = cfg->deadline_ms                         ? cfg->deadline_ms
+                     : c->timeout_ms > PK_DEFAULT_DEADLINE_MS ? c->timeout_ms
+                                                              : PK_DEFAULT_DEADLINE_MS;
     c->max_retries = cfg->max_retries < 0 ? PK_DEFAULT_MAX_RETRIES : cfg->max_retries;
     c->cancel = cfg->cancel;
     c->log_fn = cfg->log_fn;
@@ -117,6 +119,13 @@ int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err)
              PHALAKMS_VERSION);
     *out = c;
     return 0;
+}
+
+void pk_client_wipe_credentials(pk_client *c)
+{
+    if (!c) return;
+    if (c->api_key) sodium_memzero(c->api_key, c->api_key_len);
+    if (c->bearer) sodium_memzero(c->bearer, c->bearer_len);
 }
 
 void pk_client_free(pk_client *c)

@@ -172,6 +172,8 @@ static void take_structured(pk_error *err, const cJSON *obj)
 }
 
 /* Blank or whitespace-only text says nothing either. */
+#define PKX_REQUEST_ID_MAX 128
+
 static bool blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -228,8 +230,16 @@ void pkx_error_from_response(pk_error *err, int status, const char *body, size_t
     }
     cJSON_Delete(root);
     if (!err->message) err->message = no_reason(status, !body || blank(body, len), method, path);
+    if (path) {
+        size_t n = strlen(path) + (method ? strlen(method) : 0) + 2;
+        if ((err->call = malloc(n)))
+            snprintf(err->call, n, "%s%s%s", method ? method : "", method ? " " : "", path);
+    }
     if (!err->request_id && header_request_id && header_request_id[0])
         err->request_id = pkx_strdup(header_request_id);
+    /* a request id is an opaque token of a few dozen characters; a hostile one is cut */
+    if (err->request_id && strlen(err->request_id) > PKX_REQUEST_ID_MAX)
+        strcpy(err->request_id + PKX_REQUEST_ID_MAX - 3, "...");
     pkx_error_humanize(err, NULL, PKX_CRED_API_KEY);
 }
 

@@ -20,8 +20,12 @@
 #include <string.h>
 #include <strings.h>
 
-#define PKX_BODY_MAX    (32u * 1024u * 1024u) /* no API answer is near this: refuse, don't OOM */
-#define PKX_CONNECT_MAX 10000L
+/* No API answer is near this (a page of 100 KMS contracts is ~100 KiB, a compose file a few): a
+ * bigger body is refused as it arrives, so memory stays bounded — parsed, it would take several
+ * times its size — even with Terraform's 10 reads at once. */
+#define PKX_BODY_MAX_MIB 4u
+#define PKX_BODY_MAX     (PKX_BODY_MAX_MIB * 1024u * 1024u)
+#define PKX_CONNECT_MAX  10000L
 
 int pkx_prefix_check(const char *prefix, char **host_out, pk_error *err)
 {
@@ -172,8 +176,10 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
     } else if (expired || rc == CURLE_ABORTED_BY_CALLBACK) {
         pkx_error_set(err, PK_ERR_TIMEOUT, "the call's deadline of %ld ms passed", c->deadline_ms);
     } else if (rc == CURLE_WRITE_ERROR && a.body.too_big) {
-        pkx_error_set(err, PK_ERR_DECODE, "%s %s: response body larger than %u bytes", req->method,
-                      req->path, PKX_BODY_MAX);
+        pkx_error_set(err, PK_ERR_DECODE,
+                      "%s %s: the answer is larger than %u MiB, more than any Phala Cloud answer "
+                      "(refused as it arrived)",
+                      req->method, req->path, PKX_BODY_MAX_MIB);
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         pkx_error_set(err, PK_ERR_TIMEOUT, "no complete answer to %s %s within %ld ms", req->method,
                       req->path, tmo);
@@ -185,6 +191,13 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
                       "closed, fewer than its Content-Length)",
                       req->method, req->path, a.body.len);
         ret = -2;
+    } else if (rc == CURLE_OUT_OF_MEMORY) {
+        /* libcurl answers an answer header line over its 100 KB limit with "Out of memory"
+         * (CURLE_OUT_OF_MEMORY); running out of memory for real while receiving is far rarer. */
+        pkx_error_set(err, PK_ERR_DECODE,
+                      "%s %s: the answer's headers are too large (a header line over libcurl's "
+                      "100 KB limit), not an answer of the Phala Cloud API",
+                      req->method, req->path);
     } else if (rc != CURLE_OK) {
         pkx_error_set(err, kind_for_curl(rc), "%s", pkx_curl_strerror(rc, errbuf));
     } else {

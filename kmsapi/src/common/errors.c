@@ -16,6 +16,7 @@ void pkx_error_reset(pk_error *err)
     free(err->error_code);
     free(err->message);
     free(err->request_id);
+    free(err->call);
     for (size_t i = 0; i < err->n_fields; i++) {
         free(err->fields[i].loc);
         free(err->fields[i].msg);
@@ -157,7 +158,9 @@ static void human_http(pkx_sb *b, const pk_error *err, pkx_cred cred)
         human_auth(b, err, cred);
         return;
     case 404:
+        /* "not found" alone does not say what: the call's path holds the id or slug asked for */
         pkx_sb_puts(b, "not found (HTTP 404): ");
+        if (err->call) pkx_sb_printf(b, "%s: ", err->call);
         pkx_sb_puts(b, m);
         pkx_sb_puts(b, " — check the id or slug");
         return;

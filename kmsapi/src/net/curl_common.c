@@ -181,6 +181,14 @@ int pkx_url_check(const char *url, const char *what, char **host_out, pk_error *
     return *host_out ? 0 : pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
 }
 
+int pk_url_check(const char *url, const char *what, pk_error *err)
+{
+    char *host = NULL;
+    int rc = pkx_url_check(url, what, &host, err);
+    free(host);
+    return rc;
+}
+
 size_t pkx_body_write(char *data, size_t size, size_t nmemb, void *user)
 {
     pkx_body *b = user;

@@ -301,3 +301,20 @@ Test(client_config, cancelled_token_stops_before_sending)
     pk_client_free(c);
     pk_cancel_free(tok);
 }
+
+Test(client_config, a_long_timeout_is_honoured_not_cut_by_the_default_deadline)
+{
+    pk_config cfg;
+    pk_config_init(&cfg);
+    cfg.api_key = "phak_x";
+    cfg.timeout_ms = 300000;
+    pk_client *c = NULL;
+    pk_error err = {0};
+    cr_assert_eq(pk_client_new(&cfg, &c, &err), 0);
+    cr_assert_eq(c->deadline_ms, 300000, "one attempt may take the whole timeout");
+    pk_client_free(c);
+    cfg.timeout_ms = 10000;
+    cr_assert_eq(pk_client_new(&cfg, &c, &err), 0);
+    cr_assert_eq(c->deadline_ms, PK_DEFAULT_DEADLINE_MS);
+    pk_client_free(c);
+}

@@ -75,8 +75,22 @@ Test(client_errors, structured_top_level_body)
     cr_assert_str_eq(e.error_code, "ERR-03-001");
     cr_assert_str_eq(e.message, "CVM not found");
     cr_assert_str_eq(e.request_id, "rid-404-1", "body request_id wins over the header");
-    cr_assert(strstr(pk_error_message(&e), "not found (HTTP 404): CVM not found"));
+    /* the call names what was not found (the id or slug is in its path) */
+    cr_assert_str_eq(e.call, "GET /kms");
+    cr_assert(strstr(pk_error_message(&e), "not found (HTTP 404): GET /kms: CVM not found"));
     cr_assert(strstr(pk_error_message(&e), "ERR-03-001"));
+    pk_error_clear(&e);
+}
+
+Test(client_errors, a_hostile_request_id_is_cut)
+{
+    pk_error e = {0};
+    char rid[4096];
+    memset(rid, 'r', sizeof rid - 1);
+    rid[sizeof rid - 1] = 0;
+    pkx_error_from_response(&e, 500, "", 0, rid, "GET", "/kms");
+    cr_assert_eq(strlen(e.request_id), 128);
+    cr_assert(strstr(e.request_id, "...") != NULL);
     pk_error_clear(&e);
 }
 

@@ -67,6 +67,22 @@ Test(phala_provider, invalid_values_are_reported_on_their_attribute)
         "api_prefix;timeout_seconds;max_retries;onchain[0].confirmations;onchain[0].rpc_url;");
 }
 
+Test(phala_provider, plain_http_to_a_remote_host_is_refused_at_validate)
+{
+    tf_ctx c = ctx();
+    tf_value v = cfg("{\"api_prefix\":\"http://cloud-api.phala.com/api/v1\","
+                     "\"onchain\":[{\"rpc_url\":\"http://mainnet.base.org\"}]}");
+    phala_provider.validate(&c, &v);
+    cr_assert_eq(c.diags.errors, 2);
+    cr_assert_str_eq(paths(&c), "api_prefix;onchain[0].rpc_url;");
+    cr_assert(strstr(c.diags.head->detail, "loopback") != NULL, "%s", c.diags.head->detail);
+    tf_ctx d = ctx();
+    tf_value w = cfg("{\"api_prefix\":\"https://user:pw@cloud-api.phala.com/api/v1\"}");
+    phala_provider.validate(&d, &w);
+    cr_assert_eq(d.diags.errors, 1);
+    cr_assert(strstr(d.diags.head->detail, "pw") == NULL, "the URL is never echoed");
+}
+
 Test(phala_provider, valid_and_unknown_values_pass)
 {
     tf_ctx c = ctx();
@@ -86,7 +102,7 @@ Test(phala_provider, explicit_values_beat_environment_variables_which_beat_defau
     setenv("PHALA_ONCHAIN_RPC_URL", "http://127.0.0.1:8545", 1);
     tf_ctx c = ctx();
     tf_value v = cfg("{\"api_key\":\"phak_explicit\",\"onchain\":[]}");
-    phala_config *pc = phala_provider.configure(&c, &v);
+    phala_config *pc = phala_config_resolve(&c, &v);
     cr_assert_eq(c.diags.errors, 0);
     cr_assert_str_eq(pc->api_key, "phak_explicit");
     cr_assert_str_eq(pc->api_prefix, "https://env.example/api/v1");
@@ -100,9 +116,26 @@ Test(phala_provider, explicit_values_beat_environment_variables_which_beat_defau
 
     unsetenv("PHALA_CLOUD_API_PREFIX");
     tf_value empty = tf_null(tf_block_type(&phala_provider.schema));
-    pc = phala_provider.configure(&c, &empty);
+    pc = phala_config_resolve(&c, &empty);
     cr_assert_str_eq(pc->api_key, "phak_env");
     cr_assert_str_eq(pc->api_prefix, PHALA_DEFAULT_API_PREFIX);
+}
+
+Test(phala_provider, an_identical_configuration_is_reused_not_copied)
+{
+    setenv("PHALA_CLOUD_API_KEY", "phak_same", 1);
+    tf_ctx c = ctx();
+    tf_value v = cfg("{\"api_prefix\":\"http://127.0.0.1:1/api/v1\"}");
+    phala_config *a = phala_provider.configure(&c, &v);
+    phala_config *b = phala_provider.configure(&c, &v);
+    cr_assert_eq(c.diags.errors, 0);
+    cr_assert_not_null(a->client);
+    cr_assert_eq(a, b, "one client, one copy of the key, for repeated runs");
+    cr_assert_null(a->api_key, "the client holds the key");
+    setenv("PHALA_CLOUD_API_KEY", "phak_other", 1);
+    phala_config *d = phala_provider.configure(&c, &v);
+    cr_assert_neq(d, a, "another environment is another configuration");
+    unsetenv("PHALA_CLOUD_API_KEY");
 }
 
 Test(phala_provider, a_missing_api_key_is_one_diagnostic_on_api_key_at_configure_time)
@@ -123,15 +156,17 @@ Test(phala_provider, an_oidc_token_alone_configures_a_client)
     setenv("PHALA_CLOUD_WORKSPACE", "acme-ci", 1);
     tf_ctx c = ctx();
     tf_value empty = tf_null(tf_block_type(&phala_provider.schema));
-    phala_config *pc = phala_provider.configure(&c, &empty);
-    cr_assert_eq(c.diags.errors, 0, "no API key needed with an OIDC token");
+    phala_config *pc = phala_config_resolve(&c, &empty);
     cr_assert_null(pc->api_key);
     cr_assert_str_eq(pc->oidc_token, tok);
     cr_assert_str_eq(pc->workspace, "acme-ci");
+    pc = phala_provider.configure(&c, &empty);
+    cr_assert_eq(c.diags.errors, 0, "no API key needed with an OIDC token");
     cr_assert_not_null(pc->client);
+    cr_assert_null(pc->oidc_token, "the client holds the only copy");
 
     tf_value v = cfg("{\"oidc_token\":\"eyJ.explicit\",\"workspace\":\"acme-prod\"}");
-    pc = phala_provider.configure(&c, &v);
+    pc = phala_config_resolve(&c, &v);
     cr_assert_eq(c.diags.errors, 0);
     cr_assert_str_eq(pc->oidc_token, "eyJ.explicit", "the attribute beats PHALA_OIDC_TOKEN");
     cr_assert_str_eq(pc->workspace, "acme-prod");
