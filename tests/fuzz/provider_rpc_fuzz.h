@@ -8,11 +8,12 @@
 #include "tfrpc.h"
 
 /* ConfigureProvider is left out (the target configures once, towards a closed loopback port, so
- * no input can make the provider reach the network), and so is StopProvider (it would stop every
- * later input for good). */
+ * no input can make the provider reach the network), and so are StopProvider and Shutdown (they
+ * end the process's work for good: every later input would only see a stopped provider). */
 static inline int fuzz_rpc_method_allowed(const rpc_method *m)
 {
-    return !strstr(m->path, "/ConfigureProvider") && !strstr(m->path, "/StopProvider");
+    return !strstr(m->path, "/ConfigureProvider") && !strstr(m->path, "/StopProvider") &&
+           !strstr(m->path, "/Shutdown");
 }
 
 /* The allowed methods, in table order; returns how many. */

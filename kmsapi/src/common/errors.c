@@ -305,12 +305,16 @@ void pkx_error_humanize(pk_error *err, const char *host, pkx_cred cred)
 
 char *pkx_redact(char *s, const char *secret, size_t secret_len)
 {
-    if (!s || !secret || secret_len == 0 || !strstr(s, secret)) return s;
+    /* A secret is matched by its length, never as a C string: a wiped one (all NUL, after
+     * Shutdown) or one with a NUL inside would match everywhere and walk past the end. */
+    if (!s || !secret || secret_len == 0 || memchr(secret, '\0', secret_len)) return s;
+    size_t n = strlen(s);
+    if (!memmem(s, n, secret, secret_len)) return s;
     static const char mark[] = "[REDACTED]";
     pkx_sb b = {0};
-    const char *p = s;
+    const char *p = s, *end = s + n;
     const char *hit;
-    while ((hit = strstr(p, secret))) {
+    while ((hit = memmem(p, (size_t)(end - p), secret, secret_len))) {
         pkx_sb_add(&b, p, (size_t)(hit - p));
         pkx_sb_puts(&b, mark);
         p = hit + secret_len;

@@ -249,6 +249,11 @@ Test(client_errors, redact_removes_every_occurrence)
     cr_assert_str_eq(s, "nothing here");
     free(s);
     cr_assert_null(pkx_redact(NULL, "k", 1));
+    /* a wiped credential (zeros, its length kept) redacts nothing and reads nothing past the end */
+    static const char wiped[11] = {0};
+    s = pkx_redact(strdup("short"), wiped, sizeof wiped);
+    cr_assert_str_eq(s, "short");
+    free(s);
 }
 
 Test(client_errors, seal_scrubs_key_echoed_by_server)
