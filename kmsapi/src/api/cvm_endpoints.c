@@ -61,7 +61,8 @@ void pk_cvm_free(pk_cvm *cvm)
                      &cvm->kms_info.deployer_address,
                      &cvm->kms_info.rpc_endpoint,
                      &cvm->kms_info.encrypted_env_pubkey,
-                     &cvm->kms_info.k256_pubkey};
+                     &cvm->kms_info.k256_pubkey,
+                     &cvm->device_id};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) free(*strs[i]);
     memset(cvm, 0, sizeof *cvm);
 }
@@ -78,7 +79,7 @@ const char *pk_cvm_env_pubkey(const pk_cvm *cvm)
 int pkx_decode_cvm(const char *body, size_t len, pk_cvm *out, pk_error *err)
 {
     cJSON *root;
-    const cJSON *ki;
+    const cJSON *ki, *node;
     pk_tristate in_progress;
     memset(out, 0, sizeof *out);
     if (pkx_json_parse_object(body, len, "cvm", &root, err)) return -1;
@@ -95,7 +96,9 @@ int pkx_decode_cvm(const char *body, size_t len, pk_cvm *out, pk_error *err)
         pkx_json_str(root, c, "compose_hash", 0, &out->compose_hash, err) ||
         pkx_json_bool(root, c, "in_progress", 0, &in_progress, err) ||
         pkx_json_str(root, c, "encrypted_env_pubkey", 0, &out->encrypted_env_pubkey, err) ||
-        pkx_json_object(root, c, "kms_info", 0, &ki, err))
+        pkx_json_object(root, c, "kms_info", 0, &ki, err) ||
+        pkx_json_object(root, c, "node_info", 0, &node, err) ||
+        (node && pkx_json_str(node, "cvm.node_info", "device_id", 0, &out->device_id, err)))
         goto fail;
     out->in_progress = in_progress == PK_TRUE;
     if (ki) {
@@ -232,6 +235,11 @@ void pk_envs_update_result_free(pk_envs_update_result *r)
         free(r->precondition.app_id);
         free(r->precondition.device_id);
         pk_kms_info_free(&r->precondition.kms_info);
+        if (r->precondition.commit_token)
+            memset(r->precondition.commit_token, 0, strlen(r->precondition.commit_token));
+        free(r->precondition.commit_token);
+        free(r->precondition.commit_url);
+        free(r->precondition.api_commit_url);
     }
     memset(r, 0, sizeof *r);
 }
@@ -297,7 +305,22 @@ int pkx_decode_envs_in_progress(const char *body, size_t len, pk_envs_update_res
 /* The precondition values found so far; the first shape that names a field wins. */
 typedef struct pre_fields {
     const cJSON *compose_hash, *app_id, *device_id, *kms_info;
+    const cJSON *commit_token, *commit_url, *api_commit_url, *onchain_status; /* unified PATCH */
 } pre_fields;
+
+/* The slot for a details[] field name, or NULL for names we do not read. */
+static const cJSON **pre_slot(pre_fields *f, const char *name)
+{
+    static const char *const names[] = {"compose_hash",   "app_id",        "device_id",
+                                        "kms_info",       "commit_token",  "commit_url",
+                                        "api_commit_url", "onchain_status"};
+    const cJSON **slots[] = {&f->compose_hash,   &f->app_id,        &f->device_id,
+                             &f->kms_info,       &f->commit_token,  &f->commit_url,
+                             &f->api_commit_url, &f->onchain_status};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0) return slots[i];
+    return NULL;
+}
 
 static void pre_take(const cJSON **slot, const cJSON *v)
 {
@@ -313,24 +336,31 @@ static void pre_from_details(pre_fields *f, const cJSON *holder)
     {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "field");
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(d, "value");
-        if (!cJSON_IsString(name)) continue;
-        if (strcmp(name->valuestring, "compose_hash") == 0)
-            pre_take(&f->compose_hash, value);
-        else if (strcmp(name->valuestring, "app_id") == 0)
-            pre_take(&f->app_id, value);
-        else if (strcmp(name->valuestring, "device_id") == 0)
-            pre_take(&f->device_id, value);
-        else if (strcmp(name->valuestring, "kms_info") == 0)
-            pre_take(&f->kms_info, value);
+        const cJSON **slot = cJSON_IsString(name) ? pre_slot(f, name->valuestring) : NULL;
+        if (slot) pre_take(slot, value);
     }
 }
 
 static void pre_from_flat(pre_fields *f, const cJSON *holder)
 {
-    pre_take(&f->compose_hash, cJSON_GetObjectItemCaseSensitive(holder, "compose_hash"));
-    pre_take(&f->app_id, cJSON_GetObjectItemCaseSensitive(holder, "app_id"));
-    pre_take(&f->device_id, cJSON_GetObjectItemCaseSensitive(holder, "device_id"));
-    pre_take(&f->kms_info, cJSON_GetObjectItemCaseSensitive(holder, "kms_info"));
+    static const char *const names[] = {"compose_hash",   "app_id",        "device_id",
+                                        "kms_info",       "commit_token",  "commit_url",
+                                        "api_commit_url", "onchain_status"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        pre_take(pre_slot(f, names[i]), cJSON_GetObjectItemCaseSensitive(holder, names[i]));
+}
+
+/* onchain_status {compose_hash_allowed, device_id_allowed, is_allowed}: bools or null. */
+static int pre_onchain_status(const cJSON *v, pk_onchain_status *out, pk_error *err)
+{
+    if (!cJSON_IsObject(v))
+        return pkx_error_set(err, PK_ERR_DECODE, "update_envs.onchain_status: expected object");
+    const char *ctx = "update_envs.onchain_status";
+    if (pkx_json_bool(v, ctx, "compose_hash_allowed", 0, &out->compose_hash_allowed, err) ||
+        pkx_json_bool(v, ctx, "device_id_allowed", 0, &out->device_id_allowed, err) ||
+        pkx_json_bool(v, ctx, "is_allowed", 0, &out->is_allowed, err))
+        return -1;
+    return 0;
 }
 
 /* details[].value may be a string or a number; ids are kept as text either way. */
@@ -381,8 +411,25 @@ int pkx_decode_envs_465(const char *body, size_t len, const char *header_request
     }
     if (pre_text(f.compose_hash, "compose_hash", true, &out->precondition.compose_hash, err) ||
         pre_text(f.app_id, "app_id", true, &out->precondition.app_id, err) ||
-        pre_text(f.device_id, "device_id", false, &out->precondition.device_id, err))
+        pre_text(f.device_id, "device_id", false, &out->precondition.device_id, err) ||
+        pre_text(f.commit_url, "commit_url", false, &out->precondition.commit_url, err) ||
+        pre_text(f.api_commit_url, "api_commit_url", false, &out->precondition.api_commit_url, err))
         goto done;
+    if (f.commit_token) {
+        if (!cJSON_IsString(f.commit_token)) { /* never quote it: it is a secret */
+            pkx_error_set(err, PK_ERR_DECODE, "update_envs.commit_token: expected string");
+            goto done;
+        }
+        if (f.commit_token->valuestring[0] &&
+            !(out->precondition.commit_token = pkx_strdup(f.commit_token->valuestring))) {
+            pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    if (f.onchain_status) {
+        if (pre_onchain_status(f.onchain_status, &out->precondition.onchain_status, err)) goto done;
+        out->precondition.has_onchain_status = true;
+    }
     if (f.kms_info) {
         if (!cJSON_IsObject(f.kms_info)) {
             pkx_error_set(err, PK_ERR_DECODE, "update_envs.kms_info: expected object");
