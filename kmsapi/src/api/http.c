@@ -155,6 +155,9 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+        /* A write gets a connection of its own: on a reused one libcurl silently sends a request
+         * again when the first try got no answer, and a write is never repeated behind our back. */
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
         const char *body = req->json_body ? req->json_body : "";
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
