@@ -111,6 +111,19 @@ int pk_verify_pubkey_sig(const char *public_key_hex, const char *signature_hex,
                          const char *expected_signer_hex,
                          uint8_t signer_out[PK_SECP256K1_PUBKEY_BYTES], char *err, size_t errlen);
 
+/* ---- sealing a secret for storage elsewhere ----------------------------------------------------- */
+
+/* Encrypts a short secret (e.g. a one-time commit token) so that it can be kept outside the process
+ * (Terraform's private state) without being readable there: XChaCha20-Poly1305 under a key derived
+ * with BLAKE2b from key_material (e.g. the API key, which never leaves the machine) and a purpose
+ * label. *out_hex: malloc'd lowercase hex of nonce || ciphertext. pk_secret_open reverses it into a
+ * malloc'd string (wipe and free it); -1 when key_material or purpose differ or the text was
+ * altered. */
+int pk_secret_seal(const char *secret, const char *key_material, const char *purpose,
+                   char **out_hex);
+int pk_secret_open(const char *sealed_hex, const char *key_material, const char *purpose,
+                   char **out_secret);
+
 /* ---- primitives --------------------------------------------------------------------------------- */
 
 /* Ethereum Keccak-256 (original Keccak padding 0x01, not NIST SHA3-256). */
