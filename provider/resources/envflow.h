@@ -89,6 +89,7 @@ typedef struct {
     char *verify_note;     /* what did not match (EF_WAIT_MISMATCH, or a manual warning) */
     char *local_hash;      /* the hash this provider computed for the update (0x…), or NULL */
     bool verified_onchain; /* local_hash was proved against the app contract */
+    bool local_approved;   /* local_hash comes from a compose proved approved */
     cJSON *approved_out;   /* digests of the compose that a registration makes approved */
 } env_flow;
 

@@ -160,6 +160,7 @@ ef_state ef_do_verify(tf_ctx *c, pk_client *client, env_flow *f)
         return EF_FAILED;
     }
     ef_set(&f->local_hash, v.local_hash);
+    f->local_approved = v.local_approved;
     if (!v.ok) {
         tf_log(TF_LOG_WARN, "compose hash not verified: nothing signed", "compose_hash",
                f->compose_hash, "reason", v.why, NULL);

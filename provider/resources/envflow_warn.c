@@ -74,15 +74,22 @@ static void warn_hash(tf_ctx *c, const env_flow *f, const char *resource)
 static void warn_mismatch(tf_ctx *c, const env_flow *f)
 {
     const char *h = f->compose_hash ? phala_strip0x(f->compose_hash) : "?";
+    const char *local =
+        f->local_approved && f->local_hash
+            ? tf_arena_printf(c->arena,
+                              "This provider computes 0x%s for the update (the approved compose "
+                              "with allowed_envs = %s). ",
+                              phala_strip0x(f->local_hash), keys_text(c->arena, f))
+            : "The compose the API serves is itself not approved, so this provider has no hash "
+              "to offer for the update. ";
     tf_warning(c, NULL, "Compose hash not verified: nothing was signed",
                "The API asks to register compose hash 0x%s, but the provider could not prove it is "
                "the CVM's approved compose with only allowed_envs changed to %s: %s.\n\n"
-               "No transaction was sent and the update waits in status = \"pending_onchain\". "
-               "This provider computes 0x%s for that update. Registering a hash it could not "
-               "prove stays your informed decision: check the compose, then call "
-               "addComposeHash yourself and set transaction_hash, or change the configuration.",
-               h, keys_text(c->arena, f), f->verify_note ? f->verify_note : "unknown",
-               f->local_hash ? phala_strip0x(f->local_hash) : "?");
+               "No transaction was sent and the update waits in status = \"pending_onchain\"; "
+               "the next apply asks the API again. %sRegistering a hash the provider could not "
+               "prove stays your informed decision: check the compose, then call addComposeHash "
+               "yourself and set transaction_hash, or change the configuration.",
+               h, keys_text(c->arena, f), f->verify_note ? f->verify_note : "unknown", local);
 }
 
 static void warn_device(tf_ctx *c, const env_flow *f)

@@ -29,6 +29,7 @@ void env_private_read(const tf_ctx *c, env_private *p)
     p->token_sealed = json_str(o, "token");
     p->token_for = json_str(o, "token_for");
     p->legacy = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "legacy"));
+    p->mismatch = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "mismatch"));
     p->resend = json_str(o, "resend");
     cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "approved");
     if (cJSON_IsObject(a)) p->approved = cJSON_Duplicate(a, true);
@@ -45,6 +46,7 @@ void env_private_write(tf_ctx *c, const env_private *p)
     if (p->token_sealed) cJSON_AddStringToObject(o, "token", p->token_sealed);
     if (p->token_for) cJSON_AddStringToObject(o, "token_for", p->token_for);
     if (p->legacy) cJSON_AddTrueToObject(o, "legacy");
+    if (p->mismatch) cJSON_AddTrueToObject(o, "mismatch");
     if (p->resend) cJSON_AddStringToObject(o, "resend", p->resend);
     if (p->approved) cJSON_AddItemToObject(o, "approved", cJSON_Duplicate(p->approved, true));
     char *s = cJSON_PrintUnformatted(o);

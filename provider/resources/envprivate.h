@@ -19,6 +19,7 @@ typedef struct {
     char *token_sealed; /* the pending update's commit token, sealed (pk_secret_seal) … */
     char *token_for;    /* … and its compose hash */
     bool legacy;        /* the pending update went through PATCH /cvms/{id}/envs */
+    bool mismatch;      /* the pending hash was not proved: the next apply prepares it again */
     char *resend;       /* why the next plan sends the env again (an ambiguous write), or NULL */
     cJSON *approved;    /* {field: digest} of the compose last proved approved on-chain, or NULL */
 } env_private;

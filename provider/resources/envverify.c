@@ -231,6 +231,7 @@ int env_verify(tf_ctx *c, pk_client *client, const env_verify_in *in, env_verdic
             goto done;
         }
         out->onchain = true;
+        out->local_approved = true;
     } else {
         /* No rpc_url: only the hash can be checked, against the form it is in. */
         f = phala_hex_same(in->hash, h.next[PK_COMPOSE_INDENT4]) ? PK_COMPOSE_INDENT4

@@ -30,6 +30,7 @@ typedef struct {
     bool onchain;         /* the current compose was found allowed on the app contract */
     char *why;            /* what did not match, a sentence for the warning (NULL when ok) */
     char *local_hash;     /* the hash this provider computes for the update, 0x + 64 hex */
+    bool local_approved;  /* it comes from a compose proved approved (false: that one is not) */
     pk_compose_form form; /* the canonical form that matched (or compact when none did) */
     char *app_id;         /* the CVM's own app id: the contract to sign on */
     bool has_chain_id;    /* the KMS's chain */

@@ -336,6 +336,7 @@ static void store_outcome(tf_ctx *c, const env_flow *f, const tf_value *config, 
     /* the configured env was sent: whatever an earlier ambiguous write did is superseded */
     free(p->resend);
     p->resend = NULL;
+    p->mismatch = !applied && f->waiting_for == EF_WAIT_MISMATCH;
     if (applied) {
         env_private_clear_token(p);
         p->legacy = false;
@@ -404,6 +405,9 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
     bool pending = status && strcmp(status, STATUS_PENDING) == 0;
     tf_value keys = env_input_keys(c, &in);
     if (!prior || needs_encryption(c, prior, config, &in, &keys)) { /* the plan's own decision */
+        f.state = EF_ENCRYPT;
+    } else if (pending && p.mismatch) {
+        /* the API named a hash that could not be proved: ask it again rather than resume it */
         f.state = EF_ENCRYPT;
     } else if (pending) {
         char *token = env_private_token(&p, c->provider_data, tf_get_string(prior, "compose_hash"));
