@@ -49,11 +49,12 @@ bool env_plan_pending(tf_ctx *c, const tf_value *prior, const tf_value *config,
         } else {
             commit = true;
             tf_warning(c, NULL, "Registration found: this apply completes the update",
-                       "Compose hash %s of the pending update is allowed by app contract %s now "
-                       "(checked with %s) — registered outside Terraform, e.g. by a multisig "
+                       "Compose hash 0x%s of the pending update is allowed by app contract 0x%s "
+                       "now (checked with %s) — registered outside Terraform, e.g. by a multisig "
                        "wallet. Apply commits the prepared update through %s; no transaction_hash "
                        "is needed.",
-                       hash, app ? app : "?", k.source, commit_path(c, p, hash));
+                       phala_strip0x(hash), app ? phala_strip0x(app) : "?", k.source,
+                       commit_path(c, p, hash));
         }
     } else if (k.hash_allowed == PK_TRUE) {
         if (!(env_chain_can_sign(pc) && pc->onchain.add_device))
@@ -65,10 +66,10 @@ bool env_plan_pending(tf_ctx *c, const tf_value *prior, const tf_value *config,
                        dev ? phala_strip0x(dev) : "?");
     } else if (k.hash_allowed == PK_FALSE && !env_chain_can_sign(pc)) {
         tf_warning(c, NULL, "Still waiting for the on-chain registration",
-                   "Compose hash %s is not allowed by app contract %s yet (checked with %s). "
+                   "Compose hash 0x%s is not allowed by app contract 0x%s yet (checked with %s). "
                    "Register it (addComposeHash), or set transaction_hash; the plan notices a "
                    "registration made elsewhere by itself.",
-                   hash, app ? app : "?", k.source);
+                   phala_strip0x(hash), app ? phala_strip0x(app) : "?", k.source);
     } else if (k.hash_allowed == PK_UNSET && k.why && !env_chain_can_sign(pc)) {
         tf_warning(c, NULL, "Cannot tell whether the compose hash is registered",
                    "Checking compose hash %s failed: %s. Apply tries again.", hash, k.why);

@@ -324,6 +324,20 @@ bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_r
             set_hostile(c, q, r);
         else
             cvm_missing(q, r);
+    } else if (p.n == 4 && strcmp(a, "cvms") == 0 && strcmp(p.seg[3], "commit_token") == 0 &&
+               is(q, "GET")) {
+        /* tests look for the token where it must never be (state, logs); nothing else shows it */
+        struct sim_cvm *c = sim_find_cvm(st, p.seg[2]);
+        if (!c) {
+            cvm_missing(q, r);
+        } else {
+            cJSON *o = cJSON_CreateObject();
+            if (c->pending.active && c->pending.token[0])
+                cJSON_AddStringToObject(o, "token", c->pending.token);
+            else
+                cJSON_AddNullToObject(o, "token");
+            sim_reply_json(r, 200, o);
+        }
     } else if (p.n == 3 && strcmp(a, "cvms") == 0 && is(q, "DELETE")) {
         struct sim_cvm *c = sim_find_cvm(st, p.seg[2]);
         if (c) {
