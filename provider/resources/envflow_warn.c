@@ -64,8 +64,8 @@ static void warn_hash(tf_ctx *c, const env_flow *f, const char *resource)
         "plan notices the registration and apply completes the update without a "
         "transaction_hash. Or set\n"
         "  transaction_hash = \"<the transaction hash>\"\n"
-        "on %s and run terraform apply again: the provider re-sends the same encrypted env "
-        "with the hash and the transaction. %s",
+        "on %s and run terraform apply again: the provider commits the same encrypted env "
+        "with the hash and that transaction. %s",
         h, app, chain_text(c->arena, f), f->kms_contract_address ? ", KMS contract " : "",
         f->kms_contract_address ? f->kms_contract_address : "", app, h, local_text(c->arena, f),
         resource, f->pending_note ? f->pending_note : "");
