@@ -14,17 +14,10 @@
 #include "envkey.h"
 #include "envplan.h"
 #include "envprivate.h"
+#include "envstate.h"
 #include "envwait.h"
 
-#define STATUS_APPLIED "applied"
-#define STATUS_PENDING "pending_onchain"
-
 static const tf_type map_of_string = {.kind = TF_MAP, .elem = &tf_type_string};
-static const char *const status_names[] = {"compose_hash_allowed", "device_id_allowed",
-                                           "is_allowed"};
-static const tf_type *const status_types[] = {&tf_type_bool, &tf_type_bool, &tf_type_bool};
-static const tf_type onchain_status_type = {
-    .kind = TF_OBJECT, .n = 3, .names = status_names, .elems = status_types};
 static const char *const env_conflicts[] = {"env_wo", NULL};
 static const char *const env_wo_conflicts[] = {"env", NULL};
 
@@ -118,7 +111,7 @@ static const tf_attr_def attrs[] = {
          "The device the CVM runs on, as the app contract's device allowlist knows it "
          "(`allowAnyDevice() || allowedDeviceIds(device_id)` must hold for it to boot)."},
     {.name = "onchain_status",
-     .type = &onchain_status_type,
+     .type = &env_onchain_status_type,
      .flags = TF_COMPUTED,
      .description = "What the API (or the app contract) last said about the pending compose "
                     "hash: `compose_hash_allowed`, `device_id_allowed`, `is_allowed`. Null when "
@@ -281,82 +274,6 @@ static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, t
 
 /* ---- apply ---------------------------------------------------------------------------------- */
 
-static tf_value str_list(tf_ctx *c, char **items, size_t n)
-{
-    tf_value v = tf_collection(c->arena, &phala_list_of_string, n);
-    for (size_t i = 0; i < n; i++) v.u.coll.items[i] = tf_string(c->arena, items[i]);
-    return v;
-}
-
-static tf_value tristate_value(pk_tristate t)
-{
-    return t == PK_UNSET ? tf_null(&tf_type_bool) : tf_bool(t == PK_TRUE);
-}
-
-static tf_value onchain_status_value(tf_ctx *c, const env_flow *f)
-{
-    if (!f->has_status) return tf_null(&onchain_status_type);
-    tf_value v = tf_collection(c->arena, &onchain_status_type, 3);
-    v.u.coll.items[0] = tristate_value(f->status.compose_hash_allowed);
-    v.u.coll.items[1] = tristate_value(f->status.device_id_allowed);
-    v.u.coll.items[2] = tristate_value(f->status.is_allowed);
-    return v;
-}
-
-/* Writes the flow's outcome into the new state (and the private state). */
-static void store_outcome(tf_ctx *c, const env_flow *f, const tf_value *config, bool applied,
-                          tf_value *s, env_private *p)
-{
-    tf_arena *a = c->arena;
-    tf_set(s, "status", tf_string(a, applied ? STATUS_APPLIED : STATUS_PENDING));
-    tf_set(s, "encrypted_env", phala_str_or_null(a, f->ciphertext));
-    tf_set(s, "env_keys", str_list(c, f->keys, f->n_keys));
-    tf_set(s, "public_key", phala_str_or_null(a, f->public_key));
-    tf_set(s, "compose_hash", phala_str_or_null(a, f->compose_hash));
-    tf_set(s, "app_id", phala_str_or_null(a, f->app_id));
-    tf_set(s, "kms_contract_address", phala_str_or_null(a, f->kms_contract_address));
-    tf_set(s, "chain_id", phala_int_or_null(f->has_chain_id, f->chain_id));
-    tf_set(s, "device_id", phala_str_or_null(a, f->device_id));
-    tf_set(s, "onchain_status", onchain_status_value(c, f));
-    tf_set(s, "correlation_id",
-           applied ? phala_str_or_null(a, f->correlation_id) : tf_null(&tf_type_string));
-    tf_set(s, "allowed_envs_changed",
-           applied ? tf_bool(f->allowed_envs_changed) : tf_null(&tf_type_bool));
-    const char *cfg_tx = tf_get_string(config, "transaction_hash");
-    tf_set(s, "transaction_hash", phala_str_or_null(a, cfg_tx ? cfg_tx : (applied ? f->tx : NULL)));
-    free(p->key);
-    p->key = f->public_key ? strdup(f->public_key) : NULL;
-    p->pinned = tf_get_string(config, "public_key") != NULL;
-    if (applied && f->tx) {
-        free(p->tx);
-        free(p->tx_for);
-        p->tx = strdup(f->tx);
-        p->tx_for = f->compose_hash ? strdup(f->compose_hash) : NULL;
-    }
-    /* the configured env was sent: whatever an earlier ambiguous write did is superseded */
-    free(p->resend);
-    p->resend = NULL;
-    p->mismatch = !applied && f->waiting_for == EF_WAIT_MISMATCH;
-    if (applied) {
-        env_private_clear_token(p);
-        p->legacy = false;
-        if (f->approved_out) env_private_set_approved(p, cJSON_Duplicate(f->approved_out, true));
-    } else {
-        env_private_set_token(p, c->provider_data, f->token, f->compose_hash);
-        p->legacy = f->legacy;
-    }
-    env_private_write(c, p);
-}
-
-/* A write whose outcome is unknown: state keeps what Terraform had, private state remembers why the
- * next plan must send the configured env again. */
-static void store_ambiguous(tf_ctx *c, const env_flow *f, env_private *p)
-{
-    free(p->resend);
-    p->resend = strdup(f->ambiguous_why ? f->ambiguous_why : "the answer was lost");
-    env_private_write(c, p);
-}
-
 static bool planned_applied(const tf_value *planned)
 {
     const tf_value *st = planned ? tf_attr(planned, "status") : NULL;
@@ -423,10 +340,10 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
     const char *addr = tf_arena_printf(c->arena, "the phala_encrypted_env of CVM %s", f.cvm_id);
     switch (ef_run(c, client, &f)) {
     case EF_APPLIED:
-        store_outcome(c, &f, config, true, s, &p);
+        env_store_outcome(c, &f, config, true, s, &p);
         break;
     case EF_PENDING:
-        store_outcome(c, &f, config, false, s, &p);
+        env_store_outcome(c, &f, config, false, s, &p);
         ef_warn_pending(c, &f, addr);
         if (planned_applied(planned)) {
             /* the plan promised the commit: say why it did not happen (and keep the state) */
@@ -442,14 +359,14 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
         if (f.accepted) {
             /* the API accepted the update, the wait failed: state says what the API holds */
             c->keep_state_on_error = true;
-            store_outcome(c, &f, config, true, s, &p);
+            env_store_outcome(c, &f, config, true, s, &p);
         } else if (f.keep_pending && f.ciphertext && f.compose_hash) {
             /* phase 2 failed: keep the ciphertext so the next apply resumes without
              * re-encrypting (Terraform saves a state returned with errors) */
             c->keep_state_on_error = true;
-            store_outcome(c, &f, config, false, s, &p);
+            env_store_outcome(c, &f, config, false, s, &p);
         } else if (f.ambiguous) {
-            store_ambiguous(c, &f, &p);
+            env_store_ambiguous(c, &f, &p);
         }
         break;
     }
@@ -521,7 +438,7 @@ static void read_env(tf_ctx *c, const tf_value *state, tf_value *ns)
     const char *status = tf_get_string(state, "status");
     bool pending = status && strcmp(status, STATUS_PENDING) == 0;
     if (cf.has_allowed_envs && !pending) {
-        tf_value remote = str_list(c, cf.allowed_envs, cf.n_allowed_envs);
+        tf_value remote = env_str_list(c, cf.allowed_envs, cf.n_allowed_envs);
         if (!tf_value_equal(&remote, tf_attr(state, "env_keys"))) tf_set(ns, "env_keys", remote);
     }
     pk_compose_file_free(&cf);
