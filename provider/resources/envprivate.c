@@ -68,13 +68,6 @@ void env_private_free(env_private *p)
     memset(p, 0, sizeof *p);
 }
 
-/* The material the token is sealed with: the credential the API already trusts this process with. */
-static const char *seal_material(const phala_config *pc)
-{
-    if (!pc) return NULL;
-    return pc->api_key ? pc->api_key : pc->oidc_token;
-}
-
 void env_private_clear_token(env_private *p)
 {
     free(p->token_sealed);
@@ -86,8 +79,9 @@ void env_private_set_token(env_private *p, const phala_config *pc, const char *t
                            const char *hash)
 {
     env_private_clear_token(p);
+    /* sealed with the credential the API already trusts this process with (the client holds it) */
     char *sealed = NULL;
-    if (!token || !hash || pk_secret_seal(token, seal_material(pc), TOKEN_PURPOSE, &sealed) != 0)
+    if (!token || !hash || !pc || pk_client_seal(pc->client, token, TOKEN_PURPOSE, &sealed) != 0)
         return; /* no credential to seal with: the commit then goes through the confirm PATCH */
     p->token_sealed = sealed;
     p->token_for = strdup(hash);
@@ -97,7 +91,7 @@ char *env_private_token(const env_private *p, const phala_config *pc, const char
 {
     if (!p->token_sealed || !p->token_for || !phala_hex_same(p->token_for, hash)) return NULL;
     char *t = NULL;
-    return pk_secret_open(p->token_sealed, seal_material(pc), TOKEN_PURPOSE, &t) == 0 ? t : NULL;
+    return pc && pk_client_open(pc->client, p->token_sealed, TOKEN_PURPOSE, &t) == 0 ? t : NULL;
 }
 
 void env_private_set_approved(env_private *p, cJSON *d)

@@ -135,6 +135,12 @@ void pk_config_init(pk_config *cfg); /* all defaults (max_retries = -1) */
 int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err);
 void pk_client_free(pk_client *c); /* wipes the credential copies */
 const char *pk_client_api_prefix(const pk_client *c);
+/* pk_secret_seal / pk_secret_open (phalakms/crypto.h) keyed by the client's own credential (the API
+ * key, else the OIDC token), which never leaves the client: what one configuration sealed only a
+ * process with the same credential opens. -1 without a credential. */
+int pk_client_seal(const pk_client *c, const char *secret, const char *purpose, char **out_hex);
+int pk_client_open(const pk_client *c, const char *sealed_hex, const char *purpose,
+                   char **out_secret);
 
 /* ---- identifiers ------------------------------------------------------------------------------- */
 
