@@ -9,7 +9,8 @@
 
 #include "tflog.h"
 
-#define POLL_MS 1000 /* one GET a second: the CVM takes tens of seconds to restart */
+#define POLL_MS    1000 /* one GET a second: the CVM takes tens of seconds to restart */
+#define MAX_MISSES 3    /* reads failing in a row: the API is broken, not just busy */
 
 long long env_now_ms(void)
 {
@@ -96,6 +97,7 @@ int env_wait_running(tf_ctx *c, pk_client *client, const char *cvm_id, long long
     long long start = env_now_ms();
     char last[64] = "(not read yet)";
     bool last_busy = true;
+    int misses = 0;
     for (int polls = 0;; polls++) {
         if (tf_cancelled()) {
             tf_error(c, NULL, "Waiting for the CVM was cancelled",
@@ -117,10 +119,20 @@ int env_wait_running(tf_ctx *c, pk_client *client, const char *cvm_id, long long
                          cvm_id, last);
                 return -1;
             }
-            /* one unreadable answer does not end a wait of minutes; the deadline does */
+            /* one unreadable answer does not end a wait of minutes; a broken API does */
             tf_log(TF_LOG_WARN, "cannot read the CVM while waiting", "cvm_id", cvm_id, "error",
                    pk_error_message(&err), NULL);
+            if (++misses >= MAX_MISSES) {
+                tf_error(c, NULL, "Cannot follow the CVM's update",
+                         "The API accepted the update of CVM %s, but reading the CVM failed %d "
+                         "times in a row while waiting for it to run the new env: %s. State "
+                         "records the update as applied; check the CVM in Phala Cloud.",
+                         cvm_id, misses, pk_error_message(&err));
+                pk_error_clear(&err);
+                return -1;
+            }
         } else {
+            misses = 0;
             snprintf(last, sizeof last, "%s", cvm.status ? cvm.status : "(none)");
             last_busy = cvm.in_progress;
             bool done = !cvm.in_progress && cvm.status && strcmp(cvm.status, "running") == 0;

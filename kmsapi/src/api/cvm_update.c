@@ -8,13 +8,13 @@
 
 #include "api/pkx_api_parse.h"
 #include "api/pkx_client.h"
-#include "api/pkx_endpoint.h"
 #include "api/pkx_http.h"
 #include "api/pkx_json.h"
 #include "common/pkx_error.h"
 #include "common/pkx_str.h"
 
-/* "/cvms/" + escaped(normalised id) + tail (tail is a literal, e.g. "/commit-update"). */
+/* "/cvms/" + escaped(normalised id) + tail (tail is a literal, e.g. "/commit-update"); NULL on out
+ * of memory or for an id pkx_path_escape refuses as a path segment. */
 static char *update_path(const char *cvm_id, const char *tail)
 {
     size_t n = strlen(cvm_id) + 8;
@@ -22,12 +22,17 @@ static char *update_path(const char *cvm_id, const char *tail)
     if (!norm) return NULL;
     char *p = NULL;
     if (pk_cvm_id_normalize(cvm_id, norm, n) == 0) {
-        char *base = pkx_build_path("/cvms/", norm, NULL, NULL);
-        if (base) {
-            size_t l = strlen(base) + strlen(tail) + 1;
-            p = malloc(l);
-            if (p) snprintf(p, l, "%s%s", base, tail);
-            free(base);
+        size_t pl = 6 + 3 * strlen(norm) + strlen(tail) + 1;
+        p = malloc(pl);
+        if (p) {
+            snprintf(p, pl, "/cvms/");
+            if (pkx_path_escape(norm, p, pl) == 0) {
+                size_t l = strlen(p);
+                snprintf(p + l, pl - l, "%s", tail);
+            } else {
+                free(p);
+                p = NULL;
+            }
         }
     }
     free(norm);
