@@ -1,17 +1,26 @@
-/* envflow.c — the transition function of the two-phase env update (see envflow.h). Every edge
- * reports through diagnostics; no edge loses the ciphertext of an update the API may later accept. */
+/* envflow.c — the transition function of the env update (see envflow.h): one function per state,
+ * each reporting through diagnostics, none losing the ciphertext of an update the API may later
+ * accept. The on-chain edges live in envflow_onchain.c, the warnings in envflow_warn.c. */
 #include "envflow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "envflow_priv.h"
 #include "envkey.h"
+#include "envwait.h"
 #include "tflog.h"
 
-static char *dup_or_null(const char *s)
+char *ef_dup(const char *s)
 {
     return s ? strdup(s) : NULL;
+}
+
+void ef_set(char **slot, const char *s)
+{
+    free(*slot);
+    *slot = ef_dup(s);
 }
 
 static void set_keys_from_env(env_flow *f)
@@ -21,16 +30,25 @@ static void set_keys_from_env(env_flow *f)
     for (size_t i = 0; i < f->n_keys; i++) f->keys[i] = strdup(f->env->vars.items[i].key);
 }
 
+static void drop_token(env_flow *f)
+{
+    if (f->token) memset(f->token, 0, strlen(f->token));
+    free(f->token);
+    f->token = NULL;
+}
+
 static ef_state do_encrypt(tf_ctx *c, pk_client *client, env_flow *f)
 {
     free(f->public_key);
     f->public_key = NULL;
     if (f->pinned_key) {
         f->public_key = strdup(f->pinned_key);
+        f->onchain = true; /* not read: prepare-only is harmless on a Phala-KMS CVM (applied) */
     } else {
         env_key k;
         if (env_key_resolve(c, client, f->cvm_id, &k) != 0) return EF_FAILED;
         f->public_key = k.public_key;
+        f->onchain = k.onchain;
         k.public_key = NULL;
         env_key_free(&k);
     }
@@ -49,127 +67,180 @@ static ef_state do_encrypt(tf_ctx *c, pk_client *client, env_flow *f)
 
 static void take_precondition(env_flow *f, pk_envs_update_result *r)
 {
-    free(f->compose_hash);
-    free(f->app_id);
-    free(f->kms_contract_address);
-    f->compose_hash = dup_or_null(r->precondition.compose_hash);
-    f->app_id = dup_or_null(r->precondition.app_id);
-    f->kms_contract_address = r->precondition.has_kms_info
-                                  ? dup_or_null(r->precondition.kms_info.kms_contract_address)
-                                  : NULL;
+    ef_set(&f->compose_hash, r->precondition.compose_hash);
+    ef_set(&f->app_id, r->precondition.app_id);
+    ef_set(&f->device_id, r->precondition.device_id);
+    ef_set(&f->kms_contract_address,
+           r->precondition.has_kms_info ? r->precondition.kms_info.kms_contract_address : NULL);
     f->has_chain_id = r->precondition.has_kms_info && r->precondition.kms_info.has_chain_id;
     f->chain_id = r->precondition.kms_info.chain_id;
+    drop_token(f);
+    f->token = ef_dup(r->precondition.commit_token);
+    f->has_status = r->precondition.has_onchain_status;
+    f->status = r->precondition.onchain_status;
+    f->already_registered = false;
 }
 
 static void take_accepted(env_flow *f, pk_envs_update_result *r)
 {
-    free(f->correlation_id);
-    f->correlation_id = dup_or_null(r->in_progress.correlation_id);
-    f->allowed_envs_changed = r->in_progress.allowed_envs_changed;
+    ef_set(&f->correlation_id, r->in_progress.correlation_id);
+    /* the unified PATCH does not say; a commit always changes the keys */
+    f->allowed_envs_changed = r->in_progress.allowed_envs_changed || f->compose_hash != NULL;
 }
 
-static ef_state do_patch(tf_ctx *c, pk_client *client, env_flow *f, bool phase2)
+/* A failed write: definite (reported) or of unknown outcome (reported, and remembered so the next
+ * plan sends the configured env again whatever it is). */
+static void write_failed(tf_ctx *c, env_flow *f, const char *summary, const pk_error *err)
+{
+    if (pk_error_outcome_unknown(err)) {
+        f->ambiguous = true;
+        free(f->ambiguous_why);
+        char why[700];
+        snprintf(why, sizeof why, "%s: %s", summary, pk_error_message(err));
+        f->ambiguous_why = strdup(why);
+        tf_error(c, NULL, summary,
+                 "%s\n\nThe request reached the API but no definite answer came back, so it may "
+                 "have been applied. The next plan sends the configured env again, whatever it "
+                 "is, so that the CVM ends up with it.",
+                 pk_error_message(err));
+        return;
+    }
+    phala_api_error(c, NULL, summary, err);
+}
+
+static ef_state do_phase1(tf_ctx *c, pk_client *client, env_flow *f)
 {
     pk_envs_update_result r = {0};
     pk_error err = {0};
-    tf_log(TF_LOG_INFO, phase2 ? "PATCH envs, phase 2" : "PATCH envs", "cvm_id", f->cvm_id, NULL);
-    int rc = pk_cvm_envs_update(client, f->cvm_id, f->ciphertext, (const char *const *)f->keys,
-                                f->n_keys, phase2 ? f->compose_hash : NULL, phase2 ? f->tx : NULL,
-                                &r, &err);
+    const char *const *keys = (const char *const *)f->keys;
+    int rc;
+    if (!f->legacy) {
+        tf_log(TF_LOG_INFO, f->onchain ? "PATCH /cvms/{id}, prepare-only" : "PATCH /cvms/{id}",
+               "cvm_id", f->cvm_id, NULL);
+        rc = pk_cvm_patch_env(client, f->cvm_id, f->ciphertext, keys, f->n_keys, f->onchain, &r,
+                              &err);
+        if (rc != 0 && (err.http_status == 404 || err.http_status == 405)) {
+            /* An API without the unified update: the older endpoint does the same job. A 404
+             * for a missing CVM comes back from it as well. */
+            tf_log(TF_LOG_INFO, "the API has no unified PATCH: using PATCH /cvms/{id}/envs",
+                   "cvm_id", f->cvm_id, NULL);
+            f->legacy = true;
+            pk_error_clear(&err);
+            return EF_PHASE1;
+        }
+    } else {
+        tf_log(TF_LOG_INFO, "PATCH /cvms/{id}/envs", "cvm_id", f->cvm_id, NULL);
+        rc = pk_cvm_envs_update(client, f->cvm_id, f->ciphertext, keys, f->n_keys, NULL, NULL, &r,
+                                &err);
+    }
     ef_state next = EF_FAILED;
     if (rc == 0 && r.status == PK_ENVS_IN_PROGRESS) {
         take_accepted(f, &r);
-        next = EF_APPLIED;
-    } else if (rc == 0 && r.status == PK_ENVS_PRECONDITION_REQUIRED && !phase2) {
+        next = EF_WAIT;
+    } else if (rc == 0) {
         take_precondition(f, &r);
         next = EF_NEED_TX;
-    } else if (rc == 0) {
-        tf_error(c, "transaction_hash", "Compose hash still not registered",
-                 "The API asked again for compose hash registration after transaction %s. "
-                 "Check that it registered %s on app contract %s.",
-                 f->tx, f->compose_hash, f->app_id ? f->app_id : "?");
-        f->keep_pending = true;
-    } else if (phase2 && err.kind == PK_ERR_HASH_EXPIRED && !f->restarted) {
-        /* The pending hash expired (7 days) or the API forgot it: encrypt afresh and ask again. */
-        tf_log(TF_LOG_INFO, "compose hash expired: starting over", "cvm_id", f->cvm_id, NULL);
-        f->restarted = true;
-        next = EF_ENCRYPT;
-    } else if (phase2 &&
-               (err.kind == PK_ERR_TX_VERIFY_FAILED || err.kind == PK_ERR_HASH_NOT_ALLOWED)) {
-        tf_error(c, "transaction_hash",
-                 err.kind == PK_ERR_TX_VERIFY_FAILED
-                     ? "Transaction does not register the compose hash"
-                     : "Compose hash not allowed by the app contract",
-                 "The API rejected transaction %s for compose hash %s: %s. The update stays "
-                 "pending_onchain; register the hash on app contract %s and set transaction_hash "
-                 "to the registering transaction.",
-                 f->tx, f->compose_hash, pk_error_message(&err), f->app_id ? f->app_id : "?");
-        f->keep_pending = true;
     } else {
-        phala_api_error(c, NULL,
-                        phase2 ? "Cannot complete the env update" : "Cannot update the env", &err);
-        f->keep_pending = phase2;
+        write_failed(c, f, "Cannot update the env", &err);
     }
     pk_error_clear(&err);
     pk_envs_update_result_free(&r);
     return next;
 }
 
-/* A transaction hash is used for compose hash H unless it is known to belong to another hash. */
-static bool tx_usable(env_flow *f, const char *tx)
+static ef_state do_phase2(tf_ctx *c, pk_client *client, env_flow *f)
 {
-    if (!tx) return false;
-    if (f->stale_tx && strcmp(f->stale_tx, tx) == 0 && f->stale_for && f->compose_hash &&
-        !phala_hex_same(f->stale_for, f->compose_hash)) {
-        free(f->pending_note);
-        size_t n = strlen(tx) + strlen(f->stale_for) + 160;
-        f->pending_note = malloc(n);
-        snprintf(f->pending_note, n,
-                 "The configured transaction_hash %s registered compose hash %s, not this one, so "
-                 "it was not reused.",
-                 tx, f->stale_for);
-        return false;
+    pk_envs_update_result r = {0};
+    pk_error err = {0};
+    const char *tx = f->tx ? f->tx : PK_TX_ALREADY_REGISTERED;
+    int rc;
+    if (f->legacy) {
+        tf_log(TF_LOG_INFO, "PATCH /cvms/{id}/envs, phase 2", "cvm_id", f->cvm_id,
+               "transaction_hash", tx, NULL);
+        rc = pk_cvm_envs_update(client, f->cvm_id, f->ciphertext, (const char *const *)f->keys,
+                                f->n_keys, f->compose_hash, tx, &r, &err);
+    } else if (f->token) {
+        tf_log(TF_LOG_INFO, "POST /cvms/{id}/commit-update", "cvm_id", f->cvm_id,
+               "transaction_hash", tx, NULL);
+        rc = pk_cvm_commit_update(client, f->cvm_id, f->token, phala_strip0x(f->compose_hash), tx,
+                                  &r, &err);
+    } else {
+        tf_log(TF_LOG_INFO, "PATCH /cvms/{id} confirm (X-Compose-Hash)", "cvm_id", f->cvm_id,
+               "transaction_hash", tx, NULL);
+        rc = pk_cvm_confirm_patch(client, f->cvm_id, phala_strip0x(f->compose_hash), tx, &r, &err);
     }
-    return true;
+    ef_state next = EF_FAILED;
+    if (rc == 0 && r.status == PK_ENVS_IN_PROGRESS) {
+        take_accepted(f, &r);
+        next = EF_WAIT;
+    } else if (rc == 0) {
+        tf_error(c, "transaction_hash", "Compose hash still not registered",
+                 "The API asked again for compose hash registration after transaction %s. "
+                 "Check that it registered %s on app contract %s.",
+                 tx, f->compose_hash, f->app_id ? f->app_id : "?");
+        f->keep_pending = true;
+    } else if (err.kind == PK_ERR_HASH_EXPIRED && !f->restarted) {
+        /* The pending hash expired (7 days), the API forgot it, or the one-time commit token is
+         * spent: encrypt afresh and ask again. */
+        tf_log(TF_LOG_INFO, "compose hash or commit token expired: starting over", "cvm_id",
+               f->cvm_id, NULL);
+        f->restarted = true;
+        drop_token(f);
+        next = EF_ENCRYPT;
+    } else if (err.kind == PK_ERR_TX_VERIFY_FAILED || err.kind == PK_ERR_HASH_NOT_ALLOWED) {
+        tf_error(c, f->tx ? "transaction_hash" : NULL,
+                 err.kind == PK_ERR_TX_VERIFY_FAILED
+                     ? "Transaction does not register the compose hash"
+                     : "Compose hash not allowed by the app contract",
+                 "The API refused to commit compose hash %s with %s: %s. The update stays "
+                 "pending_onchain; register the hash on app contract %s (and allow the CVM's "
+                 "device), then apply again.",
+                 f->compose_hash, f->tx ? f->tx : "the contract's current state",
+                 pk_error_message(&err), f->app_id ? f->app_id : "?");
+        f->keep_pending = true;
+    } else {
+        write_failed(c, f, "Cannot complete the env update", &err);
+        f->keep_pending = true;
+    }
+    pk_error_clear(&err);
+    pk_envs_update_result_free(&r);
+    return next;
 }
 
-static ef_state do_need_tx(tf_ctx *c, env_flow *f)
+static ef_state do_wait(tf_ctx *c, pk_client *client, env_flow *f)
 {
-    if (tx_usable(f, f->config_tx)) {
-        free(f->tx);
-        f->tx = strdup(f->config_tx);
-        return EF_PHASE2;
-    }
-    if (f->signer) {
-        char *tx =
-            f->signer(c, f->signer_arg, f->compose_hash, f->app_id, f->has_chain_id, f->chain_id);
-        if (!tx) {
-            f->keep_pending = true;
-            return EF_FAILED;
-        }
-        free(f->tx);
-        f->tx = tx;
-        return EF_PHASE2;
-    }
-    return EF_PENDING;
+    f->accepted = true;
+    if (!f->wait) return EF_APPLIED;
+    return env_wait_running(c, client, f->cvm_id, f->deadline_ms, f->timeout_ms,
+                            f->correlation_id) == 0
+               ? EF_APPLIED
+               : EF_FAILED;
 }
 
 ef_state ef_step(tf_ctx *c, pk_client *client, env_flow *f)
 {
-    if (tf_cancelled()) {
+    if (tf_cancelled() && f->state != EF_WAIT) {
         tf_error_cancelled(c);
-        f->keep_pending = f->state == EF_NEED_TX || f->state == EF_PHASE2;
+        f->keep_pending = f->state >= EF_NEED_TX && f->state <= EF_PHASE2;
         return EF_FAILED;
     }
     switch (f->state) {
     case EF_ENCRYPT:
         return do_encrypt(c, client, f);
     case EF_PHASE1:
-        return do_patch(c, client, f, false);
+        return do_phase1(c, client, f);
     case EF_NEED_TX:
-        return do_need_tx(c, f);
+        return ef_do_need_tx(c, client, f);
+    case EF_VERIFY:
+        return ef_do_verify(c, client, f);
+    case EF_REGISTER:
+        return ef_do_register(c, f);
+    case EF_DEVICE:
+        return ef_do_device(c, client, f);
     case EF_PHASE2:
-        return do_patch(c, client, f, true);
+        return do_phase2(c, client, f);
+    case EF_WAIT:
+        return do_wait(c, client, f);
     default:
         return f->state;
     }
@@ -177,61 +248,59 @@ ef_state ef_step(tf_ctx *c, pk_client *client, env_flow *f)
 
 ef_state ef_run(tf_ctx *c, pk_client *client, env_flow *f)
 {
-    while (f->state != EF_APPLIED && f->state != EF_PENDING && f->state != EF_FAILED)
+    while (f->state != EF_APPLIED && f->state != EF_PENDING && f->state != EF_FAILED) {
+        ef_state from = f->state;
         f->state = ef_step(c, client, f);
+        tf_log(TF_LOG_DEBUG, "env update", "cvm_id", f->cvm_id, "from", ef_state_name(from), "to",
+               ef_state_name(f->state), NULL);
+    }
     return f->state;
 }
 
-void ef_resume(env_flow *f, const char *ciphertext, const tf_value *keys, const char *compose_hash,
-               const char *app_id, const char *kms_contract_address, bool has_chain_id,
-               int64_t chain_id, const char *public_key)
+const char *ef_state_name(ef_state s)
+{
+    static const char *const names[] = {"encrypt",  "phase1",  "need_tx", "verify",
+                                        "register", "device",  "phase2",  "wait",
+                                        "applied",  "pending", "failed"};
+    return (unsigned)s < TF_COUNT(names) ? names[s] : "?";
+}
+
+void ef_resume(env_flow *f, const tf_value *state, const char *token, bool legacy)
 {
     f->state = EF_NEED_TX;
-    f->ciphertext = dup_or_null(ciphertext);
+    f->ciphertext = ef_dup(tf_get_string(state, "encrypted_env"));
+    const tf_value *keys = tf_attr(state, "env_keys");
     f->n_keys = tf_is_known(keys) ? keys->u.coll.n : 0;
     f->keys = calloc(f->n_keys ? f->n_keys : 1, sizeof *f->keys);
     for (size_t i = 0; i < f->n_keys; i++) f->keys[i] = strdup(keys->u.coll.items[i].u.str.ptr);
-    f->compose_hash = dup_or_null(compose_hash);
-    f->app_id = dup_or_null(app_id);
-    f->kms_contract_address = dup_or_null(kms_contract_address);
-    f->has_chain_id = has_chain_id;
-    f->chain_id = chain_id;
-    f->public_key = dup_or_null(public_key);
-}
-
-void ef_warn_pending(tf_ctx *c, const env_flow *f, const char *resource)
-{
-    char chain[64] = "its chain";
-    if (f->has_chain_id) snprintf(chain, sizeof chain, "chain id %lld", (long long)f->chain_id);
-    const char *h = f->compose_hash ? f->compose_hash : "?";
-    tf_warning(
-        c, "transaction_hash", "On-chain registration required",
-        "The new set of env keys changes the CVM's compose hash, which its on-chain KMS only "
-        "accepts once the app contract allows it. The update is saved as "
-        "status = \"pending_onchain\".\n\n"
-        "To finish: call addComposeHash(0x%s) on the app contract 0x%s (%s%s%s), owner key "
-        "required; e.g. `cast send 0x%s \"addComposeHash(bytes32)\" 0x%s`. Then set\n"
-        "  transaction_hash = \"<the transaction hash>\"\n"
-        "on %s and run terraform apply again: the provider re-sends the same encrypted env "
-        "with the hash and the transaction. %s",
-        phala_strip0x(h), f->app_id ? phala_strip0x(f->app_id) : "?", chain,
-        f->kms_contract_address ? ", KMS contract " : "",
-        f->kms_contract_address ? f->kms_contract_address : "",
-        f->app_id ? phala_strip0x(f->app_id) : "?", phala_strip0x(h), resource,
-        f->pending_note ? f->pending_note : "");
+    f->compose_hash = ef_dup(tf_get_string(state, "compose_hash"));
+    f->app_id = ef_dup(tf_get_string(state, "app_id"));
+    f->kms_contract_address = ef_dup(tf_get_string(state, "kms_contract_address"));
+    f->device_id = ef_dup(tf_get_string(state, "device_id"));
+    f->has_chain_id = tf_get_int(state, "chain_id", &f->chain_id);
+    f->public_key = ef_dup(tf_get_string(state, "public_key"));
+    f->token = ef_dup(token);
+    f->legacy = legacy;
+    f->onchain = true;
 }
 
 void ef_free(env_flow *f)
 {
     free(f->public_key);
-    if (f->ciphertext) free(f->ciphertext);
+    free(f->ciphertext);
     for (size_t i = 0; i < f->n_keys; i++) free(f->keys[i]);
     free(f->keys);
     free(f->compose_hash);
     free(f->app_id);
     free(f->kms_contract_address);
+    free(f->device_id);
+    drop_token(f);
     free(f->tx);
     free(f->correlation_id);
+    free(f->ambiguous_why);
     free(f->pending_note);
+    free(f->verify_note);
+    free(f->local_hash);
+    cJSON_Delete(f->approved_out);
     memset(f, 0, sizeof *f);
 }

@@ -1,71 +1,106 @@
-/* envflow.h — the two-phase update of a CVM's encrypted env as an explicit state machine
- * (DESIGN §6). One apply may walk several edges:
+/* envflow.h — the update of a CVM's encrypted env as an explicit state machine (DESIGN §6, §12).
+ * One apply may walk several edges:
  *
- *   ENCRYPT ──▶ PHASE1 ──200──▶ APPLIED
- *                  │465
- *                  ▼
- *               NEED_TX ──tx for this hash (config, or a signer)──▶ PHASE2 ──200──▶ APPLIED
- *                  │ none                                           │466: ENCRYPT again, once
- *                  ▼                                                │467/468/other: FAILED, pending kept
- *               PENDING (state pending_onchain; the user registers the hash and supplies the tx)
+ *   ENCRYPT ─▶ PHASE1 ──2xx────────────────────────────────────────────────────▶ WAIT ─▶ APPLIED
+ *                │ PATCH /cvms/{id} (X-Prepare-Only);                             ▲   timeout or stop:
+ *                │ 404/405: PATCH /cvms/{id}/envs instead                         │   FAILED, accepted
+ *                │465 (compose hash, commit token, onchain_status)                │2xx
+ *                ▼                                                                │
+ *             NEED_TX ─ transaction_hash in config ───────────▶ DEVICE ─allowed─▶ PHASE2
+ *                │ ─ allowed already (contract / is-allowed) ───▲  │              │ token: commit-update
+ *                │ ─ signer ─▶ VERIFY ─proved─▶ REGISTER ───────┘  │              │ else confirm PATCH
+ *                │               │ mismatch                        │ not allowed: │ legacy: PATCH envs+tx
+ *                │               │                 add_device + key: addDevice, ▲ │466: ENCRYPT, once
+ *                ▼               ▼                                 ▼ else       │ │467/468: FAILED,
+ *             PENDING ◀──────────┴──────────────────────────────── PENDING      ┘ │ pending kept
  *
- * A pending update is resumed by starting at NEED_TX with the ciphertext stored in state, so a
- * registered hash always gets exactly the bytes that produced it. */
+ * PENDING is state pending_onchain with a warning saying what to do (register the hash, which this
+ * provider also computed itself; or allow the device); nothing is signed that VERIFY did not prove.
+ * A pending update is resumed at NEED_TX with what state and private state recorded (ciphertext,
+ * keys, hash, commit token), so a registered hash always gets exactly the bytes that produced it —
+ * and a registration made elsewhere (a multisig wallet) is noticed there and committed. */
 #ifndef ENVFLOW_H
 #define ENVFLOW_H
+
+#include <cjson/cJSON.h>
 
 #include "envinput.h"
 
 typedef enum {
-    EF_ENCRYPT, /* resolve the key, encrypt the env */
-    EF_PHASE1,  /* PATCH {encrypted_env, env_keys} */
-    EF_NEED_TX, /* the API wants compose_hash registered on-chain */
-    EF_PHASE2,  /* PATCH again with compose_hash + transaction_hash */
-    EF_APPLIED, /* terminal: the API accepted the update */
-    EF_PENDING, /* terminal: waiting for a registration transaction */
-    EF_FAILED,  /* terminal: error reported (see keep_pending) */
+    EF_ENCRYPT,  /* resolve the key, encrypt the env */
+    EF_PHASE1,   /* PATCH {encrypted_env, allowed_envs} (or, on an older API, PATCH envs) */
+    EF_NEED_TX,  /* the API wants the compose hash registered on-chain: how can that happen? */
+    EF_VERIFY,   /* prove the hash before signing it (envverify.h) */
+    EF_REGISTER, /* addComposeHash with the key (or the transaction that already did it) */
+    EF_DEVICE,   /* the CVM's device must be allowed before the update is committed */
+    EF_PHASE2,   /* commit the prepared update */
+    EF_WAIT,     /* the API accepted: wait until the CVM runs the new env */
+    EF_APPLIED,  /* terminal: accepted (and, when waiting, running) */
+    EF_PENDING,  /* terminal: waiting for an on-chain registration */
+    EF_FAILED,   /* terminal: error reported (see keep_pending, accepted, ambiguous) */
 } ef_state;
 
-/* A signer registers compose_hash on the app contract and returns the transaction hash (malloc'd),
- * or NULL after adding a diagnostic. Supplied by the on-chain code when the provider has a key. */
-typedef char *(*ef_signer)(tf_ctx *c, void *arg, const char *compose_hash, const char *app_id,
-                           bool has_chain_id, int64_t chain_id);
+/* Why an update is pending: what the warning asks for. */
+typedef enum {
+    EF_WAIT_HASH,     /* the compose hash must be registered (no key, or the user's choice) */
+    EF_WAIT_MISMATCH, /* a key is configured but the hash is not proved: not signed */
+    EF_WAIT_DEVICE,   /* the hash is registered, the CVM's device is not allowed */
+    EF_WAIT_TX,       /* allowed, but the older API needs the registering transaction */
+} ef_wait_for;
 
 typedef struct {
     ef_state state;
     /* inputs */
     const char *cvm_id;
-    const env_input *env;   /* what to encrypt (EF_ENCRYPT) */
-    const char *pinned_key; /* explicit public_key, or NULL to resolve */
-    const char *config_tx;  /* transaction_hash from the configuration, or NULL */
-    const char *stale_tx;   /* a tx known to belong to another compose hash: never reused … */
-    const char *stale_for;  /* … unless it was for this hash */
-    ef_signer signer;
-    void *signer_arg;
+    const env_input *env;     /* what to encrypt (EF_ENCRYPT) */
+    const char *pinned_key;   /* explicit public_key, or NULL to resolve */
+    const char *config_tx;    /* transaction_hash from the configuration, or NULL */
+    const char *stale_tx;     /* a tx known to belong to another compose hash: never reused … */
+    const char *stale_for;    /* … unless it was for this hash */
+    const phala_config *pc;   /* rpc_url, key, verify_compose, add_device, credential */
+    const cJSON *approved_in; /* digests of the compose last proved approved, or NULL */
+    bool wait;                /* wait for the CVM after an accepted update */
+    long long deadline_ms;    /* of the whole operation (env_now_ms clock) */
+    long long timeout_ms;     /* the operation's timeout, for messages */
     /* working data and results (malloc'd, freed by ef_free) */
     char *public_key, *ciphertext;
     char **keys;
     size_t n_keys;
-    char *compose_hash, *app_id, *kms_contract_address;
+    bool onchain; /* the CVM's KMS is on-chain (or unknown): phase 1 asks prepare-only */
+    bool legacy;  /* the API lacks the unified PATCH: PATCH /cvms/{id}/envs, phase 2 by tx */
+    char *compose_hash, *app_id, *kms_contract_address, *device_id;
     bool has_chain_id;
     int64_t chain_id;
-    char *tx; /* the transaction sent in phase 2 */
+    char *token; /* the one-time commit token (a secret: wiped, never logged) */
+    bool has_status;
+    pk_onchain_status status;   /* the API's onchain_status, or what the last check said */
+    char *tx;                   /* the registering transaction for phase 2, or NULL … */
+    bool already_registered;    /* … when the contract allows the hash: "already-registered" */
+    const char *allowed_source; /* who said it is allowed */
     char *correlation_id;
     bool allowed_envs_changed;
-    bool restarted;     /* 466 was already answered by starting over */
-    bool keep_pending;  /* EF_FAILED: state must stay pending_onchain with the ciphertext */
-    char *pending_note; /* why a config tx was not used, for the warning */
+    bool restarted;    /* 466 was already answered by starting over */
+    bool keep_pending; /* EF_FAILED: state must stay pending_onchain with the ciphertext */
+    bool accepted;     /* EF_FAILED after the API accepted the update (the wait failed) */
+    bool ambiguous;    /* EF_FAILED: the write may have been applied (no definite answer) */
+    char *ambiguous_why;
+    ef_wait_for waiting_for;
+    char *pending_note;    /* why a config tx was not used, or what the log search covered */
+    char *verify_note;     /* what did not match (EF_WAIT_MISMATCH, or a manual warning) */
+    char *local_hash;      /* the hash this provider computed for the update (0x…), or NULL */
+    bool verified_onchain; /* local_hash was proved against the app contract */
+    bool local_approved;   /* local_hash comes from a compose proved approved */
+    cJSON *approved_out;   /* digests of the compose that a registration makes approved */
 } env_flow;
 
 /* One transition; returns the next state. */
 ef_state ef_step(tf_ctx *c, pk_client *client, env_flow *f);
 /* Runs transitions until a terminal state. */
 ef_state ef_run(tf_ctx *c, pk_client *client, env_flow *f);
-/* Starts a pending update at NEED_TX with what the state recorded. */
-void ef_resume(env_flow *f, const char *ciphertext, const tf_value *keys, const char *compose_hash,
-               const char *app_id, const char *kms_contract_address, bool has_chain_id,
-               int64_t chain_id, const char *public_key);
-/* The warning that tells the user exactly what to register and how to finish. */
+/* Starts a pending update at NEED_TX with what state and private state recorded (token may be NULL;
+ * ef_free wipes it). */
+void ef_resume(env_flow *f, const tf_value *state, const char *token, bool legacy);
+/* The warning that tells the user exactly what is needed and how to finish. */
 void ef_warn_pending(tf_ctx *c, const env_flow *f, const char *resource);
 void ef_free(env_flow *f);
 

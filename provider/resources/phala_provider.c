@@ -37,6 +37,23 @@ static const tf_attr_def onchain_attrs[] = {
      .type = &tf_type_number,
      .flags = TF_OPTIONAL,
      .description = "How long to wait for the transaction receipt (default 120)."},
+    {.name = "verify_compose",
+     .type = &tf_type_bool,
+     .flags = TF_OPTIONAL,
+     .description =
+         "Before signing `addComposeHash`, prove that the hash is the CVM's on-chain-approved "
+         "compose with only `allowed_envs` changed to the plan's keys, for the CVM's own app "
+         "and the KMS's chain (default `true`). **Dangerous** to turn off: the provider would "
+         "then sign whatever compose hash the API names, and a compromised or impersonated API "
+         "could get any compose approved with the owner's key."},
+    {.name = "add_device",
+     .type = &tf_type_bool,
+     .flags = TF_OPTIONAL,
+     .description =
+         "When the app contract does not allow the CVM's device "
+         "(`allowAnyDevice() || allowedDeviceIds(device_id)`), send `addDevice(device_id)` "
+         "with the key (once; never again for a device removed since). Default `false`: "
+         "the update then waits in `pending_onchain` with instructions."},
 };
 static const tf_block_def onchain_block = {onchain_attrs,
                                            TF_COUNT(onchain_attrs),
@@ -305,6 +322,8 @@ phala_config *phala_config_resolve(tf_ctx *c, const tf_value *config)
         pick(o ? tf_get_string(o, "private_key") : NULL, "PHALA_ONCHAIN_PRIVATE_KEY", NULL);
     pc->onchain.confirmations = pick_int(o, "confirmations", 1);
     pc->onchain.receipt_timeout_seconds = pick_int(o, "receipt_timeout_seconds", 120);
+    pc->onchain.verify_compose = o ? tf_get_bool(o, "verify_compose", true) : true;
+    pc->onchain.add_device = o ? tf_get_bool(o, "add_device", false) : false;
     if (pc->onchain.private_key && !pc->onchain.rpc_url)
         tf_error(c, NULL, "Incomplete on-chain signer",
                  "An on-chain private key is configured (onchain.private_key or "

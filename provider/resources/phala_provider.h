@@ -27,6 +27,8 @@ typedef struct {
         char *private_key; /* NULL: the provider never signs */
         int64_t confirmations;
         int64_t receipt_timeout_seconds;
+        bool verify_compose; /* default true: sign only a compose hash verified locally */
+        bool add_device;     /* default false: addDevice for a CVM's device when the app lacks it */
     } onchain;
     pk_client *client; /* shares the process-wide connection pool; cancelled by StopProvider */
 } phala_config;

@@ -1,20 +1,21 @@
 /* resource_encrypted_env.c — resource phala_encrypted_env: a CVM's encrypted environment
  * variables (DESIGN §6). The schema, then the plan (which alone decides when to re-encrypt, so a
- * randomized ciphertext never causes a diff), then apply through the two-phase state machine
- * (envflow.c), read (drift of allowed env keys, rotated keys, CVM gone), import and destroy.
+ * randomized ciphertext never causes a diff), then apply through the update's state machine
+ * (envflow.h), read (drift of allowed env keys, rotated keys, CVM gone), import and destroy.
  *
- * Private state (opaque to users) remembers what the state cannot show: the key the ciphertext was
- * made with, whether the user pinned it, and which compose hash a transaction registered. */
+ * Private state (envprivate.h) remembers what the state cannot show: the key the ciphertext was
+ * made with, which compose hash a transaction registered, a pending update's sealed commit token,
+ * and a write whose outcome is unknown (the next plan sends the env again). */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envflow.h"
 #include "envkey.h"
-#include "envsigner.h"
-
-#define STATUS_APPLIED "applied"
-#define STATUS_PENDING "pending_onchain"
+#include "envplan.h"
+#include "envprivate.h"
+#include "envstate.h"
+#include "envwait.h"
 
 static const tf_type map_of_string = {.kind = TF_MAP, .elem = &tf_type_string};
 static const char *const env_conflicts[] = {"env_wo", NULL};
@@ -103,6 +104,24 @@ static const tf_attr_def attrs[] = {
      .type = &tf_type_bool,
      .flags = TF_COMPUTED,
      .description = "Whether the last accepted update changed the allowed env keys."},
+    {.name = "device_id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
+     .description =
+         "The device the CVM runs on, as the app contract's device allowlist knows it "
+         "(`allowAnyDevice() || allowedDeviceIds(device_id)` must hold for it to boot)."},
+    {.name = "onchain_status",
+     .type = &env_onchain_status_type,
+     .flags = TF_COMPUTED,
+     .description = "What the API (or the app contract) last said about the pending compose "
+                    "hash: `compose_hash_allowed`, `device_id_allowed`, `is_allowed`. Null when "
+                    "no on-chain registration was involved."},
+    {.name = "wait_for_update",
+     .type = &tf_type_bool,
+     .flags = TF_OPTIONAL,
+     .description = "After the API accepts an update, wait until the CVM runs the new env "
+                    "(`in_progress` false, status `running`), up to the `timeouts` (default "
+                    "`true`). `false` returns as soon as the API accepts."},
     {.name = "clear_on_destroy",
      .type = &tf_type_bool,
      .flags = TF_OPTIONAL,
@@ -110,59 +129,39 @@ static const tf_attr_def attrs[] = {
                     "only forgets)."},
 };
 
+static const tf_attr_def timeout_attrs[] = {
+    {.name = "create",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "How long a create may take, waiting included (default `20m`)."},
+    {.name = "update",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "How long an update may take, waiting included (default `20m`)."},
+    {.name = "delete",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "How long clearing the env on destroy may take (default `10m`)."},
+};
+static const tf_block_def timeouts_block = {
+    timeout_attrs, TF_COUNT(timeout_attrs), NULL, 0, "Durations such as `45s`, `10m` or `1h30m`.",
+    NULL};
+static const tf_nested_block_def blocks[] = {
+    {.name = "timeouts", .nesting = TF_NEST_SINGLE, .block = &timeouts_block},
+};
+
 /* Computed results of an update: restored from the prior state unless the plan changes them. */
-static const char *const result_attrs[] = {
-    "encrypted_env", "status",         "compose_hash",         "app_id", "kms_contract_address",
-    "chain_id",      "correlation_id", "allowed_envs_changed", NULL};
-
-/* ---- private state ------------------------------------------------------------------------- */
-
-typedef struct {
-    char *key;    /* the public key the stored ciphertext was made with */
-    bool pinned;  /* the user set public_key */
-    char *tx;     /* the last transaction used in phase 2 … */
-    char *tx_for; /* … and the compose hash it registered */
-} env_private;
-
-static char *json_str(cJSON *o, const char *k)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
-}
-
-static void private_read(const tf_ctx *c, env_private *p)
-{
-    memset(p, 0, sizeof *p);
-    if (!c->private_in_len) return;
-    cJSON *o = cJSON_ParseWithLength((const char *)c->private_in, c->private_in_len);
-    if (!o) return;
-    p->key = json_str(o, "key");
-    p->pinned = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "pinned"));
-    p->tx = json_str(o, "tx");
-    p->tx_for = json_str(o, "tx_for");
-    cJSON_Delete(o);
-}
-
-static void private_write(tf_ctx *c, const env_private *p)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (p->key) cJSON_AddStringToObject(o, "key", p->key);
-    cJSON_AddBoolToObject(o, "pinned", p->pinned);
-    if (p->tx) cJSON_AddStringToObject(o, "tx", p->tx);
-    if (p->tx_for) cJSON_AddStringToObject(o, "tx_for", p->tx_for);
-    char *s = cJSON_PrintUnformatted(o);
-    c->private_out = (const uint8_t *)tf_arena_strdup(c->arena, s);
-    c->private_out_len = strlen(s);
-    free(s);
-    cJSON_Delete(o);
-}
-
-static void private_free(env_private *p)
-{
-    free(p->key);
-    free(p->tx);
-    free(p->tx_for);
-}
+static const char *const result_attrs[] = {"encrypted_env",
+                                           "status",
+                                           "compose_hash",
+                                           "app_id",
+                                           "kms_contract_address",
+                                           "chain_id",
+                                           "correlation_id",
+                                           "allowed_envs_changed",
+                                           "device_id",
+                                           "onchain_status",
+                                           NULL};
 
 /* ---- validate ------------------------------------------------------------------------------- */
 
@@ -178,6 +177,7 @@ static void validate_env(tf_ctx *c, const tf_value *config)
     if (tx && !phala_is_hex(tx, 64, true))
         tf_error(c, "transaction_hash", "Invalid transaction hash",
                  "transaction_hash must be 0x followed by 64 hex digits.");
+    env_timeouts_validate(c, config);
     env_input in;
     env_input_build(c, config, &in);
     env_input_free(&in);
@@ -207,16 +207,17 @@ static bool needs_encryption(tf_ctx *c, const tf_value *prior, const tf_value *c
                              const env_input *in, tf_value *keys)
 {
     env_private p;
-    private_read(c, &p);
+    env_private_read(c, &p);
     const char *cfg_pk = tf_get_string(config, "public_key");
     bool unknown_pk = tf_is_unknown(tf_attr(config, "public_key"));
-    bool r = attr_changed(config, prior, "env") || attr_changed(config, prior, "env_file") ||
+    bool r = p.resend || /* an ambiguous write: send the configured env whatever it is */
+             attr_changed(config, prior, "env") || attr_changed(config, prior, "env_file") ||
              attr_changed(config, prior, "env_wo_version") || !in->keys_known || unknown_pk ||
              !tf_value_equal(keys, tf_attr(prior, "env_keys")) || !p.key ||
              (cfg_pk && !phala_hex_same(cfg_pk, p.key)) || (!cfg_pk && p.pinned) ||
              /* read found that the CVM's key is no longer the one we encrypted with */
              (!cfg_pk && !phala_hex_same(tf_get_string(prior, "public_key"), p.key));
-    private_free(&p);
+    env_private_free(&p);
     return r;
 }
 
@@ -241,83 +242,76 @@ static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, t
     if (no_tx) restore(planned, prior, "transaction_hash");
     const char *status = tf_get_string(prior, "status");
 
+    env_private p;
+    env_private_read(c, &p);
     if (needs_encryption(c, prior, config, &in, &keys)) {
         for (const char *const *a = result_attrs; *a; a++) mark_unknown(planned, *a);
         tf_set(planned, "env_keys", keys);
         if (no_pk) mark_unknown(planned, "public_key");
         if (no_tx) mark_unknown(planned, "transaction_hash");
+        if (p.resend)
+            tf_warning(c, "env", "The env is sent again",
+                       "The last update of this env may have been applied without an answer "
+                       "reaching the provider (%s). This plan sends the configured env again, "
+                       "whatever it is, so that the CVM ends up with exactly it.",
+                       p.resend);
     } else if (status && strcmp(status, STATUS_PENDING) == 0) {
         /* Finish (or keep waiting for) the registration: the plan shows status changing. The
          * stored ciphertext is normally re-sent as is, but an expired hash (466) makes the apply
-         * start over with a fresh one, so every result may change; the keys cannot. */
+         * start over with a fresh one, so every result may change; the keys cannot. A
+         * registration made elsewhere is noticed here and the plan says the apply completes. */
         for (const char *const *a = result_attrs; *a; a++) mark_unknown(planned, *a);
         if (no_pk) mark_unknown(planned, "public_key");
         if (no_tx) mark_unknown(planned, "transaction_hash");
+        if (env_plan_pending(c, prior, config, &p))
+            tf_set(planned, "status", tf_string(c->arena, STATUS_APPLIED));
     }
+    env_private_free(&p);
     env_input_free(&in);
 }
 
 /* ---- apply ---------------------------------------------------------------------------------- */
 
-static tf_value str_list(tf_ctx *c, char **items, size_t n)
+static bool planned_applied(const tf_value *planned)
 {
-    tf_value v = tf_collection(c->arena, &phala_list_of_string, n);
-    for (size_t i = 0; i < n; i++) v.u.coll.items[i] = tf_string(c->arena, items[i]);
-    return v;
+    const tf_value *st = planned ? tf_attr(planned, "status") : NULL;
+    return tf_is_known(st) && strcmp(tf_get_string(planned, "status"), STATUS_APPLIED) == 0;
 }
 
-/* Writes the flow's outcome into the new state (and the private state). */
-static void store_outcome(tf_ctx *c, const env_flow *f, const tf_value *config, bool applied,
-                          tf_value *s, env_private *p)
+/* The flow for this configuration, before it knows where to start. */
+static env_flow flow_for(tf_ctx *c, const tf_value *config, const env_input *in,
+                         const env_private *p, const char *op)
 {
-    tf_arena *a = c->arena;
-    tf_set(s, "status", tf_string(a, applied ? STATUS_APPLIED : STATUS_PENDING));
-    tf_set(s, "encrypted_env", phala_str_or_null(a, f->ciphertext));
-    tf_set(s, "env_keys", str_list(c, f->keys, f->n_keys));
-    tf_set(s, "public_key", phala_str_or_null(a, f->public_key));
-    tf_set(s, "compose_hash", phala_str_or_null(a, f->compose_hash));
-    tf_set(s, "app_id", phala_str_or_null(a, f->app_id));
-    tf_set(s, "kms_contract_address", phala_str_or_null(a, f->kms_contract_address));
-    tf_set(s, "chain_id", phala_int_or_null(f->has_chain_id, f->chain_id));
-    tf_set(s, "correlation_id",
-           applied ? phala_str_or_null(a, f->correlation_id) : tf_null(&tf_type_string));
-    tf_set(s, "allowed_envs_changed",
-           applied ? tf_bool(f->allowed_envs_changed) : tf_null(&tf_type_bool));
-    const char *cfg_tx = tf_get_string(config, "transaction_hash");
-    tf_set(s, "transaction_hash", phala_str_or_null(a, cfg_tx ? cfg_tx : (applied ? f->tx : NULL)));
-    free(p->key);
-    p->key = f->public_key ? strdup(f->public_key) : NULL;
-    p->pinned = tf_get_string(config, "public_key") != NULL;
-    if (applied && f->tx) {
-        free(p->tx);
-        free(p->tx_for);
-        p->tx = strdup(f->tx);
-        p->tx_for = f->compose_hash ? strdup(f->compose_hash) : NULL;
-    }
-    private_write(c, p);
+    long long timeout = env_timeout_ms(config, op);
+    env_flow f = {.cvm_id = tf_get_string(config, "cvm_id"),
+                  .env = in,
+                  .pinned_key = tf_get_string(config, "public_key"),
+                  .config_tx = tf_get_string(config, "transaction_hash"),
+                  .stale_tx = p->tx,
+                  .stale_for = p->tx_for,
+                  .pc = c->provider_data,
+                  .approved_in = p->approved,
+                  .wait = tf_get_bool(config, "wait_for_update", true),
+                  .timeout_ms = timeout,
+                  .deadline_ms = env_now_ms() + timeout};
+    return f;
 }
 
 /* Create and update: the same decision as the plan (needs_encryption), then the state machine. */
-static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config, tf_value *s)
+static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
+                      const tf_value *planned, tf_value *s)
 {
     pk_client *client = phala_client(c);
     if (!client) return;
     env_private p;
-    private_read(c, &p);
+    env_private_read(c, &p);
     env_input in;
     if (env_input_build(c, config, &in) != 0) {
         env_input_free(&in);
-        private_free(&p);
+        env_private_free(&p);
         return;
     }
-    env_flow f = {.cvm_id = tf_get_string(config, "cvm_id"),
-                  .env = &in,
-                  .pinned_key = tf_get_string(config, "public_key"),
-                  .config_tx = tf_get_string(config, "transaction_hash"),
-                  .stale_tx = p.tx,
-                  .stale_for = p.tx_for,
-                  .signer = phala_onchain_signer_for(c->provider_data),
-                  .signer_arg = c->provider_data};
+    env_flow f = flow_for(c, config, &in, &p, prior ? "update" : "create");
     /* On create nothing tells which compose hash a configured transaction registered (the API
      * names the hash only in its answer), so the first apply goes pending. This also keeps phase-2
      * errors away from create, where Terraform would taint the object and lose the ciphertext. */
@@ -327,53 +321,67 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config, 
     tf_value keys = env_input_keys(c, &in);
     if (!prior || needs_encryption(c, prior, config, &in, &keys)) { /* the plan's own decision */
         f.state = EF_ENCRYPT;
+    } else if (pending && p.mismatch) {
+        /* the API named a hash that could not be proved: ask it again rather than resume it */
+        f.state = EF_ENCRYPT;
     } else if (pending) {
-        int64_t chain = 0;
-        bool has_chain = tf_get_int(prior, "chain_id", &chain);
-        ef_resume(&f, tf_get_string(prior, "encrypted_env"), tf_attr(prior, "env_keys"),
-                  tf_get_string(prior, "compose_hash"), tf_get_string(prior, "app_id"),
-                  tf_get_string(prior, "kms_contract_address"), has_chain, chain,
-                  tf_get_string(prior, "public_key"));
+        char *token = env_private_token(&p, c->provider_data, tf_get_string(prior, "compose_hash"));
+        ef_resume(&f, prior, token, p.legacy);
+        if (token) memset(token, 0, strlen(token));
+        free(token);
     } else {
-        /* nothing to send: only clear_on_destroy or a configured transaction_hash changed */
+        /* nothing to send: only clear_on_destroy, the timeouts or a transaction_hash changed */
         env_input_free(&in);
-        private_free(&p);
+        env_private_free(&p);
         return;
     }
     const char *addr = tf_arena_printf(c->arena, "the phala_encrypted_env of CVM %s", f.cvm_id);
     switch (ef_run(c, client, &f)) {
     case EF_APPLIED:
-        store_outcome(c, &f, config, true, s, &p);
+        env_store_outcome(c, &f, config, true, s, &p);
         break;
     case EF_PENDING:
-        store_outcome(c, &f, config, false, s, &p);
+        env_store_outcome(c, &f, config, false, s, &p);
         ef_warn_pending(c, &f, addr);
+        if (planned_applied(planned)) {
+            /* the plan promised the commit: say why it did not happen (and keep the state) */
+            c->keep_state_on_error = true;
+            tf_error(c, NULL, "The pending update could not be completed",
+                     "The plan found the registration of compose hash %s, but the apply could "
+                     "not commit the update and prepared it again; see the warning for what is "
+                     "needed now.",
+                     f.compose_hash ? f.compose_hash : "?");
+        }
         break;
     default:
-        if (f.keep_pending && f.ciphertext && f.compose_hash) {
+        if (f.accepted) {
+            /* the API accepted the update, the wait failed: state says what the API holds */
+            c->keep_state_on_error = true;
+            env_store_outcome(c, &f, config, true, s, &p);
+        } else if (f.keep_pending && f.ciphertext && f.compose_hash) {
             /* phase 2 failed: keep the ciphertext so the next apply resumes without
              * re-encrypting (Terraform saves a state returned with errors) */
             c->keep_state_on_error = true;
-            store_outcome(c, &f, config, false, s, &p);
+            env_store_outcome(c, &f, config, false, s, &p);
+        } else if (f.ambiguous) {
+            env_store_ambiguous(c, &f, &p);
         }
         break;
     }
     ef_free(&f);
     env_input_free(&in);
-    private_free(&p);
+    env_private_free(&p);
 }
 
 static void create_env(tf_ctx *c, const tf_value *config, const tf_value *planned, tf_value *s)
 {
-    (void)planned;
-    apply_env(c, NULL, config, s);
+    apply_env(c, NULL, config, planned, s);
 }
 
 static void update_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
                        const tf_value *planned, tf_value *s)
 {
-    (void)planned;
-    apply_env(c, prior, config, s);
+    apply_env(c, prior, config, planned, s);
 }
 
 /* ---- destroy -------------------------------------------------------------------------------- */
@@ -384,17 +392,11 @@ static void delete_env(tf_ctx *c, const tf_value *prior)
     pk_client *client = phala_client(c);
     if (!client) return;
     env_private p;
-    private_read(c, &p);
+    env_private_read(c, &p);
     env_input empty = {.keys_known = true, .values_known = true};
-    env_flow f = {.state = EF_ENCRYPT,
-                  .cvm_id = tf_get_string(prior, "cvm_id"),
-                  .env = &empty,
-                  .pinned_key = p.pinned ? tf_get_string(prior, "public_key") : NULL,
-                  .config_tx = tf_get_string(prior, "transaction_hash"),
-                  .stale_tx = p.tx,
-                  .stale_for = p.tx_for,
-                  .signer = phala_onchain_signer_for(c->provider_data),
-                  .signer_arg = c->provider_data};
+    env_flow f = flow_for(c, prior, &empty, &p, "delete");
+    f.state = EF_ENCRYPT;
+    f.pinned_key = p.pinned ? tf_get_string(prior, "public_key") : NULL;
     ef_state end = ef_run(c, client, &f);
     if (end == EF_PENDING) {
         /* Destroy cannot leave a pending object behind: explain and keep the resource. */
@@ -406,7 +408,7 @@ static void delete_env(tf_ctx *c, const tf_value *prior)
                  f.compose_hash ? f.compose_hash : "?");
     }
     ef_free(&f);
-    private_free(&p);
+    env_private_free(&p);
 }
 
 /* ---- read / import -------------------------------------------------------------------------- */
@@ -434,14 +436,14 @@ static void read_env(tf_ctx *c, const tf_value *state, tf_value *ns)
     const char *status = tf_get_string(state, "status");
     bool pending = status && strcmp(status, STATUS_PENDING) == 0;
     if (cf.has_allowed_envs && !pending) {
-        tf_value remote = str_list(c, cf.allowed_envs, cf.n_allowed_envs);
+        tf_value remote = env_str_list(c, cf.allowed_envs, cf.n_allowed_envs);
         if (!tf_value_equal(&remote, tf_attr(state, "env_keys"))) tf_set(ns, "env_keys", remote);
     }
     pk_compose_file_free(&cf);
     /* A rotated key (not pinned by the user) shows up as a new public_key, which plans a
      * re-encryption. */
     env_private p;
-    private_read(c, &p);
+    env_private_read(c, &p);
     if (!p.pinned) {
         env_key k;
         if (env_key_resolve(c, client, cvm, &k) == 0) {
@@ -450,7 +452,7 @@ static void read_env(tf_ctx *c, const tf_value *state, tf_value *ns)
             env_key_free(&k);
         }
     }
-    private_free(&p);
+    env_private_free(&p);
 }
 
 static void import_env(tf_ctx *c, const char *id, tf_value *state)
@@ -462,12 +464,16 @@ static void import_env(tf_ctx *c, const char *id, tf_value *state)
 
 tf_resource_def phala_encrypted_env_resource = {
     .type_name = "phala_encrypted_env",
-    .schema = {attrs, TF_COUNT(attrs), NULL, 0,
+    .schema = {attrs, TF_COUNT(attrs), blocks, TF_COUNT(blocks),
                "The encrypted environment variables of a CVM. Values are encrypted locally for the "
-               "CVM's key and sent with the list of allowed keys. On an on-chain KMS a change of "
-               "the key set must be registered on the app contract first: the resource then waits "
-               "in `status = \"pending_onchain\"` until you supply the registering "
-               "`transaction_hash` (or the provider signs it itself with an `onchain` key).",
+               "CVM's key and sent with the list of allowed keys; by default the apply then waits "
+               "until the CVM runs them. On an on-chain KMS a change of the key set must be "
+               "registered on the app contract first: the resource waits in "
+               "`status = \"pending_onchain\"` until the hash is registered — by you or a multisig "
+               "wallet (the next plan notices it and the apply completes), with a "
+               "`transaction_hash`, or by the provider itself with an `onchain` key, which signs "
+               "only a hash it proved to be the approved compose with only `allowed_envs` "
+               "changed.",
                NULL},
     .validate = validate_env,
     .modify_plan = plan_env,

@@ -56,6 +56,14 @@ expect_error 'resource "phala_encrypted_env" "e" {
   env_wo = { A = "c" }
 }' 'Conflicting attributes'
 
+expect_error 'resource "phala_encrypted_env" "e" {
+  cvm_id = "cvm_phala01"
+  env    = { A = "b" }
+  timeouts {
+    update = "soon"
+  }
+}' 'Invalid timeout' 'update = "soon"'
+
 acc_log "unknown CVM: an API error on cvm_id, nothing stored"
 { phala_header; echo 'resource "phala_encrypted_env" "e" {
   cvm_id = "cvm_nope"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The provider registers compose hashes itself (onchain signer) against a real local Ethereum node
-# (ganache, tests/eth/chain.mjs) and a simulator that verifies phase-2 transactions on that node:
-# one apply ends applied; two resources of one app in one apply do not collide on nonces; a wrong
-# owner key, a poor account, a chain id mismatch and a dead node are clear errors that leave the
-# update pending_onchain; a provider killed after sending is finished by the next apply without a
-# second transaction.
+# (ganache, tests/eth/chain.mjs) and a simulator that verifies phase-2 transactions on that node —
+# after proving each hash is the app's approved compose with only allowed_envs changed (the apps'
+# current composes are approved on-chain first, as a deployment does): one apply ends applied; two
+# resources of one app in one apply do not collide on nonces; a wrong owner key, a poor account, a
+# chain id mismatch and a dead node are clear errors that leave the update pending_onchain; a
+# provider killed after sending is finished by the next apply without a second transaction.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 acc_init "$PHALA_BIN" phala phala
@@ -45,6 +46,22 @@ rpc() { curl -s -X POST -H 'Content-Type: application/json' \
     --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$RPC" | jq -r .result; }
 nonce() { printf '%d' "$(rpc eth_getTransactionCount "[\"$OWNER\",\"latest\"]")"; }
 allowed() { rpc eth_call "[{\"to\":\"0x$1\",\"data\":\"0x2f6622e5$2\"},\"latest\"]"; }
+
+# The owner approved each app's current compose when it deployed it (DstackApp's initial compose
+# hash): register it from the contract's owner. ganache signs for its own accounts; the poor
+# account gets the gas money for that one transaction only.
+send_from() { # send_from FROM TO DATA
+    curl -s -X POST -H 'Content-Type: application/json' --data \
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_sendTransaction\",\"params\":[{\"from\":\"$1\",\"to\":\"$2\",\"data\":\"$3\",\"gas\":\"0x30000\"}]}" \
+        "$RPC" | jq -e .result >/dev/null || acc_fail "setup transaction from $1 refused"
+}
+H0=$(curl -s -H 'X-API-Key: phak_test_key' "$SIM/api/v1/cvms/cvm_a" | jq -r .compose_hash)
+POOR=$(info .poor_address)
+send_from "$OWNER" "0x$APP0" "0xdfc77223$H0"
+send_from "$OWNER" "0x$APP1" "0xdfc77223$H0"
+rpc evm_setAccountBalance "[\"$POOR\",\"0xde0b6b3a7640000\"]" >/dev/null
+send_from "$POOR" "0x$APP2" "0xdfc77223$H0"
+rpc evm_setAccountBalance "[\"$POOR\",\"0x5af3107a4000\"]" >/dev/null # back to 0.0001 ETH
 
 config() { # config "CVM=KEYS_HCL …"
     { phala_header; for r in "$@"; do
@@ -113,7 +130,7 @@ assert_contains "$(tf_out)" "$CHAIN" "names the node's chain id"
 acc_log "node down: clear error"
 config "$A" 'cvm_b={ API_KEY = "b", K3 = "z", DOWN = "d" }'
 PHALA_ONCHAIN_RPC_URL=http://127.0.0.1:1 tf apply -auto-approve -input=false && acc_fail "registered without a node"
-assert_contains "$(tf_out)" "Cannot register the compose hash on-chain" "node-down diagnostic"
+assert_contains "$(tf_out)" "could not reach the Ethereum RPC endpoint" "node-down diagnostic"
 assert_eq "$(state_attr phala_encrypted_env.cvm_b .status)" pending_onchain "left pending"
 tf_ok apply -auto-approve -input=false
 assert_eq "$(state_attr phala_encrypted_env.cvm_b .status)" applied "finished once the node is back"

@@ -14,23 +14,34 @@ const ETH = 10n ** 18n;
 export const RICH_BALANCE = 1000n * ETH;
 export const POOR_BALANCE = ETH / 10000n; // 0.0001 ETH: below @phala/cloud's 0.001 ETH minimum
 
-// Selectors / topics of the DstackApp compose-hash interface (research/phala-api.md §6.3).
+// Selectors / topics of the DstackApp compose-hash and device interfaces (research/phala-api.md §6.3,
+// phala-api-2026-06.md §4.6).
 export const SEL = Object.freeze({
   addComposeHash: '0xdfc77223',
   removeComposeHash: '0x67b3f22c',
   allowedComposeHashes: '0x2f6622e5',
   owner: '0x8da5cb5b',
   transferOwnership: '0xf2fde38b',
+  addDevice: '0x2a819728',
+  removeDevice: '0x1d266200',
+  setAllowAnyDevice: '0x7c4beeb8',
+  allowedDeviceIds: '0xbf8b211b',
+  allowAnyDevice: '0x3440a16a',
 });
 export const TOPIC_COMPOSE_HASH_ADDED = '0xfecb34306dd9d8b785b54d65489d06afc8822a0893ddacedff40c50a4942d0af';
+export const TOPIC_DEVICE_ADDED = '0x67fc71ab96fe3fa3c6f78e9a00e635d591b7333ce611c0380bc577aac702243b';
 export const TOPIC_COMPOSE_HASH_REMOVED_PREFIX = '0x755b79bd';
 
 const hex = (n) => `0x${n.toString(16)}`;
 const word = (h) => h.replace(/^0x/i, '').toLowerCase().padStart(64, '0');
 
-/** Calldata for one of the interface's one-word functions, e.g. calldata('addComposeHash', hash). */
+/**
+ * Calldata for one of the interface's one-word functions, e.g. calldata('addComposeHash', hash);
+ * a boolean argument is the word 0…01 / 0…00 (setAllowAnyDevice).
+ */
 export function calldata(fn, arg) {
   if (!SEL[fn]) throw new Error(`unknown function ${fn}`);
+  if (typeof arg === 'boolean') return SEL[fn] + word(arg ? '1' : '0');
   return arg === undefined ? SEL[fn] : SEL[fn] + word(arg);
 }
 

@@ -1,6 +1,7 @@
 /* pk_register_compose_hash against a scripted JSON-RPC endpoint (a tiny HTTP server thread): the
  * paths ganache cannot show — a chain without base fee (legacy EIP-155 transaction, byte-checked),
- * a node that already knows the transaction, a node that refuses the log search, and HTTP/garbage
+ * a node that already knows the transaction, a node that refuses the log search, one that refuses
+ * log ranges wider than RANGE_MAX blocks (the windows asked for are recorded), and HTTP/garbage
  * answers. */
 #include "chain.h"
 
@@ -21,7 +22,18 @@
 #define HASH       "4b188ac5129265d1660f016f5477ea3d29c7a46b594dc66c709ffa16ecd2aed6"
 #define TOPIC      PK_ETH_TOPIC_COMPOSE_HASH_ADDED
 
-typedef enum mode { M_LEGACY, M_ALREADY_KNOWN, M_LOGS_REFUSED, M_HTTP_500, M_GARBAGE } mode;
+typedef enum mode {
+    M_LEGACY,
+    M_ALREADY_KNOWN,
+    M_LOGS_REFUSED,
+    M_HTTP_500,
+    M_GARBAGE,
+    M_RANGE_LIMIT /* head RANGE_HEAD, eth_getLogs wider than RANGE_MAX refused, a log at log_block */
+} mode;
+
+#define RANGE_HEAD  20000u
+#define RANGE_MAX   100u
+#define MAX_WINDOWS 512
 
 static struct {
     int fd;
@@ -31,6 +43,10 @@ static struct {
     atomic_bool allowed;
     char raw[4096]; /* the last eth_sendRawTransaction argument */
     atomic_int sends;
+    uint64_t log_block;               /* M_RANGE_LIMIT: where the ComposeHashAdded log is */
+    uint64_t windows[MAX_WINDOWS][2]; /* every eth_getLogs [from, to] asked for */
+    atomic_int n_windows;
+    int delay_ms; /* added to every answer (a slow public node) */
 } fake;
 
 static void respond(int c, int status, const char *body)
@@ -83,7 +99,8 @@ static void answer(const char *req, char *out, size_t n, int *status)
     } else if (!strcmp(m, "eth_gasPrice")) {
         result(out, n, "\"0x3b9aca00\"");
     } else if (!strcmp(m, "eth_blockNumber")) {
-        result(out, n, "\"0x10\"");
+        if (fake.mode == M_RANGE_LIMIT) snprintf(tmp, sizeof tmp, "\"0x%x\"", RANGE_HEAD);
+        result(out, n, fake.mode == M_RANGE_LIMIT ? tmp : "\"0x10\"");
     } else if (!strcmp(m, "eth_sendRawTransaction")) {
         snprintf(fake.raw, sizeof fake.raw, "%s", cJSON_GetArrayItem(params, 0)->valuestring);
         atomic_fetch_add(&fake.sends, 1);
@@ -111,6 +128,27 @@ static void answer(const char *req, char *out, size_t n, int *status)
                  "\"data\":\"0x%s\",\"transactionHash\":\"%s\",\"blockNumber\":\"0x10\"}]}",
                  th, APP, TOPIC, HASH, th);
         result(out, n, tmp);
+    } else if (!strcmp(m, "eth_getLogs") && fake.mode == M_RANGE_LIMIT) {
+        const cJSON *f = cJSON_GetArrayItem(params, 0);
+        uint64_t from = strtoull(cJSON_GetObjectItem(f, "fromBlock")->valuestring + 2, NULL, 16);
+        uint64_t to = strtoull(cJSON_GetObjectItem(f, "toBlock")->valuestring + 2, NULL, 16);
+        int w = atomic_fetch_add(&fake.n_windows, 1);
+        if (w < MAX_WINDOWS) fake.windows[w][0] = from, fake.windows[w][1] = to;
+        if (to - from + 1 > RANGE_MAX) {
+            /* Alchemy / Base-node style wording */
+            snprintf(out, n,
+                     "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32600,\"message\":"
+                     "\"eth_getLogs is limited to a %u block range\"}}",
+                     RANGE_MAX);
+        } else if (fake.log_block >= from && fake.log_block <= to) {
+            snprintf(tmp, sizeof tmp,
+                     "[{\"address\":\"%s\",\"topics\":[\"%s\"],\"data\":\"0x%s\","
+                     "\"transactionHash\":\"0x%064x\",\"blockNumber\":\"0x%llx\"}]",
+                     APP, TOPIC, HASH, 0xabcdu, (unsigned long long)fake.log_block);
+            result(out, n, tmp);
+        } else {
+            result(out, n, "[]");
+        }
     } else if (!strcmp(m, "eth_getLogs")) {
         snprintf(out, n,
                  "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32005,\"message\":\"query "
@@ -145,6 +183,7 @@ static void *serve(void *unused)
             char out[8192];
             int status;
             answer(body + 4, out, sizeof out, &status);
+            if (fake.delay_ms) usleep((useconds_t)fake.delay_ms * 1000);
             respond(c, status, out);
         }
         close(c);
@@ -275,5 +314,90 @@ Test(fake_rpc, http_errors_and_garbage)
     cr_expect_eq(err.kind, PK_ERR_DECODE);
     cr_expect(strstr(pk_error_message(&err), "127.0.0.1") != NULL, "%s", pk_error_message(&err));
     pk_error_clear(&err);
+    pk_eth_free(e);
+}
+
+/* The node refuses windows wider than RANGE_MAX: the search halves its window until the node takes
+ * it, then walks down from the head, newest first, and finds the log far below the head. */
+Test(fake_rpc, log_search_shrinks_to_what_the_node_accepts_newest_first)
+{
+    fake_start(M_RANGE_LIMIT);
+    fake.log_block = RANGE_HEAD - 1234;
+    pk_eth *e = fake_client();
+    pk_error err = {0};
+    pk_eth_log_query q = {.address = APP, .topic0 = TOPIC, .data_hex = HASH};
+    pk_eth_log_result r;
+    cr_assert_eq(pk_eth_find_log(e, &q, &r, &err), 0, "%s", pk_error_message(&err));
+    cr_expect(r.found);
+    cr_expect_eq(r.block_number, fake.log_block);
+    cr_expect_eq(
+        strcmp(r.tx_hash, "0x000000000000000000000000000000000000000000000000000000000000abcd"), 0,
+        "%s", r.tx_hash);
+    cr_expect(r.complete);
+    cr_expect_leq(r.last_span, RANGE_MAX);
+    cr_expect_eq(r.searched_to, RANGE_HEAD);
+    cr_expect_leq(r.searched_from, fake.log_block);
+    int n = atomic_load(&fake.n_windows);
+    cr_assert_gt(n, 1);
+    cr_expect_eq(fake.windows[0][1], RANGE_HEAD, "starts at the head");
+    uint64_t prev_from = RANGE_HEAD + 1;
+    for (int i = 0; i < n; i++) {
+        uint64_t from = fake.windows[i][0], to = fake.windows[i][1];
+        cr_expect_leq(from, to);
+        bool refused = to - from + 1 > RANGE_MAX;
+        if (!refused) { /* accepted windows tile the range downwards without gaps */
+            cr_expect_eq(to + 1, prev_from, "window %d [%llu, %llu]", i, (unsigned long long)from,
+                         (unsigned long long)to);
+            prev_from = from;
+        }
+    }
+    /* 5000 → 2500 → … → 78 blocks: 7 refusals, then ceil(1235 / 78) windows */
+    cr_expect_leq(n, 7 + 17, "%d requests", n);
+    cr_expect_eq(r.requests, (unsigned)n);
+    char text[200];
+    pk_eth_log_range_text(&r, text, sizeof text);
+    cr_expect(strstr(text, "newest first") && strstr(text, "complete"), "%s", text);
+    pk_eth_free(e);
+}
+
+Test(fake_rpc, log_search_stops_at_its_deadline_and_says_what_it_covered)
+{
+    fake_start(M_RANGE_LIMIT);
+    fake.log_block = 0; /* nothing to find but at genesis: the search must give up first */
+    fake.delay_ms = 20;
+    pk_eth *e = fake_client();
+    pk_error err = {0};
+    pk_eth_log_query q = {
+        .address = APP, .topic0 = TOPIC, .data_hex = HASH, .deadline_ms = 300, .span = 50};
+    pk_eth_log_result r;
+    double t0 = now_s();
+    cr_assert_eq(pk_eth_find_log(e, &q, &r, &err), 0, "%s", pk_error_message(&err));
+    cr_expect_lt(now_s() - t0, 3.0);
+    cr_expect_not(r.found);
+    cr_expect_not(r.complete);
+    cr_expect_eq(r.searched_to, RANGE_HEAD);
+    cr_expect_gt(r.searched_from, 0);
+    char text[200];
+    pk_eth_log_range_text(&r, text, sizeof text);
+    cr_expect(strstr(text, "cut short") != NULL, "%s", text);
+    pk_eth_free(e);
+}
+
+/* The registration path: an allowed hash whose log lies deep below the head of a range-limited node
+ * is found, and nothing is sent. */
+Test(fake_rpc, allowed_hash_is_found_on_a_range_limited_node)
+{
+    fake_start(M_RANGE_LIMIT);
+    fake.log_block = RANGE_HEAD - 777;
+    atomic_store(&fake.allowed, true);
+    pk_eth *e = fake_client();
+    pk_error err = {0};
+    pk_register_result r = {0};
+    pk_register_req req = fake_req();
+    cr_assert_eq(pk_register_compose_hash(e, &req, &r, &err), 0, "%s", pk_error_message(&err));
+    cr_expect(r.reused);
+    cr_expect_eq(r.block_number, fake.log_block);
+    cr_expect_eq(atomic_load(&fake.sends), 0);
+    pk_register_result_free(&r);
     pk_eth_free(e);
 }

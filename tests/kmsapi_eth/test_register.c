@@ -446,3 +446,71 @@ Test(offchain, cancel_during_a_hanging_request)
     pk_cancel_free(cancel);
     close(s);
 }
+
+/* The owner sends data to app straight through the node (ganache signs for its own accounts). */
+static void owner_send(const char *app, const char *data)
+{
+    char params[400];
+    snprintf(params, sizeof params,
+             "[{\"from\":\"%s\",\"to\":\"%s\",\"data\":\"%s\",\"gas\":\"0x30000\"}]",
+             chain.owner_address, app, data);
+    cJSON *r = chain_rpc("eth_sendTransaction", params);
+    cr_assert(cJSON_IsString(cJSON_GetObjectItem(r, "result")), "setup transaction refused");
+    cJSON_Delete(r);
+}
+
+static bool device_ok(pk_eth *e, const char *app, const char *dev, bool *any)
+{
+    bool a = false;
+    pk_error err = {0};
+    cr_assert_eq(pk_eth_device_allowed(e, app, dev, &a, any, &err), 0, "%s",
+                 pk_error_message(&err));
+    return a;
+}
+
+#define DEVICE            "0x5151515151515151515151515151515151515151515151515151515151515151"
+#define SEL_SET_ANY       "0x7c4beeb8"
+#define SEL_REMOVE_DEVICE "0x1d266200"
+
+/* allowAnyDevice, then a closed allowlist: addDevice once, nothing the second time, and a device
+ * removed by the owner is not added back. */
+Test(onchain, device_added_once_and_never_again_after_removal)
+{
+    pk_eth *e = eth_client(NULL, NULL);
+    bool any = false;
+    cr_assert(device_ok(e, chain.apps[1], DEVICE, &any), "deployed with allowAnyDevice");
+    cr_assert(any);
+    owner_send(chain.apps[1],
+               SEL_SET_ANY "0000000000000000000000000000000000000000000000000000000000000000");
+    cr_assert_not(device_ok(e, chain.apps[1], DEVICE, &any));
+    cr_assert_not(any);
+
+    pk_register_req req = req_for(chain.owner_key, chain.apps[1], NULL);
+    req.device_id = DEVICE;
+    pk_register_result r = {0};
+    pk_error err = {0};
+    uint64_t nonce = chain_nonce(chain.owner_address);
+    cr_assert_eq(pk_register_device(e, &req, &r, &err), 0, "%s", pk_error_message(&err));
+    cr_expect_not(r.reused);
+    cr_assert_not_null(r.tx_hash);
+    cr_expect_eq(chain_nonce(chain.owner_address), nonce + 1);
+    cr_expect(device_ok(e, chain.apps[1], DEVICE, NULL));
+    pk_register_result_free(&r);
+
+    cr_assert_eq(pk_register_device(e, &req, &r, &err), 0, "%s", pk_error_message(&err));
+    cr_expect(r.reused);
+    cr_expect_null(r.tx_hash);
+    cr_expect_eq(chain_nonce(chain.owner_address), nonce + 1, "nothing sent for an allowed device");
+    pk_register_result_free(&r);
+
+    owner_send(chain.apps[1], SEL_REMOVE_DEVICE
+               "5151515151515151515151515151515151515151515151515151515151515151");
+    nonce = chain_nonce(chain.owner_address);
+    cr_assert_eq(pk_register_device(e, &req, &r, &err), -1);
+    cr_expect(contains(pk_error_message(&err), "removed"), "%s", pk_error_message(&err));
+    cr_expect(contains(pk_error_message(&err), "addDevice"), "%s", pk_error_message(&err));
+    cr_expect_eq(chain_nonce(chain.owner_address), nonce, "a removed device was added again");
+    assert_no_key(&err);
+    pk_error_clear(&err);
+    pk_eth_free(e);
+}

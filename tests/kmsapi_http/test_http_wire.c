@@ -3,11 +3,13 @@
  * X-Phala-Version pins (node-shaped KMS endpoints 2026-05-22, contract endpoints 2026-06-23, the app
  * pubkey lookup unpinned), Content-Type only
  * with a JSON body, the User-Agent, no Expect header, normalised and percent-encoded path ids, the
- * exact PATCH body, and keep-alive (every request on one connection). */
+ * exact PATCH body, and keep-alive (every read on one connection; a write gets a fresh one, so
+ * libcurl never re-sends it by itself after a dropped answer). */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,8 @@ static struct {
     pthread_t th;
     char *reqs[MAX_REQS];
     int nreqs, conns;
-} srv;
+    pthread_mutex_t mu;
+} srv = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static const char *reply_for(const char *req)
 {
@@ -66,10 +69,12 @@ static void serve(int fd)
             have += (size_t)n;
         }
         char *req = strndup(buf, hlen + clen);
+        pthread_mutex_lock(&srv.mu);
         if (srv.nreqs < MAX_REQS)
             srv.reqs[srv.nreqs++] = req;
         else
             free(req);
+        pthread_mutex_unlock(&srv.mu);
         const char *body = reply_for(req);
         char out[1024];
         int n = snprintf(out, sizeof out,
@@ -82,15 +87,27 @@ static void serve(int fd)
     }
 }
 
+static void *serve_conn(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    serve(fd);
+    close(fd);
+    return NULL;
+}
+
+/* One thread per connection: a write's fresh connection arrives while the reads' one is open. */
 static void *server_main(void *arg)
 {
     (void)arg;
     for (;;) {
         int fd = accept(srv.lfd, NULL, NULL);
         if (fd < 0) return NULL;
+        pthread_mutex_lock(&srv.mu);
         srv.conns++;
-        serve(fd);
-        close(fd);
+        pthread_mutex_unlock(&srv.mu);
+        pthread_t t;
+        pthread_create(&t, NULL, serve_conn, (void *)(intptr_t)fd);
+        pthread_detach(t);
     }
 }
 
@@ -172,7 +189,8 @@ Test(http_wire, headers_pins_and_paths)
     pk_client_free(c);
 
     cr_assert_eq(srv.nreqs, 7);
-    cr_assert_eq(srv.conns, 1, "keep-alive: one connection for every request");
+    cr_assert_eq(srv.conns, 2,
+                 "keep-alive: one connection for the reads, a fresh one for the write");
     const char *want_lines[] = {
         "GET /api/v1/kms/kms%20x%2F1 HTTP/1.1",
         "GET /api/v1/kms?page=2&page_size=50&is_onchain=true HTTP/1.1",

@@ -1,6 +1,6 @@
 /* faults.c — the queue of injected faults (POST /_sim/faults). A fault serves its `count` matching
- * API requests and then leaves the queue; the first queued fault whose path_prefix matches wins, so
- * faults queue in the order they were posted. */
+ * API requests and then leaves the queue; the first queued fault whose path_prefix (and method, when
+ * given) matches wins, so faults queue in the order they were posted. */
 #include "sim.h"
 
 #include <stdio.h>
@@ -11,6 +11,7 @@ void sim_fault_release(struct sim_fault *f)
 {
     free(f->retry_after);
     free(f->path_prefix);
+    free(f->method);
     free(f->body);
     memset(f, 0, sizeof *f);
 }
@@ -20,11 +21,9 @@ static int parse_mode(const char *s, enum sim_fault_mode *m)
     static const struct {
         const char *name;
         enum sim_fault_mode mode;
-    } modes[] = {{"status", SIM_FAULT_STATUS},
-                 {"truncate", SIM_FAULT_TRUNCATE},
-                 {"malformed", SIM_FAULT_MALFORMED},
-                 {"drop", SIM_FAULT_DROP},
-                 {"redirect", SIM_FAULT_REDIRECT}};
+    } modes[] = {{"status", SIM_FAULT_STATUS},       {"truncate", SIM_FAULT_TRUNCATE},
+                 {"malformed", SIM_FAULT_MALFORMED}, {"drop", SIM_FAULT_DROP},
+                 {"redirect", SIM_FAULT_REDIRECT},   {"apply_drop", SIM_FAULT_APPLY_DROP}};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         if (strcmp(s, modes[i].name) == 0) {
             *m = modes[i].mode;
@@ -70,12 +69,13 @@ int sim_fault_push(struct sim_state *st, const cJSON *spec, char *err, size_t er
     const cJSON *mode = cJSON_GetObjectItemCaseSensitive(spec, "mode");
     if (mode && !cJSON_IsNull(mode) &&
         (!cJSON_IsString(mode) || parse_mode(mode->valuestring, &f.mode))) {
-        snprintf(err, errlen, "mode must be one of status, truncate, malformed, drop, redirect");
+        snprintf(err, errlen,
+                 "mode must be one of status, truncate, malformed, drop, redirect, apply_drop");
         return -1;
     }
-    static const char *const strs[] = {"retry_after", "path_prefix", "body"};
-    char **dst[] = {&f.retry_after, &f.path_prefix, &f.body};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const strs[] = {"retry_after", "path_prefix", "body", "method"};
+    char **dst[] = {&f.retry_after, &f.path_prefix, &f.body, &f.method};
+    for (size_t i = 0; i < 4; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(spec, strs[i]);
         if (!v || cJSON_IsNull(v)) continue;
         /* retry_after as a number is what a test would naturally write; accept it too. */
@@ -109,14 +109,17 @@ void sim_faults_clear(struct sim_state *st)
     st->nfaults = 0;
 }
 
-bool sim_fault_take(struct sim_state *st, const char *path, struct sim_fault *out)
+bool sim_fault_take(struct sim_state *st, const char *method, const char *path,
+                    struct sim_fault *out)
 {
     for (size_t i = 0; i < st->nfaults; i++) {
         struct sim_fault *f = &st->faults[i];
         if (f->path_prefix && strncmp(path, f->path_prefix, strlen(f->path_prefix)) != 0) continue;
+        if (f->method && strcmp(method, f->method) != 0) continue;
         *out = *f;
         out->retry_after = sim_strdup(f->retry_after);
         out->path_prefix = sim_strdup(f->path_prefix);
+        out->method = sim_strdup(f->method);
         out->body = sim_strdup(f->body);
         if (--f->remaining <= 0) {
             sim_fault_release(f);

@@ -165,6 +165,9 @@ static void apply_fault(const struct sim_fault *f, struct sim_reply *r)
         sim_reply_raw(r, 302, f->body ? f->body : "");
         r->location = sim_strdup("http://127.0.0.1:1/elsewhere");
         break;
+    case SIM_FAULT_APPLY_DROP: /* handle_api runs the route first */
+        r->action = SIM_REPLY_DROP;
+        break;
     }
     if (f->retry_after) r->retry_after = sim_strdup(f->retry_after);
 }
@@ -212,6 +215,7 @@ static bool authorized(struct sim_state *st, const struct sim_req *q, struct sim
         return false;
     }
     sim_log_request(st, q, "none");
+    if (sim_route_public(q)) return true; /* the token commit needs no API key */
     sim_reply_detail(r, 401, "Invalid API key");
     return false;
 }
@@ -227,16 +231,19 @@ static void handle_api(struct sim_state *st, struct sim_req *q, struct req_ctx *
     count_connection(st, q->conn);
     sim_stats_count(st, q->method, sim_route_template(q->path));
     struct sim_fault f;
-    bool faulted = sim_fault_take(st, full_path, &f);
+    bool faulted = sim_fault_take(st, q->method, full_path, &f);
     long latency = st->latency_ms + (faulted ? f.latency_ms : 0);
     pthread_mutex_unlock(&st->mu);
 
     sleep_ms(latency); /* outside the lock: other requests keep flowing */
-    if (faulted) {
+    /* apply_drop: the server does the work, then the connection dies before the answer */
+    bool drop_after = faulted && f.mode == SIM_FAULT_APPLY_DROP;
+    if (faulted && !drop_after) {
         apply_fault(&f, r);
         sim_fault_release(&f);
         return;
     }
+    if (drop_after) sim_fault_release(&f);
     if (rc->too_large) {
         sim_reply_detail(r, 413, "Request body too large");
         return;
@@ -246,6 +253,7 @@ static void handle_api(struct sim_state *st, struct sim_req *q, struct req_ctx *
     if (authorized(st, q, r) && !sim_route_kms(st, q, r) && !sim_route_cvm(st, q, r))
         sim_reply_detail(r, 404, "Not Found");
     pthread_mutex_unlock(&st->mu);
+    if (drop_after) r->action = SIM_REPLY_DROP;
     /* A call to a replica can take the server's whole RPC timeout: never under the world lock. */
     if (r->action == SIM_REPLY_CALL_REPLICA)
         sim_replica_call(r->replica_port, r->replica_timeout, r);

@@ -64,13 +64,20 @@ int sim_app_pubkey_sig(const struct sim_keys *k, const char *app_id_hex, const u
     return 0;
 }
 
-int sim_compose_hash(const cJSON *compose, char out[SIM_HEX_HASH])
+int sim_compose_hash_form(const cJSON *compose, enum sim_hash_form form, char out[SIM_HEX_HASH])
 {
     char *json = cJSON_PrintUnformatted(compose);
     if (!json) return -1;
-    int rc = pk_compose_hash(json, strlen(json), false, out, NULL, 0);
+    int rc = pk_compose_hash_form(
+        json, strlen(json), form == SIM_FORM_INDENT4 ? PK_COMPOSE_INDENT4 : PK_COMPOSE_COMPACT,
+        false, out, NULL, 0);
     cJSON_free(json);
     return rc;
+}
+
+int sim_compose_hash(const cJSON *compose, char out[SIM_HEX_HASH])
+{
+    return sim_compose_hash_form(compose, SIM_FORM_COMPACT, out);
 }
 
 cJSON *sim_decrypt_env(const struct sim_keys *k, const char *app_id_hex, const char *hex)

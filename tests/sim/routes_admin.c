@@ -1,11 +1,13 @@
 /* routes_admin.c — the unauthenticated /_sim/ API tests use to look inside the simulator (decrypted
  * envs, stats) and to change the world under the client's feet (drift, deleted CVMs, key rotation,
- * faults, latency, the fake chain's registrations). */
+ * faults, latency, update duration, a legacy-only server, a hostile API's 465s, the fake chain's
+ * registrations and device allowlists). */
 #include "sim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static cJSON *dup_or_null(const cJSON *v)
 {
@@ -32,6 +34,8 @@ static cJSON *envs_view(const struct sim_cvm *c)
         cJSON *p = cJSON_AddObjectToObject(o, "pending");
         cJSON_AddStringToObject(p, "compose_hash", c->pending.compose_hash);
         cJSON_AddItemToObject(p, "env_keys", cJSON_Duplicate(c->pending.allowed_envs, true));
+        cJSON_AddBoolToObject(p, "prepared", c->pending.env != NULL);    /* unified: body kept */
+        cJSON_AddBoolToObject(p, "has_token", c->pending.token[0] != 0); /* never the token */
     } else {
         cJSON_AddNullToObject(o, "pending");
     }
@@ -64,7 +68,7 @@ static void set_allowed_envs(struct sim_cvm *c, const struct sim_req *q, struct 
     } else {
         cJSON_DeleteItemFromObjectCaseSensitive(c->compose_file, "allowed_envs");
         cJSON_AddItemToObject(c->compose_file, "allowed_envs", cJSON_Duplicate(list, true));
-        sim_compose_hash(c->compose_file, c->compose_hash);
+        sim_compose_hash_form(c->compose_file, c->hash_form, c->compose_hash);
         sim_reply_json(r, 200, envs_view(c));
     }
     cJSON_Delete(b);
@@ -152,6 +156,85 @@ static void chain_register(struct sim_state *st, const struct sim_req *q, struct
     cJSON_Delete(b);
 }
 
+/* What a compromised API would do to the CVM's next 465s; DELETE clears it. */
+static void set_hostile(struct sim_cvm *c, const struct sim_req *q, struct sim_reply *r)
+{
+    struct sim_hostile *h = &c->hostile;
+    free(h->compose_hash);
+    free(h->app_id);
+    free(h->docker_compose_file);
+    memset(h, 0, sizeof *h);
+    if (strcmp(q->method, "DELETE") == 0) {
+        sim_reply_raw(r, 200, "{\"hostile\":false}");
+        return;
+    }
+    cJSON *b = body_object(q, r);
+    if (!b) return;
+    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(b, "compose_hash");
+    const cJSON *app = cJSON_GetObjectItemCaseSensitive(b, "app_id");
+    const cJSON *dcf = cJSON_GetObjectItemCaseSensitive(b, "docker_compose_file");
+    if (hash && (!cJSON_IsString(hash) || !sim_is_hex(sim_strip0x(hash->valuestring), 64))) {
+        sim_reply_422(r, "body", "compose_hash", "64 hex digits", "value_error", NULL);
+    } else if (app && (!cJSON_IsString(app) || !sim_is_hex(sim_strip0x(app->valuestring), 40))) {
+        sim_reply_422(r, "body", "app_id", "40 hex digits", "value_error", NULL);
+    } else if (dcf && !cJSON_IsString(dcf)) {
+        sim_reply_422(r, "body", "docker_compose_file", "a string", "string_type", NULL);
+    } else {
+        h->active = true;
+        h->compose_hash = hash ? sim_strdup(sim_strip0x(hash->valuestring)) : NULL;
+        h->app_id = app ? sim_strdup(sim_strip0x(app->valuestring)) : NULL;
+        if (h->compose_hash) sim_lower(h->compose_hash);
+        if (h->app_id) sim_lower(h->app_id);
+        h->docker_compose_file = dcf ? sim_strdup(dcf->valuestring) : NULL;
+        h->serve_compose = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "serve_compose"));
+        h->unknown_form = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "unknown_form"));
+        sim_reply_raw(r, 200, "{\"hostile\":true}");
+    }
+    cJSON_Delete(b);
+}
+
+/* The fake chain's device allowlist of an app: {app_id, allow_any_device?, add?, remove?}. */
+static void set_devices(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
+{
+    cJSON *b = body_object(q, r);
+    if (!b) return;
+    const cJSON *app = cJSON_GetObjectItemCaseSensitive(b, "app_id");
+    const cJSON *any = cJSON_GetObjectItemCaseSensitive(b, "allow_any_device");
+    const cJSON *add = cJSON_GetObjectItemCaseSensitive(b, "add");
+    const cJSON *rm = cJSON_GetObjectItemCaseSensitive(b, "remove");
+    struct sim_app_devices *a = NULL;
+    if (!cJSON_IsString(app) || !sim_is_hex(sim_strip0x(app->valuestring), 40)) {
+        sim_reply_422(r, "body", "app_id", "app_id must be 40 hex digits", "value_error", NULL);
+    } else if ((any && !cJSON_IsBool(any)) ||
+               (add && (!cJSON_IsString(add) || !sim_is_hex(sim_strip0x(add->valuestring), 64))) ||
+               (rm && (!cJSON_IsString(rm) || !sim_is_hex(sim_strip0x(rm->valuestring), 64)))) {
+        sim_reply_422(r, "body", NULL, "allow_any_device: bool; add / remove: 64 hex digits",
+                      "value_error", NULL);
+    } else if (!(a = sim_app_devices(st, sim_strip0x(app->valuestring), true))) {
+        sim_reply_detail(r, 500, "out of memory");
+    } else {
+        if (any) a->allow_any = cJSON_IsTrue(any);
+        const cJSON *d;
+        for (int i = cJSON_GetArraySize(a->devices) - 1; rm && i >= 0; i--) {
+            d = cJSON_GetArrayItem(a->devices, i);
+            if (strcasecmp(d->valuestring, sim_strip0x(rm->valuestring)) == 0)
+                cJSON_DeleteItemFromArray(a->devices, i);
+        }
+        if (add) {
+            char dev[SIM_HEX_HASH];
+            snprintf(dev, sizeof dev, "%s", sim_strip0x(add->valuestring));
+            sim_lower(dev);
+            cJSON_AddItemToArray(a->devices, cJSON_CreateString(dev));
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "app_id", a->app_id);
+        cJSON_AddBoolToObject(o, "allow_any_device", a->allow_any);
+        cJSON_AddItemToObject(o, "devices", cJSON_Duplicate(a->devices, true));
+        sim_reply_json(r, 200, o);
+    }
+    cJSON_Delete(b);
+}
+
 static void set_config(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
 {
     cJSON *b = body_object(q, r);
@@ -159,7 +242,14 @@ static void set_config(struct sim_state *st, const struct sim_req *q, struct sim
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(b, "latency_ms");
     const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(b, "hash_ttl");
     const cJSON *rpc = cJSON_GetObjectItemCaseSensitive(b, "kms_rpc_timeout_ms");
-    if (lat && (!cJSON_IsNumber(lat) || lat->valuedouble < 0 || lat->valuedouble > 600000)) {
+    const cJSON *upd = cJSON_GetObjectItemCaseSensitive(b, "update_ms");
+    const cJSON *legacy = cJSON_GetObjectItemCaseSensitive(b, "legacy_only");
+    if (upd && (!cJSON_IsNumber(upd) || upd->valuedouble < -1 || upd->valuedouble > 3600000)) {
+        sim_reply_422(r, "body", "update_ms", "update_ms must be -1 (never) or 0..3600000",
+                      "value_error", NULL);
+    } else if (legacy && !cJSON_IsBool(legacy)) {
+        sim_reply_422(r, "body", "legacy_only", "legacy_only must be a boolean", "bool_type", NULL);
+    } else if (lat && (!cJSON_IsNumber(lat) || lat->valuedouble < 0 || lat->valuedouble > 600000)) {
         sim_reply_422(r, "body", "latency_ms", "latency_ms must be a number in 0..600000",
                       "value_error", NULL);
     } else if (ttl && (!cJSON_IsNumber(ttl) || ttl->valuedouble < 0)) {
@@ -171,10 +261,14 @@ static void set_config(struct sim_state *st, const struct sim_req *q, struct sim
         if (lat) st->latency_ms = (long)lat->valuedouble;
         if (ttl) st->hash_ttl = ttl->valuedouble;
         if (rpc) st->kms_rpc_timeout_ms = (long)rpc->valuedouble;
+        if (upd) st->update_ms = (long)upd->valuedouble;
+        if (legacy) st->legacy_only = cJSON_IsTrue(legacy);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "latency_ms", (double)st->latency_ms);
         cJSON_AddNumberToObject(o, "hash_ttl", st->hash_ttl);
         cJSON_AddNumberToObject(o, "kms_rpc_timeout_ms", (double)st->kms_rpc_timeout_ms);
+        cJSON_AddNumberToObject(o, "update_ms", (double)st->update_ms);
+        cJSON_AddBoolToObject(o, "legacy_only", st->legacy_only);
         sim_reply_json(r, 200, o);
     }
     cJSON_Delete(b);
@@ -223,6 +317,27 @@ bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_r
             set_allowed_envs(c, q, r);
         else
             cvm_missing(q, r);
+    } else if (p.n == 4 && strcmp(a, "cvms") == 0 && strcmp(p.seg[3], "hostile") == 0 &&
+               (is(q, "POST") || is(q, "DELETE"))) {
+        struct sim_cvm *c = sim_find_cvm(st, p.seg[2]);
+        if (c)
+            set_hostile(c, q, r);
+        else
+            cvm_missing(q, r);
+    } else if (p.n == 4 && strcmp(a, "cvms") == 0 && strcmp(p.seg[3], "commit_token") == 0 &&
+               is(q, "GET")) {
+        /* tests look for the token where it must never be (state, logs); nothing else shows it */
+        struct sim_cvm *c = sim_find_cvm(st, p.seg[2]);
+        if (!c) {
+            cvm_missing(q, r);
+        } else {
+            cJSON *o = cJSON_CreateObject();
+            if (c->pending.active && c->pending.token[0])
+                cJSON_AddStringToObject(o, "token", c->pending.token);
+            else
+                cJSON_AddNullToObject(o, "token");
+            sim_reply_json(r, 200, o);
+        }
     } else if (p.n == 3 && strcmp(a, "cvms") == 0 && is(q, "DELETE")) {
         struct sim_cvm *c = sim_find_cvm(st, p.seg[2]);
         if (c) {
@@ -255,6 +370,9 @@ bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_r
     } else if (p.n == 3 && strcmp(a, "chain") == 0 && strcmp(p.seg[2], "register") == 0 &&
                is(q, "POST")) {
         chain_register(st, q, r);
+    } else if (p.n == 3 && strcmp(a, "chain") == 0 && strcmp(p.seg[2], "devices") == 0 &&
+               is(q, "POST")) {
+        set_devices(st, q, r);
     } else if (p.n == 2 && strcmp(a, "requests") == 0 && is(q, "GET")) {
         sim_reply_json(r, 200, sim_log_json(st));
     } else if (p.n == 2 && strcmp(a, "requests") == 0 && is(q, "DELETE")) {

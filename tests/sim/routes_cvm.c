@@ -1,9 +1,9 @@
-/* routes_cvm.c — the CVM endpoints: GET /cvms/{id} (2026-01-21/05-22 detail shape), GET
- * /cvms/{id}/compose_file and PATCH /cvms/{id}/envs with its two-phase on-chain flow (465 →
- * register the compose hash → phase 2 verified against the fake chain or, with --rpc-url, a
- * JSON-RPC endpoint through rpc.c). */
+/* routes_cvm.c — the CVM endpoints: GET /cvms/{id} (2026-01-21/05-22 detail shape, in_progress while
+ * an accepted update runs), GET /cvms/{id}/compose_file and PATCH /cvms/{id}/envs with its
+ * two-phase on-chain flow (465 → register the compose hash → phase 2 verified against the fake chain
+ * or, with --rpc-url, a JSON-RPC endpoint through rpc.c); the unified update's routes are dispatched
+ * to routes_cvm_update.c. */
 #include "sim.h"
-#include "rpc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +18,6 @@ static cJSON *str_or_null(const char *s)
 static void cvm_not_found(const struct sim_req *q, struct sim_reply *r)
 {
     sim_reply_structured(r, q, 404, "ERR-03-001", "CVM not found", NULL, NULL);
-}
-
-static const cJSON *allowed_envs(const struct sim_cvm *c)
-{
-    return cJSON_GetObjectItemCaseSensitive(c->compose_file, "allowed_envs");
 }
 
 static bool json_bool(const cJSON *o, const char *key, bool def)
@@ -94,9 +89,18 @@ static cJSON *cvm_info_json(const struct sim_state *st, const struct sim_cvm *c)
     cJSON_AddStringToObject(ki, "k256_pubkey", keys->k256_pubkey);
     cJSON_AddItemToObject(o, "encrypted_env_pubkey", str_or_null(k->has_chain ? NULL : pk_hex));
 
-    cJSON_AddStringToObject(o, "status", "running");
-    cJSON_AddFalseToObject(o, "in_progress");
-    cJSON_AddNullToObject(o, "progress");
+    /* an accepted update restarts the CVM: in_progress until it runs the new env */
+    bool busy = c->busy_forever || sim_now() < c->busy_until;
+    cJSON_AddStringToObject(o, "status", busy ? "starting" : "running");
+    cJSON_AddBoolToObject(o, "in_progress", busy);
+    if (busy) {
+        cJSON *pr = cJSON_AddObjectToObject(o, "progress");
+        cJSON_AddStringToObject(pr, "target", "running");
+        cJSON_AddNullToObject(pr, "started_at");
+        cJSON_AddNullToObject(pr, "correlation_id");
+    } else {
+        cJSON_AddNullToObject(o, "progress");
+    }
     cJSON_AddStringToObject(o, "compose_hash", c->compose_hash);
     cJSON *gw = cJSON_AddObjectToObject(o, "gateway");
     cJSON_AddStringToObject(gw, "base_domain", "sim.phala.example");
@@ -113,166 +117,11 @@ static cJSON *cvm_info_json(const struct sim_state *st, const struct sim_cvm *c)
     cJSON_AddStringToObject(o, "storage_fs", "ext4");
     cJSON_AddNullToObject(o, "workspace");
     cJSON_AddNullToObject(o, "creator");
-    cJSON_AddItemToObject(o, "compose_file", cJSON_Duplicate(c->compose_file, true));
+    cJSON_AddItemToObject(o, "compose_file", sim_served_compose(c));
     return o;
 }
 
 /* ---- PATCH /cvms/{id}/envs ------------------------------------------------------------------- */
-
-static bool same_strings(const cJSON *a, const cJSON *b)
-{
-    int n = cJSON_GetArraySize(a);
-    if (n != cJSON_GetArraySize(b)) return false;
-    for (int i = 0; i < n; i++) {
-        const cJSON *x = cJSON_GetArrayItem(a, i), *y = cJSON_GetArrayItem(b, i);
-        if (!cJSON_IsString(x) || !cJSON_IsString(y) || strcmp(x->valuestring, y->valuestring) != 0)
-            return false;
-    }
-    return true;
-}
-
-/* Compose hash the compose file would have with other allowed_envs. */
-static int hash_with_allowed(const struct sim_cvm *c, const cJSON *allowed, char out[SIM_HEX_HASH])
-{
-    cJSON *copy = cJSON_Duplicate(c->compose_file, true);
-    if (!copy) return -1;
-    cJSON_DeleteItemFromObjectCaseSensitive(copy, "allowed_envs");
-    cJSON_AddItemToObject(copy, "allowed_envs", cJSON_Duplicate(allowed, true));
-    int rc = sim_compose_hash(copy, out);
-    cJSON_Delete(copy);
-    return rc;
-}
-
-static void set_allowed(struct sim_cvm *c, const cJSON *allowed)
-{
-    cJSON_DeleteItemFromObjectCaseSensitive(c->compose_file, "allowed_envs");
-    cJSON_AddItemToObject(c->compose_file, "allowed_envs", cJSON_Duplicate(allowed, true));
-    sim_compose_hash(c->compose_file, c->compose_hash);
-}
-
-/* Records what the CVM would now see and answers the in_progress body (all four keys: the SDK's
- * schema requires them). */
-static void apply_update(struct sim_cvm *c, cJSON *env, const cJSON *env_keys, bool changed,
-                         const struct sim_req *q, struct sim_reply *r)
-{
-    cJSON_Delete(c->env);
-    c->env = env;
-    if (env_keys) {
-        cJSON_Delete(c->env_keys);
-        c->env_keys = cJSON_Duplicate(env_keys, true);
-    }
-    if (changed) set_allowed(c, env_keys);
-    c->updates++;
-    if (c->pending.active && changed) {
-        cJSON_Delete(c->pending.allowed_envs);
-        memset(&c->pending, 0, sizeof c->pending);
-    }
-    /* A UUID made from the request counter: unique per update and reproducible across runs. */
-    char hex[SIM_HEX_HASH], corr[37];
-    sim_keccak_hex(q->request_id, strlen(q->request_id), hex);
-    snprintf(corr, sizeof corr, "%.8s-%.4s-4%.3s-8%.3s-%.12s", hex, hex + 8, hex + 12, hex + 15,
-             hex + 18);
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "status", "in_progress");
-    cJSON_AddStringToObject(o, "message", "Environment update initiated");
-    cJSON_AddStringToObject(o, "correlation_id", corr);
-    cJSON_AddBoolToObject(o, "allowed_envs_changed", changed);
-    sim_reply_json(r, 200, o);
-}
-
-static cJSON *detail(const char *field, cJSON *value)
-{
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "field", field);
-    cJSON_AddItemToObject(d, "value", value);
-    cJSON_AddNullToObject(d, "message");
-    return d;
-}
-
-/* HTTP 465, the structured body: the SDKs read compose_hash, app_id, device_id and kms_info out of
- * details[] (JS updateCvmEnvs then returns status "precondition_required"). */
-static void reply_465(const struct sim_state *st, const struct sim_cvm *c, const char *hash,
-                      const struct sim_req *q, struct sim_reply *r)
-{
-    cJSON *details = cJSON_CreateArray();
-    cJSON_AddItemToArray(details, detail("compose_hash", cJSON_CreateString(hash)));
-    cJSON_AddItemToArray(details, detail("app_id", cJSON_CreateString(c->app_id)));
-    cJSON_AddItemToArray(details, detail("device_id", cJSON_CreateString(c->device_id)));
-    cJSON_AddItemToArray(details, detail("kms_info", sim_kms_info_json(st, &st->kms[c->kms])));
-    sim_reply_structured(r, q, 465, "ERR-01-005", "Compose hash registration required on-chain",
-                         details,
-                         "Register the compose hash on the app contract (addComposeHash) and retry "
-                         "with compose_hash and transaction_hash");
-}
-
-/* Phase 2 against the simulator's fake chain: 467 unless the tx registered exactly this hash on
- * this app's contract, 468 unless the hash is (still) allowed there. */
-static int verify_fake_chain(const struct sim_state *st, const struct sim_cvm *c, const char *hash,
-                             const char *tx, const char **msg)
-{
-    const struct sim_chain_reg *reg = NULL;
-    for (size_t i = 0; i < st->nregs; i++)
-        if (strcasecmp(st->regs[i].tx, tx) == 0) reg = &st->regs[i];
-    if (!reg) {
-        *msg = "Transaction not found";
-        return 467;
-    }
-    if (strcmp(reg->app_id, c->app_id) != 0 || strcmp(reg->compose_hash, hash) != 0) {
-        *msg = "Transaction does not register this compose hash on the app contract";
-        return 467;
-    }
-    if (!reg->allowed) {
-        *msg = "Compose hash not allowed by the app contract";
-        return 468;
-    }
-    return 0;
-}
-
-/* Phase 2 against a real chain (--rpc-url, rpc.c): 467 unless the tx's receipt carries
- * ComposeHashAdded(hash) from 0x<app_id> (or when the chain cannot be reached), 468 unless
- * allowedComposeHashes(hash) is true on that contract now. */
-static int verify_rpc(const struct sim_state *st, const struct sim_cvm *c, const char *hash,
-                      const char *tx, const char **msg)
-{
-    static _Thread_local char buf[512];
-    const struct sim_kms *k = &st->kms[c->kms];
-    int status = sim_rpc_verify(st->rpc_url, k->has_chain, k->chain_id, c->app_id, hash, tx, buf,
-                                sizeof buf);
-    *msg = buf;
-    return status;
-}
-
-static const char *phase2_code(int status)
-{
-    return status == 466 ? "ERR-01-006" : status == 467 ? "ERR-01-007" : "ERR-01-008";
-}
-
-/* Reads an optional member that must be a string (null = absent); false with a 422 otherwise. */
-static bool body_opt_string(const cJSON *body, const char *key, const char **out,
-                            struct sim_reply *r)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, key);
-    *out = NULL;
-    if (!v || cJSON_IsNull(v)) return true;
-    if (cJSON_IsString(v)) {
-        *out = v->valuestring;
-        return true;
-    }
-    sim_reply_422(r, "body", key, "Input should be a valid string", "string_type", NULL);
-    return false;
-}
-
-static bool valid_env_key(const char *k)
-{
-    if (!k[0] || strlen(k) > 255) return false;
-    if (!(k[0] == '_' || (k[0] >= 'A' && k[0] <= 'Z') || (k[0] >= 'a' && k[0] <= 'z')))
-        return false;
-    for (const char *p = k; *p; p++)
-        if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-              (*p >= '0' && *p <= '9')))
-            return false;
-    return true;
-}
 
 static void patch_envs(struct sim_state *st, struct sim_cvm *c, const struct sim_req *q,
                        struct sim_reply *r)
@@ -283,9 +132,9 @@ static void patch_envs(struct sim_state *st, struct sim_cvm *c, const struct sim
         goto out;
     }
     const char *enc, *hash_in, *tx;
-    if (!body_opt_string(body, "encrypted_env", &enc, r) ||
-        !body_opt_string(body, "compose_hash", &hash_in, r) ||
-        !body_opt_string(body, "transaction_hash", &tx, r))
+    if (!sim_body_opt_string(body, "encrypted_env", &enc, r) ||
+        !sim_body_opt_string(body, "compose_hash", &hash_in, r) ||
+        !sim_body_opt_string(body, "transaction_hash", &tx, r))
         goto out;
     if (!enc) {
         sim_reply_422(r, "body", "encrypted_env", "Field required", "missing", NULL);
@@ -296,23 +145,9 @@ static void patch_envs(struct sim_state *st, struct sim_cvm *c, const struct sim
                       "value_error", NULL);
         goto out;
     }
-    const cJSON *env_keys = cJSON_GetObjectItemCaseSensitive(body, "env_keys"), *e;
+    const cJSON *env_keys = cJSON_GetObjectItemCaseSensitive(body, "env_keys");
     if (cJSON_IsNull(env_keys)) env_keys = NULL;
-    if (env_keys) {
-        if (!cJSON_IsArray(env_keys)) {
-            sim_reply_422(r, "body", "env_keys", "Input should be a valid list", "list_type", NULL);
-            goto out;
-        }
-        cJSON_ArrayForEach(e, env_keys)
-        {
-            if (!cJSON_IsString(e) || !valid_env_key(e->valuestring)) {
-                sim_reply_422(r, "body", "env_keys",
-                              "env_keys entries must match ^[A-Za-z_][A-Za-z0-9_]*$", "value_error",
-                              NULL);
-                goto out;
-            }
-        }
-    }
+    if (env_keys && !sim_check_env_keys(env_keys, "env_keys", r)) goto out;
     if ((hash_in == NULL) != (tx == NULL)) {
         sim_reply_422(r, "body", hash_in ? "transaction_hash" : "compose_hash",
                       "compose_hash and transaction_hash must be sent together", "value_error",
@@ -327,60 +162,59 @@ static void patch_envs(struct sim_state *st, struct sim_cvm *c, const struct sim
         goto out;
     }
 
-    const cJSON *current = allowed_envs(c);
+    const cJSON *current = cJSON_GetObjectItemCaseSensitive(c->compose_file, "allowed_envs");
     cJSON *empty = cJSON_CreateArray();
-    bool changed = env_keys && !same_strings(env_keys, current ? current : empty);
+    bool changed = env_keys && !sim_same_strings(env_keys, current ? current : empty);
     cJSON_Delete(empty);
     if (!changed || !k->has_chain) {
-        apply_update(c, env, env_keys, changed, q, r);
+        sim_apply_update(st, c, env, env_keys, changed, false, q, r);
         goto out;
     }
 
     if (!hash_in) { /* phase 1: remember the compose this update needs, ask for registration */
         char hash[SIM_HEX_HASH];
-        if (hash_with_allowed(c, env_keys, hash)) {
-            cJSON_Delete(env);
-            sim_reply_detail(r, 500, "cannot compute the compose hash");
-            goto out;
-        }
-        cJSON_Delete(c->pending.allowed_envs);
-        c->pending.active = true;
-        memcpy(c->pending.compose_hash, hash, sizeof hash);
-        c->pending.allowed_envs = cJSON_Duplicate(env_keys, true);
-        c->pending.created = sim_now();
+        const char *app_id;
+        sim_precondition_for(c, env_keys, hash, &app_id);
+        sim_pending_start(c, hash, env_keys, NULL, NULL);
         cJSON_Delete(env);
-        reply_465(st, c, hash, q, r);
+        sim_reply_465(st, c, hash, app_id, NULL, q, r);
         goto out;
     }
 
-    /* phase 2: the hash must be the pending one (466), then the chain must confirm it (467/468). */
+    /* phase 2: the hash must be the pending one (466), then the chain must confirm it (467/468);
+     * "already-registered" is the unified API's sentinel, not a transaction. */
     char hash[SIM_HEX_HASH];
     snprintf(hash, sizeof hash, "%s", sim_strip0x(hash_in));
     sim_lower(hash);
-    int status = 0;
     const char *msg = NULL;
-    if (!c->pending.active || strcmp(c->pending.compose_hash, hash) != 0 ||
-        !same_strings(c->pending.allowed_envs, env_keys)) {
-        status = 466;
-        msg = "Compose hash is invalid or unknown; restart the update";
-    } else if (sim_now() - c->pending.created > st->hash_ttl) {
-        status = 466;
-        msg = "Compose hash has expired; restart the update";
-    } else if (!sim_is_hex(sim_strip0x(tx), 64) || strncmp(tx, "0x", 2) != 0) {
+    int status = sim_pending_check(st, c, hash, env_keys, &msg);
+    if (!status && strcmp(tx, "already-registered") == 0) {
         status = 467;
         msg = "transaction_hash must be 0x followed by 64 hex digits";
-    } else {
-        status = st->rpc_url ? verify_rpc(st, c, hash, tx, &msg)
-                             : verify_fake_chain(st, c, hash, tx, &msg);
     }
+    if (!status) status = sim_verify_registration(st, c, hash, tx, &msg);
     if (status) {
         cJSON_Delete(env);
-        sim_reply_structured(r, q, status, phase2_code(status), msg, NULL, NULL);
+        sim_reply_structured(r, q, status,
+                             status == 466   ? "ERR-01-006"
+                             : status == 467 ? "ERR-01-007"
+                                             : "ERR-01-008",
+                             msg, NULL, NULL);
         goto out;
     }
-    apply_update(c, env, env_keys, true, q, r);
+    sim_apply_update(st, c, env, env_keys, true, false, q, r);
 out:
     cJSON_Delete(body);
+}
+
+/* The method each CVM route answers; GET and PATCH on /cvms/{id}. */
+static const char *route_method(const struct sim_path *p, const char *method)
+{
+    if (p->n == 2) return strcmp(method, "PATCH") == 0 ? "PATCH" : "GET";
+    const char *t = p->seg[2];
+    if (strcmp(t, "envs") == 0) return "PATCH";
+    if (strcmp(t, "commit-update") == 0 || strcmp(t, "is-allowed") == 0) return "POST";
+    return "GET";
 }
 
 bool sim_route_cvm(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
@@ -389,20 +223,26 @@ bool sim_route_cvm(struct sim_state *st, const struct sim_req *q, struct sim_rep
     sim_path_split(&p, q->path);
     bool mine =
         p.n >= 2 && p.n <= 3 && strcmp(p.seg[0], "cvms") == 0 &&
-        (p.n == 2 || strcmp(p.seg[2], "compose_file") == 0 || strcmp(p.seg[2], "envs") == 0);
+        (p.n == 2 || strcmp(p.seg[2], "compose_file") == 0 || strcmp(p.seg[2], "envs") == 0 ||
+         strcmp(p.seg[2], "commit-update") == 0 || strcmp(p.seg[2], "is-allowed") == 0);
     if (!mine) goto out;
-    const char *want = p.n == 3 && strcmp(p.seg[2], "envs") == 0 ? "PATCH" : "GET";
-    if (strcmp(q->method, want) != 0) {
+    if (strcmp(q->method, route_method(&p, q->method)) != 0) {
         sim_reply_detail(r, 405, "Method Not Allowed");
         goto out;
     }
     struct sim_cvm *c = sim_find_cvm(st, p.seg[1]);
     if (!c) {
         cvm_not_found(q, r);
+    } else if (p.n == 2 && strcmp(q->method, "PATCH") == 0) {
+        sim_route_cvm_patch(st, c, q, r);
     } else if (p.n == 2) {
         sim_reply_json(r, 200, cvm_info_json(st, c));
     } else if (strcmp(p.seg[2], "compose_file") == 0) {
-        sim_reply_json(r, 200, cJSON_Duplicate(c->compose_file, true));
+        sim_reply_json(r, 200, sim_served_compose(c));
+    } else if (strcmp(p.seg[2], "commit-update") == 0) {
+        sim_route_commit_update(st, c, q, r);
+    } else if (strcmp(p.seg[2], "is-allowed") == 0) {
+        sim_route_is_allowed(st, c, q, r);
     } else {
         patch_envs(st, c, q, r);
     }

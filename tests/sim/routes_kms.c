@@ -297,6 +297,10 @@ const char *sim_route_template(const char *path)
             t = "/cvms/{id}/compose_file";
         else if (p.n == 3 && strcmp(p.seg[2], "envs") == 0)
             t = "/cvms/{id}/envs";
+        else if (p.n == 3 && strcmp(p.seg[2], "commit-update") == 0)
+            t = "/cvms/{id}/commit-update";
+        else if (p.n == 3 && strcmp(p.seg[2], "is-allowed") == 0)
+            t = "/cvms/{id}/is-allowed";
     }
     sim_path_free(&p);
     return t;

@@ -1,6 +1,7 @@
 /* rpc.c — the simulator's Ethereum JSON-RPC client (libcurl, plain HTTP to loopback, short
- * timeouts) and the phase-2 check built on it: eth_chainId, eth_getTransactionReceipt (status 0x1,
- * a ComposeHashAdded(hash) log from 0x<app_id>) and eth_call allowedComposeHashes(hash). */
+ * timeouts) and the checks built on it: phase 2 (eth_chainId, eth_getTransactionReceipt with status
+ * 0x1 and a ComposeHashAdded(hash) log from 0x<app_id>, eth_call allowedComposeHashes(hash)) and the
+ * contract's bool getters the is-allowed check and device allowlist read. */
 #include "rpc.h"
 
 #include <cjson/cJSON.h>
@@ -229,4 +230,28 @@ int sim_rpc_verify(const char *rpc_url, bool has_chain, long long chain_id, cons
 out:
     cJSON_Delete(res);
     return status;
+}
+
+int sim_rpc_call_bool(const char *rpc_url, const char *app_id, const char *calldata, bool *out,
+                      char *msg, size_t msglen)
+{
+    char addr[2 + 40 + 1], err[384];
+    snprintf(addr, sizeof addr, "0x%s", app_id);
+    cJSON *params = cJSON_CreateArray();
+    cJSON *call = cJSON_CreateObject();
+    cJSON_AddStringToObject(call, "to", addr);
+    cJSON_AddStringToObject(call, "data", calldata);
+    cJSON_AddItemToArray(params, call);
+    cJSON_AddItemToArray(params, cJSON_CreateString("latest"));
+    cJSON *res = NULL;
+    enum rpc_rc rc = rpc_call(rpc_url, "eth_call", params, &res, err, sizeof err);
+    *out = false;
+    if (rc == RPC_UNREACHABLE) {
+        fmt(msg, msglen, "%s", err);
+        cJSON_Delete(res);
+        return -1;
+    }
+    *out = rc == RPC_OK && abi_true(res);
+    cJSON_Delete(res);
+    return 0;
 }

@@ -1,6 +1,8 @@
 // sdk_schemas.mjs — proves the official @phala/cloud SDK (its zod schemas) and @phala/dstack-sdk accept
-// every simulator response: KMS list/info/on-chain/pubkey/next ids, CVM info and compose file, and the
-// two-phase PATCH envs (465 → precondition_required, fake-chain registration, phase 2 → in_progress).
+// every simulator response: KMS list/info/on-chain/pubkey/next ids, CVM info and compose file, the
+// two-phase PATCH envs (465 → precondition_required, fake-chain registration, phase 2 → in_progress)
+// and the unified update (patchCvm prepare-only → commit token, checkCvmIsAllowed, commitCvmUpdate,
+// confirmCvmPatch).
 // Usage: node sdk_schemas.mjs SIM_BINARY SEED NODE_MODULES_DIR
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +11,8 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
 const [binary, seed, modules] = process.argv.slice(2);
-const { createClient } = await import(join(modules, '@phala/cloud/dist/index.mjs'));
+const { createClient, patchCvm, checkCvmIsAllowed, commitCvmUpdate, confirmCvmPatch } =
+  await import(join(modules, '@phala/cloud/dist/index.mjs'));
 const dstack = join(modules, '@phala/dstack-sdk/dist');
 const { encryptEnvVars } = await import(join(dstack, 'encrypt-env-vars.mjs'));
 const { verifyEnvEncryptPublicKeyLegacy } = await import(join(dstack, 'verify-env-encrypt-public-key.mjs'));
@@ -71,6 +74,43 @@ try {
   const r3 = await client.updateCvmEnvs({ id: 'cvm_phala01', encrypted_env: enc2, env_keys: ['API_KEY'] });
   assert.equal(r3.status, 'in_progress');
   assert.equal(r3.allowed_envs_changed, true);
+
+  // The unified update: prepare-only gives a commit token; is-allowed; the token commit.
+  const enc3 = await encryptEnvVars([{ key: 'API_KEY', value: 'u' }, { key: 'U2', value: 'w' }], pk.public_key);
+  const p1 = await patchCvm(client, { id: 'cvm_base01', encrypted_env: enc3, allowed_envs: ['API_KEY', 'U2'],
+    prepareOnly: true });
+  assert.equal(p1.requiresOnChainHash, true);
+  assert.equal(p1.appId, BASE_APP);
+  assert.ok(p1.commitToken && p1.commitToken.length >= 32, 'prepare-only gives a commit token');
+  assert.equal(p1.onchainStatus.compose_hash_allowed, false);
+  const a1 = await checkCvmIsAllowed(client, { cvmId: 'cvm_base01', compose_hash: p1.composeHash });
+  assert.equal(a1.compose_hash_allowed, false);
+  assert.equal(a1.is_allowed, false);
+  const reg3 = await (await fetch(`${base}/_sim/chain/register`, {
+    method: 'POST', body: JSON.stringify({ app_id: p1.appId, compose_hash: p1.composeHash }),
+  })).json();
+  assert.equal((await checkCvmIsAllowed(client, { cvmId: 'cvm_base01', compose_hash: p1.composeHash })).is_allowed, true);
+  const c1 = await commitCvmUpdate(client, { id: 'cvm_base01', token: p1.commitToken, composeHash: p1.composeHash,
+    transactionHash: 'already-registered' });
+  assert.equal(c1.status, 'in_progress');
+  await assert.rejects(commitCvmUpdate(client, { id: 'cvm_base01', token: p1.commitToken,
+    composeHash: p1.composeHash, transactionHash: reg3.transaction_hash }), (e) => e.status === 466,
+  'a commit token is one-time');
+  const enc4 = await encryptEnvVars([{ key: 'API_KEY', value: 'c' }], pk.public_key);
+  const p2 = await patchCvm(client, { id: 'cvm_base01', encrypted_env: enc4, allowed_envs: ['API_KEY'] });
+  assert.equal(p2.requiresOnChainHash, true);
+  assert.equal(p2.commitToken, undefined, 'no token without prepare-only');
+  const reg4 = await (await fetch(`${base}/_sim/chain/register`, {
+    method: 'POST', body: JSON.stringify({ app_id: p2.appId, compose_hash: p2.composeHash }),
+  })).json();
+  const c2 = await confirmCvmPatch(client, { id: 'cvm_base01', composeHash: p2.composeHash,
+    transactionHash: reg4.transaction_hash });
+  assert.ok(c2.correlationId);
+  const seen2 = await (await fetch(`${base}/_sim/envs/cvm_base01`)).json();
+  assert.deepEqual(seen2.env, [{ key: 'API_KEY', value: 'c' }]);
+  const p3 = await patchCvm(client, { id: 'cvm_phala01', encrypted_env: enc2, allowed_envs: ['API_KEY'],
+    prepareOnly: true });
+  assert.equal(p3.requiresOnChainHash, false, 'prepare-only on a Phala-KMS CVM applies at once');
 
   await assert.rejects(client.getCvmInfo({ id: 'cvm_nope' }), (e) => e.status === 404);
   console.log('sdk_schemas: ok');

@@ -266,8 +266,16 @@ static int load_cvm(struct sim_state *st, struct sim_cvm *c, const cJSON *o, con
     if (ae && !string_array(ae))
         return fail(err, errlen, "seed: %s.compose_file.allowed_envs must be a list of strings",
                     where);
+    const cJSON *form = cJSON_GetObjectItemCaseSensitive(o, "hash_form");
+    if (form && !cJSON_IsNull(form)) {
+        if (cJSON_IsString(form) && strcmp(form->valuestring, "indent4") == 0)
+            c->hash_form = SIM_FORM_INDENT4;
+        else if (!cJSON_IsString(form) || strcmp(form->valuestring, "compact") != 0)
+            return fail(err, errlen, "seed: %s.hash_form must be \"compact\" or \"indent4\"",
+                        where);
+    }
     c->compose_file = cJSON_Duplicate(cf, true);
-    if (!c->compose_file || sim_compose_hash(c->compose_file, c->compose_hash))
+    if (!c->compose_file || sim_compose_hash_form(c->compose_file, c->hash_form, c->compose_hash))
         return fail(err, errlen, "seed: %s.compose_file: cannot compute the compose hash", where);
 
     const cJSON *dev = cJSON_GetObjectItemCaseSensitive(o, "device_id");
@@ -489,9 +497,14 @@ void sim_state_free(struct sim_state *st)
         cJSON_Delete(c->compose_file);
         cJSON_Delete(c->env);
         cJSON_Delete(c->env_keys);
-        cJSON_Delete(c->pending.allowed_envs);
+        sim_pending_clear(c);
+        free(c->hostile.compose_hash);
+        free(c->hostile.app_id);
+        free(c->hostile.docker_compose_file);
     }
     free(st->cvms);
+    for (size_t i = 0; i < st->napps; i++) cJSON_Delete(st->apps[i].devices);
+    free(st->apps);
     cJSON_Delete(st->onchain);
     free(st->regs);
     free_fault_list(st);

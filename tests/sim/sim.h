@@ -77,7 +77,22 @@ struct sim_pending {
     char compose_hash[SIM_HEX_HASH];
     cJSON *allowed_envs; /* the allowed_envs the pending compose would carry */
     double created;      /* monotonic seconds */
+    cJSON *env;          /* unified PATCH: the decrypted env the server keeps until the commit */
+    char token[SIM_HEX_HASH]; /* its one-time commit token ("" = none: no X-Prepare-Only) */
 };
+
+/* What a compromised API does to a CVM's next 465s (POST /_sim/cvms/{id}/hostile). */
+struct sim_hostile {
+    bool active;
+    char *compose_hash;        /* name this hash (64 hex) instead of the real one */
+    char *app_id;              /* name this app id instead of the CVM's */
+    char *docker_compose_file; /* hash a compose whose docker_compose_file is this … */
+    bool serve_compose;        /* … and serve that compose from GET compose_file too */
+    bool unknown_form;         /* hash the honest compose in a form no SDK uses (tabs) */
+};
+
+/* Compose hash forms (research/phala-api.md §6.2): compact (dstack) or indented (app-compose.json). */
+enum sim_hash_form { SIM_FORM_COMPACT = 0, SIM_FORM_INDENT4 = 1 };
 
 struct sim_cvm {
     char *id, *name;
@@ -91,6 +106,17 @@ struct sim_cvm {
     long updates;
     struct sim_pending pending;
     bool deleted;
+    enum sim_hash_form hash_form; /* how this CVM's compose hash is computed (seed "hash_form") */
+    double busy_until;            /* an accepted update keeps the CVM in_progress until then … */
+    bool busy_forever;            /* … or for ever (config update_ms = -1) */
+    struct sim_hostile hostile;
+};
+
+/* The fake chain's device allowlist of one app (no entry: any device may run it). */
+struct sim_app_devices {
+    char app_id[SIM_HEX_APP_ID];
+    bool allow_any;
+    cJSON *devices; /* array of 64-hex device ids */
 };
 
 /* One registration on the fake chain: a tx that emitted ComposeHashAdded(hash) from the app
@@ -108,7 +134,8 @@ enum sim_fault_mode {
     SIM_FAULT_TRUNCATE,
     SIM_FAULT_MALFORMED,
     SIM_FAULT_DROP,
-    SIM_FAULT_REDIRECT
+    SIM_FAULT_REDIRECT,
+    SIM_FAULT_APPLY_DROP /* handle the request as usual, then close the connection unanswered */
 };
 
 struct sim_fault {
@@ -118,6 +145,7 @@ struct sim_fault {
     long latency_ms;
     enum sim_fault_mode mode;
     char *path_prefix; /* NULL: every API request */
+    char *method;      /* NULL: every method */
     char *body;        /* NULL: a default body for the mode */
 };
 
@@ -142,6 +170,10 @@ struct sim_state {
     long long next_app_id_base;
     struct sim_chain_reg *regs;
     size_t nregs;
+    struct sim_app_devices *apps; /* the fake chain's device allowlists */
+    size_t napps;
+    long update_ms;   /* how long an accepted update keeps the CVM in_progress (-1: never ends) */
+    bool legacy_only; /* the server predates PATCH /cvms/{id}, commit-update and is-allowed */
     struct sim_fault *faults;
     size_t nfaults;
     long latency_ms;
@@ -216,8 +248,9 @@ int sim_app_x25519(const struct sim_keys *k, const char *app_id_hex, uint8_t sk[
 /* Legacy pubkey signature (hex r||s||v, v 0/1, no 0x) of pk for app_id under the KMS k256 key. */
 int sim_app_pubkey_sig(const struct sim_keys *k, const char *app_id_hex, const uint8_t pk[32],
                        char sig_hex[131]);
-/* Compose hash (dstack compact form) of a compose file, 64 hex digits. */
+/* Compose hash (dstack compact form) of a compose file, 64 hex digits; and in a given form. */
 int sim_compose_hash(const cJSON *compose, char out[SIM_HEX_HASH]);
+int sim_compose_hash_form(const cJSON *compose, enum sim_hash_form form, char out[SIM_HEX_HASH]);
 /* Decrypts an encrypted_env hex blob with the app key; returns the {"env":[…]} list or NULL. */
 cJSON *sim_decrypt_env(const struct sim_keys *k, const char *app_id_hex, const char *hex);
 int sim_keccak_hex(const void *data, size_t len, char out[SIM_HEX_HASH]);
@@ -233,6 +266,57 @@ void sim_replica_call(int port, long timeout_ms, struct sim_reply *r);
 /* routes_*.c: called with st->mu held. Return false when the path is not theirs. */
 bool sim_route_kms(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
 bool sim_route_cvm(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
+/* routes_cvm_update.c: PATCH /cvms/{id} (unified, or a confirm with X-Compose-Hash /
+ * X-Transaction-Hash), POST /cvms/{id}/commit-update, POST /cvms/{id}/is-allowed. */
+void sim_route_cvm_patch(struct sim_state *st, struct sim_cvm *c, const struct sim_req *q,
+                         struct sim_reply *r);
+void sim_route_commit_update(struct sim_state *st, struct sim_cvm *c, const struct sim_req *q,
+                             struct sim_reply *r);
+void sim_route_is_allowed(struct sim_state *st, struct sim_cvm *c, const struct sim_req *q,
+                          struct sim_reply *r);
+/* Routes that need no credential (the token commit: "no auth required"). */
+bool sim_route_public(const struct sim_req *q);
+
+/* cvm_update.c: what the update routes share. */
+bool sim_same_strings(const cJSON *a, const cJSON *b);
+bool sim_valid_env_key(const char *k);
+/* Reads an optional string member (null = absent); false after a 422 otherwise. */
+bool sim_body_opt_string(const cJSON *body, const char *key, const char **out, struct sim_reply *r);
+/* A 422 unless list is an array of valid env keys (what names it in the error). */
+bool sim_check_env_keys(const cJSON *list, const char *what, struct sim_reply *r);
+/* The CVM's compose hash if allowed_envs were `allowed` (in the CVM's form). */
+int sim_hash_with_allowed(const struct sim_cvm *c, const cJSON *allowed, char out[SIM_HEX_HASH]);
+/* The compose hash and app id a 465 names for `allowed`: honest, or what the hostile settings say. */
+void sim_precondition_for(const struct sim_cvm *c, const cJSON *allowed, char hash[SIM_HEX_HASH],
+                          const char **app_id);
+/* The compose GET compose_file serves (a hostile one when configured); caller deletes it. */
+cJSON *sim_served_compose(const struct sim_cvm *c);
+/* Remembers the pending update (takes env, may be NULL; token may be NULL). */
+void sim_pending_start(struct sim_cvm *c, const char *hash, const cJSON *allowed, cJSON *env,
+                       const char *token);
+void sim_pending_clear(struct sim_cvm *c);
+/* Records an accepted update (takes env) and answers: 200 {status, message, correlation_id,
+ * allowed_envs_changed} for PATCH envs, 202 {correlation_id, status, message} for the unified API. */
+void sim_apply_update(const struct sim_state *st, struct sim_cvm *c, cJSON *env,
+                      const cJSON *env_keys, bool changed, bool unified, const struct sim_req *q,
+                      struct sim_reply *r);
+/* HTTP 465 for hash/app_id; extra (may be NULL) holds more details[] entries (token, status). */
+void sim_reply_465(const struct sim_state *st, const struct sim_cvm *c, const char *hash,
+                   const char *app_id, cJSON *extra, const struct sim_req *q, struct sim_reply *r);
+/* 0, or 466 with *msg: the pending update must exist, have this hash (and keys) and be fresh. */
+int sim_pending_check(const struct sim_state *st, const struct sim_cvm *c, const char *hash,
+                      const cJSON *keys, const char **msg);
+/* 0, 467 or 468 with *msg: tx registered hash on the CVM's app (fake chain or --rpc-url), and the
+ * hash is allowed; tx "already-registered" checks only the contract state. */
+int sim_verify_registration(const struct sim_state *st, const struct sim_cvm *c, const char *hash,
+                            const char *tx, const char **msg);
+/* Asks the app contract (fake chain or --rpc-url). 0, or -1 with msg when it cannot be asked. */
+int sim_hash_allowed(const struct sim_state *st, const struct sim_cvm *c, const char *hash,
+                     bool *allowed, char *msg, size_t msglen);
+int sim_device_allowed(const struct sim_state *st, const struct sim_cvm *c, const char *device,
+                       bool *any, bool *listed, char *msg, size_t msglen);
+/* The fake chain's device allowlist entry of app_id (created on demand when create). */
+struct sim_app_devices *sim_app_devices(struct sim_state *st, const char *app_id, bool create);
 /* The stats key of an API path: "/kms/{id}", "/cvms/{id}/envs", … ("/{unknown}" otherwise). */
 const char *sim_route_template(const char *path);
 bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
@@ -240,8 +324,10 @@ bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_r
 /* faults.c */
 int sim_fault_push(struct sim_state *st, const cJSON *spec, char *err, size_t errlen);
 void sim_faults_clear(struct sim_state *st);
-/* Takes one use of the first queued fault matching path (the full URL path); false if none. */
-bool sim_fault_take(struct sim_state *st, const char *path, struct sim_fault *out);
+/* Takes one use of the first queued fault matching method and path (the full URL path); false if
+ * none. */
+bool sim_fault_take(struct sim_state *st, const char *method, const char *path,
+                    struct sim_fault *out);
 void sim_fault_release(struct sim_fault *f);
 
 /* stats.c */

@@ -1,7 +1,8 @@
 /* phalakms/client.h — the public HTTP client of libphalakms: configuration, the error value,
  * cancellation and one function per Phala Cloud endpoint (KMS contracts and their nodes, the
  * deprecated node-shaped KMS list/info, on-chain detail, app pubkey, next app ids, CVM info, compose
- * file, PATCH envs). Every function returns 0 on success or -1 with *err filled (err may be NULL).
+ * file, the env update: unified PATCH /cvms/{id} with its commit paths, PATCH envs as the fallback,
+ * is-allowed). Every function returns 0 on success or -1 with *err filled (err may be NULL).
  * Results are plain structs owned by the caller and released with their *_free function.
  *
  * API versions (X-Phala-Version): every request sends the client's version (default
@@ -76,11 +77,17 @@ typedef struct pk_error {
     char *call;             /* "GET /kms/x" when an HTTP answer came (ids percent-encoded) */
     pk_field_error *fields; /* 422 validation entries */
     size_t n_fields;
-    int attempts; /* HTTP attempts made by the call */
-    char *human;  /* see pk_error_message */
+    int attempts;      /* HTTP attempts made by the call */
+    char *human;       /* see pk_error_message */
+    bool request_sent; /* the last attempt's request reached the server (at least in part) */
 } pk_error;
 
 void pk_error_clear(pk_error *err);
+/* Whether a failed write may still have been carried out by the server: the request went out and no
+ * definite answer came back (a timeout or a reset after sending, a 2xx whose body was cut or
+ * unreadable, a 5xx, a cancel mid-flight). A 4xx, or a failure before anything was sent, is a
+ * definite "not done". */
+bool pk_error_outcome_unknown(const pk_error *err);
 /* One line a person can act on, e.g. "the API key was rejected (HTTP 401) — check api_key /
  * PHALA_CLOUD_API_KEY [request_id: …]". Never NULL; valid until pk_error_clear. */
 const char *pk_error_message(const pk_error *err);
@@ -135,6 +142,12 @@ void pk_client_free(pk_client *c); /* wipes the credential copies */
 /* Wipes the credentials in place (the process is about to exit); later calls fail. */
 void pk_client_wipe_credentials(pk_client *c);
 const char *pk_client_api_prefix(const pk_client *c);
+/* pk_secret_seal / pk_secret_open (phalakms/crypto.h) keyed by the client's own credential (the API
+ * key, else the OIDC token), which never leaves the client: what one configuration sealed only a
+ * process with the same credential opens. -1 without a credential. */
+int pk_client_seal(const pk_client *c, const char *secret, const char *purpose, char **out_hex);
+int pk_client_open(const pk_client *c, const char *sealed_hex, const char *purpose,
+                   char **out_secret);
 
 /* ---- identifiers ------------------------------------------------------------------------------- */
 
@@ -324,6 +337,7 @@ typedef struct pk_cvm {
     char *encrypted_env_pubkey; /* legacy top-level key */
     bool has_kms_info;
     pk_cvm_kms_info kms_info;
+    char *device_id; /* node_info.device_id: the TEE host the CVM runs on (device allowlist) */
 } pk_cvm;
 
 int pk_cvm_fetch(pk_client *c, const char *cvm_id, pk_cvm *out, pk_error *err);
@@ -349,6 +363,11 @@ typedef enum pk_envs_update_status {
     PK_ENVS_PRECONDITION_REQUIRED, /* HTTP 465: register compose_hash on-chain, then call again */
 } pk_envs_update_status;
 
+/* What the API says the app contract allows (a 465's onchain_status; research 2026-06 §4.1). */
+typedef struct pk_onchain_status {
+    pk_tristate compose_hash_allowed, device_id_allowed, is_allowed;
+} pk_onchain_status;
+
 typedef struct pk_envs_update_result {
     pk_envs_update_status status;
     char *message;
@@ -364,6 +383,11 @@ typedef struct pk_envs_update_result {
             char *device_id;
             bool has_kms_info;
             pk_kms_info kms_info;
+            /* unified PATCH only (NULL / false otherwise) */
+            char *commit_token; /* one-time, a secret: never log or store it in clear */
+            char *commit_url, *api_commit_url;
+            bool has_onchain_status;
+            pk_onchain_status onchain_status;
         } precondition;
     };
 } pk_envs_update_result;
@@ -374,6 +398,45 @@ int pk_cvm_envs_update(pk_client *c, const char *cvm_id, const char *encrypted_e
                        const char *const *env_keys, size_t n_env_keys, const char *compose_hash,
                        const char *transaction_hash, pk_envs_update_result *out, pk_error *err);
 void pk_envs_update_result_free(pk_envs_update_result *r);
+
+/* ---- the unified update (research/phala-api-2026-06.md §4.1–§4.3, §4.7) ----------------------- */
+
+/* PATCH /cvms/{id} {encrypted_env, allowed_envs} (+ X-Prepare-Only: true). 202 → IN_PROGRESS
+ * (correlation_id); 465 → PRECONDITION_REQUIRED with commit_token and onchain_status when the API
+ * sends them. A server without the endpoint answers 404/405 (PK_ERR_HTTP): use pk_cvm_envs_update. */
+int pk_cvm_patch_env(pk_client *c, const char *cvm_id, const char *encrypted_env_hex,
+                     const char *const *allowed_envs, size_t n_allowed_envs, bool prepare_only,
+                     pk_envs_update_result *out, pk_error *err);
+
+/* The transaction_hash sentinel of the token commit: "check the contract, not a transaction". */
+#define PK_TX_ALREADY_REGISTERED "already-registered"
+
+/* POST /cvms/{id}/commit-update {token, compose_hash, transaction_hash} (a 0x tx hash or
+ * PK_TX_ALREADY_REGISTERED). The token never appears in errors. 466/467/468 as for phase 2. */
+int pk_cvm_commit_update(pk_client *c, const char *cvm_id, const char *token,
+                         const char *compose_hash, const char *transaction_hash,
+                         pk_envs_update_result *out, pk_error *err);
+/* PATCH /cvms/{id} with an empty body and X-Compose-Hash / X-Transaction-Hash: the API-key commit
+ * of a prepared update. */
+int pk_cvm_confirm_patch(pk_client *c, const char *cvm_id, const char *compose_hash,
+                         const char *transaction_hash, pk_envs_update_result *out, pk_error *err);
+
+typedef struct pk_is_allowed {
+    char *app_contract_address;
+    char *compose_hash;
+    char *device_id;
+    bool compose_hash_allowed;
+    bool allow_any_device;
+    pk_tristate device_id_allowed;
+    bool is_allowed; /* compose hash allowed and the device may run the app */
+    char *error;     /* the server's own failure to ask the chain, or NULL */
+} pk_is_allowed;
+
+/* POST /cvms/{id}/is-allowed {compose_hash?, device_id?}: the API asks the app contract (no RPC
+ * needed on this side). NULL arguments are left out. */
+int pk_cvm_is_allowed(pk_client *c, const char *cvm_id, const char *compose_hash,
+                      const char *device_id, pk_is_allowed *out, pk_error *err);
+void pk_is_allowed_free(pk_is_allowed *a);
 
 #ifdef __cplusplus
 }

@@ -111,6 +111,19 @@ int pk_verify_pubkey_sig(const char *public_key_hex, const char *signature_hex,
                          const char *expected_signer_hex,
                          uint8_t signer_out[PK_SECP256K1_PUBKEY_BYTES], char *err, size_t errlen);
 
+/* ---- sealing a secret for storage elsewhere ----------------------------------------------------- */
+
+/* Encrypts a short secret (e.g. a one-time commit token) so that it can be kept outside the process
+ * (Terraform's private state) without being readable there: XChaCha20-Poly1305 under a key derived
+ * with BLAKE2b from key_material (e.g. the API key, which never leaves the machine) and a purpose
+ * label. *out_hex: malloc'd lowercase hex of nonce || ciphertext. pk_secret_open reverses it into a
+ * malloc'd string (wipe and free it); -1 when key_material or purpose differ or the text was
+ * altered. */
+int pk_secret_seal(const char *secret, const char *key_material, const char *purpose,
+                   char **out_hex);
+int pk_secret_open(const char *sealed_hex, const char *key_material, const char *purpose,
+                   char **out_secret);
+
 /* ---- primitives --------------------------------------------------------------------------------- */
 
 /* Ethereum Keccak-256 (original Keccak padding 0x01, not NIST SHA3-256). */
@@ -146,13 +159,35 @@ int pk_x25519_public(const uint8_t seckey[PK_X25519_KEY_BYTES], uint8_t out[PK_X
 
 /* ---- compose hash ------------------------------------------------------------------------------- */
 
-/* The dstack SDK's getComposeHash for an app-compose JSON object (for local preview only — the hash
- * to register on-chain is always the one the API returns): keys sorted recursively in JS order,
- * compact JSON.stringify form (numbers as JS prints them, non-finite -> null), SHA-256, 64 lowercase
- * hex + NUL in out_hex. normalize drops docker_compose_file when runner is "bash", bash_script when
- * runner is "docker-compose" or "nerdctl-compose", and a falsy pre_launch_script. */
+/* The canonical forms of research/phala-api.md §6.2 (keys sorted recursively in JS order, JS number
+ * printing, no HTML or non-ASCII escaping): COMPACT = dstack's getComposeHash (JSON.stringify with no
+ * whitespace, form a); INDENT4 = 4-space indentation with "key":value and "," at line ends (form b,
+ * Python's json.dumps(indent=4, separators=(",", ":")), the app-compose.json the cloud writes). */
+typedef enum pk_compose_form { PK_COMPOSE_COMPACT = 0, PK_COMPOSE_INDENT4 = 1 } pk_compose_form;
+#define PK_COMPOSE_FORMS 2
+const char *pk_compose_form_name(pk_compose_form form); /* for messages */
+
+/* SHA-256 of an app-compose JSON object in `form`, 64 lowercase hex + NUL in out_hex. normalize
+ * first drops docker_compose_file when runner is "bash", bash_script when runner is "docker-compose"
+ * or "nerdctl-compose", and a falsy pre_launch_script (dstack's preprocessAppCompose). */
+int pk_compose_hash_form(const char *json, size_t len, pk_compose_form form, bool normalize,
+                         char out_hex[PK_SHA256_HEX_LEN + 1], char *err, size_t errlen);
+/* The COMPACT form: dstack SDK's getComposeHash. */
 int pk_compose_hash(const char *json, size_t len, bool normalize,
                     char out_hex[PK_SHA256_HEX_LEN + 1], char *err, size_t errlen);
+
+/* The compose with allowed_envs replaced by keys[0..n) (in that order; every duplicate member
+ * removed), as compact JSON text in *out_json (malloc'd; free()). */
+int pk_compose_with_allowed_envs(const char *json, size_t len, const char *const *keys, size_t n,
+                                 char **out_json, char *err, size_t errlen);
+
+/* Calls fn once per top-level member of an app-compose (the last of duplicates, in input order) with
+ * the SHA-256 of its value in the COMPACT form: comparing two composes' digests names the fields
+ * that differ without keeping either compose. */
+typedef void (*pk_compose_field_fn)(const char *name, const char digest_hex[PK_SHA256_HEX_LEN + 1],
+                                    void *user);
+int pk_compose_field_digests(const char *json, size_t len, pk_compose_field_fn fn, void *user,
+                             char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,13 @@ extern "C" {
 #define PK_ETH_SEL_OWNER                0x8da5cb5bu /* owner() */
 #define PK_ETH_TOPIC_COMPOSE_HASH_ADDED                                                            \
     "0xfecb34306dd9d8b785b54d65489d06afc8822a0893ddacedff40c50a4942d0af"
+/* DstackApp's device allowlist (research/phala-api-2026-06.md §4.6): a CVM boots only when
+ * allowAnyDevice() || allowedDeviceIds(device_id). DeviceAdded(bytes32) is non-indexed as well. */
+#define PK_ETH_SEL_ADD_DEVICE        0x2a819728u /* addDevice(bytes32) */
+#define PK_ETH_SEL_ALLOWED_DEVICE_ID 0xbf8b211bu /* allowedDeviceIds(bytes32) */
+#define PK_ETH_SEL_ALLOW_ANY_DEVICE  0x3440a16au /* allowAnyDevice() */
+#define PK_ETH_TOPIC_DEVICE_ADDED                                                                  \
+    "0x67fc71ab96fe3fa3c6f78e9a00e635d591b7333ce611c0380bc577aac702243b"
 
 /* ---- transactions ------------------------------------------------------------------------------ */
 
@@ -71,6 +78,9 @@ int pk_eth_address_parse(const char *addr, uint8_t out[PK_ETH_ADDRESS_BYTES]);
 int pk_eth_calldata_add_compose_hash(const char *hash_hex, uint8_t out[PK_ETH_CALLDATA_BYTES]);
 int pk_eth_calldata_allowed_compose_hash(const char *hash_hex, uint8_t out[PK_ETH_CALLDATA_BYTES]);
 void pk_eth_calldata_owner(uint8_t out[4]);
+/* selector || one bytes32 word (64 hex digits, optional 0x), e.g. addDevice(device_id). */
+int pk_eth_calldata_word(uint32_t selector, const char *word_hex,
+                         uint8_t out[PK_ETH_CALLDATA_BYTES]);
 
 /* ---- JSON-RPC client ----------------------------------------------------------------------------- */
 
@@ -149,7 +159,49 @@ int pk_eth_wait_receipt(pk_eth *eth, const char *tx_hash, unsigned confirmations
 int pk_eth_allowed_compose_hash(pk_eth *eth, const char *app, const char *hash_hex, bool *allowed,
                                 pk_error *err);
 int pk_eth_owner(pk_eth *eth, const char *app, char owner[PK_ETH_ADDRESS_STRLEN], pk_error *err);
-/* Finds the ComposeHashAdded(hash) log of app (eth_getLogs from block 0): *found false when none. */
+/* Whether a device may run the app: *any = allowAnyDevice(), *allowed = *any ||
+ * allowedDeviceIds(device). A call that reverts counts as false (older contracts lack the functions),
+ * as Phala's checkOnChainPrerequisites does; transport errors are errors. */
+int pk_eth_device_allowed(pk_eth *eth, const char *app, const char *device_hex, bool *allowed,
+                          bool *any, pk_error *err);
+
+/* ---- log search ---------------------------------------------------------------------------------- */
+
+/* Public nodes refuse eth_getLogs over wide ranges (or with many results), so logs are searched in
+ * windows from the newest block down, each `span` blocks wide; a refused window (a JSON-RPC error, an
+ * oversized answer, a timeout) is halved and retried, down to one block. The search stops at the
+ * deadline; the result says which blocks it covered. */
+#define PK_ETH_LOG_SPAN_DEFAULT     5000u
+#define PK_ETH_LOG_DEADLINE_DEFAULT 30000L
+
+typedef struct pk_eth_log_query {
+    const char *address;   /* the emitting contract */
+    const char *topic0;    /* the event's signature hash, 0x + 64 hex */
+    const char *data_hex;  /* the log's data must be exactly this 32-byte word (optional 0x) */
+    uint64_t lowest_block; /* never search below it (0 = genesis) */
+    uint64_t span;         /* first window, in blocks (0 = PK_ETH_LOG_SPAN_DEFAULT) */
+    long deadline_ms;      /* 0 = PK_ETH_LOG_DEADLINE_DEFAULT */
+} pk_eth_log_query;
+
+typedef struct pk_eth_log_result {
+    bool found; /* then tx_hash and block_number name the newest matching log */
+    char tx_hash[PK_ETH_HASH_STRLEN];
+    uint64_t block_number;
+    /* blocks [searched_from, searched_to] were searched (searched_from > searched_to when none) */
+    uint64_t searched_from, searched_to;
+    bool complete;      /* every block down to lowest_block (or the match) was searched */
+    uint64_t last_span; /* the window size in use when the search ended */
+    unsigned requests;  /* eth_getLogs calls made */
+} pk_eth_log_result;
+
+/* 0 with *out filled (found or not, complete or cut by the deadline); -1 when the node refuses even
+ * one-block windows or cannot be reached (the message names the blocks searched so far). */
+int pk_eth_find_log(pk_eth *eth, const pk_eth_log_query *q, pk_eth_log_result *out, pk_error *err);
+/* "blocks 1200..9000 (newest first, complete)" for messages. */
+void pk_eth_log_range_text(const pk_eth_log_result *r, char *out, size_t len);
+
+/* The ComposeHashAdded(hash) log of app through pk_eth_find_log (default span and deadline):
+ * *found false when none was found in what could be searched. */
 int pk_eth_find_compose_hash_tx(pk_eth *eth, const char *app, const char *hash_hex, bool *found,
                                 char tx_hash[PK_ETH_HASH_STRLEN], uint64_t *block_number,
                                 pk_error *err);
@@ -165,17 +217,19 @@ int pk_eth_tx_registers(pk_eth *eth, const char *tx_hash, const char *app, const
 typedef struct pk_register_req {
     const char *private_key_hex; /* 32 bytes, optional 0x; never copied into errors or logs */
     const char *app_contract;    /* the app id = DstackApp address, 40 hex with or without 0x */
-    const char *compose_hash;    /* 64 hex, optional 0x */
+    const char *compose_hash;    /* 64 hex, optional 0x (pk_register_compose_hash) */
     bool has_expected_chain_id;
     uint64_t expected_chain_id;
     uint64_t min_balance_wei; /* 0 = PK_ETH_MIN_BALANCE_WEI */
     unsigned confirmations;   /* 0 = 1 */
     long receipt_timeout_ms;  /* 0 = PK_ETH_RECEIPT_TIMEOUT_MS; also bounds waits for pending txs */
+    const char *device_id;    /* 64 hex, optional 0x (pk_register_device) */
+    long log_search_ms;       /* deadline of a log search (0 = PK_ETH_LOG_DEADLINE_DEFAULT) */
 } pk_register_req;
 
 typedef struct pk_register_result {
-    char *tx_hash; /* "0x" + 64 lowercase hex, malloc'd */
-    bool reused;   /* true: the hash was already registered and its transaction was found */
+    char *tx_hash; /* "0x" + 64 lowercase hex, malloc'd; NULL for a device allowed already */
+    bool reused;   /* true: nothing was sent (already registered / allowed) */
     uint64_t block_number;
 } pk_register_result;
 void pk_register_result_free(pk_register_result *r);
@@ -189,6 +243,14 @@ void pk_register_result_free(pk_register_result *r);
  * process-wide, so parallel resources never race for a nonce. */
 int pk_register_compose_hash(pk_eth *eth, const pk_register_req *req, pk_register_result *out,
                              pk_error *err);
+
+/* addDevice(req->device_id) on app_contract under the same rules: chain id, owner, then nothing is
+ * sent when allowAnyDevice() || allowedDeviceIds(device) already (reused, no tx_hash). Before sending,
+ * the DeviceAdded(device) logs are searched (newest first, within log_search_ms): a device that was
+ * added once and is no longer allowed was removed by someone, and is not added again
+ * (PK_ERR_TX_FAILED naming that transaction). */
+int pk_register_device(pk_eth *eth, const pk_register_req *req, pk_register_result *out,
+                       pk_error *err);
 
 #ifdef __cplusplus
 }

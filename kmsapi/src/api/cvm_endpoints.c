@@ -1,7 +1,6 @@
 /* cvm_endpoints.c — the CVM endpoints (research/phala-api.md §3.1, §3.2, §3.5): GET /cvms/{id},
  * GET /cvms/{id}/compose_file and PATCH /cvms/{id}/envs, whose HTTP 465 answer is a result (the
- * compose hash to register on-chain), read from details[] first, then flat top-level keys, then a
- * `detail` object — the three shapes the API has used. */
+ * compose hash to register on-chain; decoded in precondition.c). */
 #include "api/pkx_api_parse.h"
 
 #include <ctype.h>
@@ -55,7 +54,8 @@ void pk_cvm_free(pk_cvm *cvm)
                      &cvm->kms_info.deployer_address,
                      &cvm->kms_info.rpc_endpoint,
                      &cvm->kms_info.encrypted_env_pubkey,
-                     &cvm->kms_info.k256_pubkey};
+                     &cvm->kms_info.k256_pubkey,
+                     &cvm->device_id};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) free(*strs[i]);
     memset(cvm, 0, sizeof *cvm);
 }
@@ -72,7 +72,7 @@ const char *pk_cvm_env_pubkey(const pk_cvm *cvm)
 int pkx_decode_cvm(const char *body, size_t len, pk_cvm *out, pk_error *err)
 {
     cJSON *root;
-    const cJSON *ki;
+    const cJSON *ki, *node;
     pk_tristate in_progress;
     memset(out, 0, sizeof *out);
     if (pkx_json_parse_object(body, len, "cvm", &root, err)) return -1;
@@ -89,7 +89,9 @@ int pkx_decode_cvm(const char *body, size_t len, pk_cvm *out, pk_error *err)
         pkx_json_str(root, c, "compose_hash", 0, &out->compose_hash, err) ||
         pkx_json_bool(root, c, "in_progress", 0, &in_progress, err) ||
         pkx_json_str(root, c, "encrypted_env_pubkey", 0, &out->encrypted_env_pubkey, err) ||
-        pkx_json_object(root, c, "kms_info", 0, &ki, err))
+        pkx_json_object(root, c, "kms_info", 0, &ki, err) ||
+        pkx_json_object(root, c, "node_info", 0, &node, err) ||
+        (node && pkx_json_str(node, "cvm.node_info", "device_id", 0, &out->device_id, err)))
         goto fail;
     out->in_progress = in_progress == PK_TRUE;
     if (ki) {
@@ -226,6 +228,11 @@ void pk_envs_update_result_free(pk_envs_update_result *r)
         free(r->precondition.app_id);
         free(r->precondition.device_id);
         pk_kms_info_free(&r->precondition.kms_info);
+        if (r->precondition.commit_token)
+            memset(r->precondition.commit_token, 0, strlen(r->precondition.commit_token));
+        free(r->precondition.commit_token);
+        free(r->precondition.commit_url);
+        free(r->precondition.api_commit_url);
     }
     memset(r, 0, sizeof *r);
 }
@@ -286,131 +293,6 @@ int pkx_decode_envs_in_progress(const char *body, size_t len, pk_envs_update_res
     out->in_progress.allowed_envs_changed = changed == PK_TRUE;
     cJSON_Delete(root);
     return 0;
-}
-
-/* The precondition values found so far; the first shape that names a field wins. */
-typedef struct pre_fields {
-    const cJSON *compose_hash, *app_id, *device_id, *kms_info;
-} pre_fields;
-
-static void pre_take(const cJSON **slot, const cJSON *v)
-{
-    if (!*slot && v && !cJSON_IsNull(v)) *slot = v;
-}
-
-static void pre_from_details(pre_fields *f, const cJSON *holder)
-{
-    const cJSON *details = cJSON_GetObjectItemCaseSensitive(holder, "details");
-    const cJSON *d;
-    if (!cJSON_IsArray(details)) return;
-    cJSON_ArrayForEach(d, details)
-    {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "field");
-        const cJSON *value = cJSON_GetObjectItemCaseSensitive(d, "value");
-        if (!cJSON_IsString(name)) continue;
-        if (strcmp(name->valuestring, "compose_hash") == 0)
-            pre_take(&f->compose_hash, value);
-        else if (strcmp(name->valuestring, "app_id") == 0)
-            pre_take(&f->app_id, value);
-        else if (strcmp(name->valuestring, "device_id") == 0)
-            pre_take(&f->device_id, value);
-        else if (strcmp(name->valuestring, "kms_info") == 0)
-            pre_take(&f->kms_info, value);
-    }
-}
-
-static void pre_from_flat(pre_fields *f, const cJSON *holder)
-{
-    pre_take(&f->compose_hash, cJSON_GetObjectItemCaseSensitive(holder, "compose_hash"));
-    pre_take(&f->app_id, cJSON_GetObjectItemCaseSensitive(holder, "app_id"));
-    pre_take(&f->device_id, cJSON_GetObjectItemCaseSensitive(holder, "device_id"));
-    pre_take(&f->kms_info, cJSON_GetObjectItemCaseSensitive(holder, "kms_info"));
-}
-
-/* details[].value may be a string or a number; ids are kept as text either way. */
-static int pre_text(const cJSON *v, const char *field, bool required, char **out, pk_error *err)
-{
-    *out = NULL;
-    if (!v) {
-        if (required)
-            return pkx_error_set(err, PK_ERR_PRECONDITION,
-                                 "HTTP 465 without %s: cannot tell what to register on-chain",
-                                 field);
-        return 0;
-    }
-    if (cJSON_IsString(v)) {
-        if (required && !v->valuestring[0])
-            return pkx_error_set(err, PK_ERR_PRECONDITION, "HTTP 465 with an empty %s", field);
-        *out = pkx_strdup(v->valuestring);
-    } else if (cJSON_IsNumber(v)) {
-        char tmp[64];
-        snprintf(tmp, sizeof tmp, "%.17g", v->valuedouble);
-        *out = pkx_strdup(tmp);
-    } else {
-        return pkx_error_set(err, PK_ERR_DECODE, "update_envs.%s: expected string", field);
-    }
-    return *out ? 0 : pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
-}
-
-int pkx_decode_envs_465(const char *body, size_t len, const char *header_request_id,
-                        pk_envs_update_result *out, pk_error *err)
-{
-    memset(out, 0, sizeof *out);
-    out->status = PK_ENVS_PRECONDITION_REQUIRED;
-    cJSON *root = (body && len) ? cJSON_ParseWithLength(body, len) : NULL;
-    int rc = -1;
-    if (!cJSON_IsObject(root)) {
-        pkx_error_set(err, PK_ERR_PRECONDITION,
-                      "HTTP 465 whose body is not a JSON object: cannot tell what to register");
-        goto done;
-    }
-    const cJSON *detail = cJSON_GetObjectItemCaseSensitive(root, "detail");
-    if (!cJSON_IsObject(detail)) detail = NULL;
-    pre_fields f = {0};
-    pre_from_details(&f, root);
-    pre_from_flat(&f, root);
-    if (detail) {
-        pre_from_details(&f, detail);
-        pre_from_flat(&f, detail);
-    }
-    if (pre_text(f.compose_hash, "compose_hash", true, &out->precondition.compose_hash, err) ||
-        pre_text(f.app_id, "app_id", true, &out->precondition.app_id, err) ||
-        pre_text(f.device_id, "device_id", false, &out->precondition.device_id, err))
-        goto done;
-    if (f.kms_info) {
-        if (!cJSON_IsObject(f.kms_info)) {
-            pkx_error_set(err, PK_ERR_DECODE, "update_envs.kms_info: expected object");
-            goto done;
-        }
-        if (pkx_parse_kms_info(f.kms_info, "update_envs.kms_info", &out->precondition.kms_info,
-                               err))
-            goto done;
-        out->precondition.has_kms_info = true;
-    }
-    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(root, "message");
-    if (!cJSON_IsString(msg) && detail) msg = cJSON_GetObjectItemCaseSensitive(detail, "message");
-    out->message =
-        pkx_strdup(cJSON_IsString(msg) ? msg->valuestring : "Compose hash verification required");
-    const cJSON *rid = cJSON_GetObjectItemCaseSensitive(root, "request_id");
-    if (!cJSON_IsString(rid) && detail)
-        rid = cJSON_GetObjectItemCaseSensitive(detail, "request_id");
-    if (cJSON_IsString(rid))
-        out->request_id = pkx_strdup(rid->valuestring);
-    else if (header_request_id)
-        out->request_id = pkx_strdup(header_request_id);
-    rc = 0;
-done:
-    if (rc != 0) {
-        pk_envs_update_result_free(out);
-        if (err) {
-            err->http_status = 465;
-            if (!err->request_id && header_request_id)
-                err->request_id = pkx_strdup(header_request_id);
-            pkx_error_humanize(err, NULL, PKX_CRED_API_KEY);
-        }
-    }
-    cJSON_Delete(root);
-    return rc;
 }
 
 static bool hex_blob(const char *s)

@@ -1,6 +1,6 @@
 /* fuzz_entry.c — one internal entry point that feeds arbitrary bytes to every API response decoder
  * (error bodies, KMS contracts/contract/nodes, node-shaped KMS info/list, on-chain detail, pubkey,
- * app ids, CVM, compose file, envs 200 and 465), so tests/fuzz/fuzz_api_json.c needs nothing but
+ * app ids, CVM, compose file, envs 200 and 465 (with commit token and onchain_status), is-allowed), so tests/fuzz/fuzz_api_json.c needs nothing but
  * this function. */
 #include "api/pkx_api_parse.h"
 
@@ -59,6 +59,10 @@ int pkx_fuzz_api_json(const uint8_t *data, size_t len)
     if (pkx_decode_envs_in_progress(b, len, &r, &err) == 0) pk_envs_update_result_free(&r);
     pk_error_clear(&err);
     if (pkx_decode_envs_465(b, len, "rid-header", &r, &err) == 0) pk_envs_update_result_free(&r);
+    pk_error_clear(&err);
+
+    pk_is_allowed ia;
+    if (pkx_decode_is_allowed(b, len, &ia, &err) == 0) pk_is_allowed_free(&ia);
     pk_error_clear(&err);
     return 0;
 }

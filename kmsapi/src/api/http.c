@@ -160,6 +160,9 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+        /* A write gets a connection of its own: on a reused one libcurl silently sends a request
+         * again when the first try got no answer, and a write is never repeated behind our back. */
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
         const char *body = req->json_body ? req->json_body : "";
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
@@ -168,6 +171,8 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
     bool cancelled, expired;
     long status;
     CURLcode rc = pkx_curl_perform(h, c->cancel, deadline, &cancelled, &expired, &status);
+    long sent_bytes = 0; /* header bytes that went out: a failed write may have been applied */
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent_bytes);
     curl_easy_cleanup(h);
 
     int ret = -1;
@@ -214,6 +219,7 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
     free(a.body.data);
     free(a.request_id);
     free(a.retry_after);
+    if (ret != 0 && err && sent_bytes > 0) err->request_sent = true;
     return ret;
 }
 
@@ -249,6 +255,10 @@ static struct curl_slist *build_headers(const pk_client *c, const pkx_request *r
     l = n;
     if (req->json_body) {
         if (!(n = curl_slist_append(l, "Content-Type: application/json"))) goto fail;
+        l = n;
+    }
+    for (const char *const *h = req->headers; h && *h; h++) {
+        if (!(n = curl_slist_append(l, *h))) goto fail;
         l = n;
     }
     if (c->workspace) {
@@ -351,6 +361,7 @@ int pkx_http_call(pk_client *c, const pkx_request *req, bool accept_465, pkx_res
             }
             pkx_error_from_response(err, r.status, r.body, r.len, r.request_id, req->method,
                                     req->path);
+            err->request_sent = true;
             retryable = pkx_retry_status(r.status, err->error_code != NULL, idempotent);
             if (!retry_after || pkx_retry_after_parse(retry_after, time(NULL), &delay) != 0)
                 delay = pkx_backoff_ms(retry);

@@ -32,6 +32,8 @@ int pkx_decode_envs_in_progress(const char *body, size_t len, pk_envs_update_res
  * object. compose_hash and app_id are required (else PK_ERR_PRECONDITION). */
 int pkx_decode_envs_465(const char *body, size_t len, const char *header_request_id,
                         pk_envs_update_result *out, pk_error *err);
+/* POST /cvms/{id}/is-allowed answer (cvm_update.c). */
+int pkx_decode_is_allowed(const char *body, size_t len, pk_is_allowed *out, pk_error *err);
 /* The body of PATCH /cvms/{id}/envs (malloc'd compact JSON). */
 char *pkx_encode_envs_update(const char *encrypted_env_hex, const char *const *env_keys,
                              size_t n_env_keys, const char *compose_hash,

@@ -11,11 +11,12 @@
 
 /* ---- the call (http.c) ---- */
 typedef struct pkx_request {
-    const char *method;      /* "GET" or "PATCH" */
-    const char *path;        /* already percent-encoded, starts with '/' */
-    const char *query;       /* without '?', may be NULL */
-    const char *pin_version; /* overrides X-Phala-Version; NULL = client's */
-    const char *json_body;   /* NULL = no body, no Content-Type */
+    const char *method;         /* "GET" or "PATCH" */
+    const char *path;           /* already percent-encoded, starts with '/' */
+    const char *query;          /* without '?', may be NULL */
+    const char *pin_version;    /* overrides X-Phala-Version; NULL = client's */
+    const char *json_body;      /* NULL = no body, no Content-Type */
+    const char *const *headers; /* extra "Name: value" lines, NULL-terminated; NULL = none */
 } pkx_request;
 
 typedef struct pkx_response {

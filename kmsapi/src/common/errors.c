@@ -31,6 +31,16 @@ void pk_error_clear(pk_error *err)
     pkx_error_reset(err);
 }
 
+bool pk_error_outcome_unknown(const pk_error *err)
+{
+    if (!err || err->kind == PK_ERR_NONE) return false;
+    if (err->http_status >= 500) return true;
+    if (err->http_status >= 200 && err->http_status < 300) return true; /* done, unreadable */
+    if (err->http_status) return false; /* a 3xx/4xx answer: definitely not done */
+    return err->request_sent && (err->kind == PK_ERR_TIMEOUT || err->kind == PK_ERR_NETWORK ||
+                                 err->kind == PK_ERR_CANCELLED || err->kind == PK_ERR_DECODE);
+}
+
 const char *pk_error_kind_name(pk_error_kind kind)
 {
     switch (kind) {

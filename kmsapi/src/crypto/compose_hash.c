@@ -1,9 +1,12 @@
-/* Local preview of the compose hash, as the dstack SDK's getComposeHash computes it: parse the
- * app-compose JSON, optionally normalise it, re-serialise it the way JS JSON.stringify would print
- * the key-sorted object, and SHA-256 the UTF-8 bytes. JS details reproduced here: keys sorted by
- * UTF-16 code units, array-index keys ("0", "17") first in numeric order (JS objects keep them
- * there), duplicate keys keep the last value, numbers printed by Number.prototype.toString rules,
- * non-finite numbers (1e400 parses to Infinity) become null, no HTML or non-ASCII escaping. */
+/* The compose hash, computed locally in the canonical forms of research/phala-api.md §6.2: parse the
+ * app-compose JSON, optionally normalise it, re-serialise the key-sorted object the way JS
+ * JSON.stringify prints it — compact (dstack's getComposeHash, form a) or indented by 4 with "key":value
+ * (the app-compose.json Phala Cloud writes, form b) — and SHA-256 the UTF-8 bytes. JS details
+ * reproduced here: keys sorted by UTF-16 code units, array-index keys ("0", "17") first in numeric
+ * order (JS objects keep them there), duplicate keys keep the last value, numbers printed by
+ * Number.prototype.toString rules, non-finite numbers (1e400 parses to Infinity) become null, no HTML
+ * or non-ASCII escaping. Also: the compose with allowed_envs replaced (what an env update asks the
+ * chain to approve) and per-field digests (to name the fields two composes differ in). */
 #include "crypto/crypto_priv.h"
 
 #include <math.h>
@@ -169,9 +172,17 @@ static int member_cmp(const void *x, const void *y)
 
 /* ---- serialisation ---------------------------------------------------------------------------- */
 
-static int write_value(pkx_buf *o, const cJSON *v);
+static int write_value(pkx_buf *o, const cJSON *v, int indent, int depth);
 
-static int write_object(pkx_buf *o, const cJSON *obj)
+/* Form b puts each member or element on its own line, indented by 4 per level: "\n" + spaces. */
+static void newline(pkx_buf *o, int indent, int depth)
+{
+    if (!indent) return;
+    pkx_buf_putc(o, '\n');
+    for (int i = 0; i < indent * depth; i++) pkx_buf_putc(o, ' ');
+}
+
+static int write_object(pkx_buf *o, const cJSON *obj, int indent, int depth)
 {
     size_t n = 0;
     for (const cJSON *c = obj->child; c; c = c->next) n++;
@@ -192,24 +203,28 @@ static int write_object(pkx_buf *o, const cJSON *obj)
         if (i + 1 < n && strcmp(m[i].item->string, m[i + 1].item->string) == 0) continue;
         if (!first) pkx_buf_putc(o, ',');
         first = false;
+        newline(o, indent, depth + 1);
         pkx_json_quote(o, m[i].item->string, strlen(m[i].item->string));
-        pkx_buf_putc(o, ':');
-        rc = write_value(o, m[i].item);
+        pkx_buf_putc(o, ':'); /* no space in either form: form b is "key":value */
+        rc = write_value(o, m[i].item, indent, depth + 1);
     }
+    if (!first) newline(o, indent, depth); /* an empty object stays {} */
     pkx_buf_putc(o, '}');
     free(m);
     return rc;
 }
 
-static int write_value(pkx_buf *o, const cJSON *v)
+static int write_value(pkx_buf *o, const cJSON *v, int indent, int depth)
 {
-    if (cJSON_IsObject(v)) return write_object(o, v);
+    if (cJSON_IsObject(v)) return write_object(o, v, indent, depth);
     if (cJSON_IsArray(v)) {
         pkx_buf_putc(o, '[');
         for (const cJSON *c = v->child; c; c = c->next) {
             if (c != v->child) pkx_buf_putc(o, ',');
-            if (write_value(o, c) != 0) return -1;
+            newline(o, indent, depth + 1);
+            if (write_value(o, c, indent, depth + 1) != 0) return -1;
         }
+        if (v->child) newline(o, indent, depth); /* an empty array stays [] */
         return pkx_buf_putc(o, ']');
     }
     if (cJSON_IsString(v)) return pkx_json_quote(o, v->valuestring, strlen(v->valuestring));
@@ -264,30 +279,44 @@ static void normalize(cJSON *root)
     if (pls && js_falsy(pls)) delete_members(root, "pre_launch_script");
 }
 
-int pk_compose_hash(const char *json, size_t len, bool normalize_first,
-                    char out_hex[PK_SHA256_HEX_LEN + 1], char *err, size_t errlen)
+/* Parses an app-compose: valid UTF-8, one JSON object, nothing but whitespace after it. */
+static cJSON *parse_compose(const char *json, size_t len, char *err, size_t errlen)
 {
-    if (!json || !out_hex) return pkx_seterr(err, errlen, "NULL argument");
-    if (pkx_crypto_init() != 0) return pkx_seterr(err, errlen, "libsodium failed to initialise");
-    if (!pkx_utf8_valid(json, len))
-        return pkx_seterr(err, errlen, "app compose is not valid UTF-8");
+    if (!json) {
+        pkx_seterr(err, errlen, "NULL argument");
+        return NULL;
+    }
+    if (!pkx_utf8_valid(json, len)) {
+        pkx_seterr(err, errlen, "app compose is not valid UTF-8");
+        return NULL;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
-    if (!root) return pkx_seterr(err, errlen, "app compose is not valid JSON");
+    if (!root) {
+        pkx_seterr(err, errlen, "app compose is not valid JSON");
+        return NULL;
+    }
     for (; end && end < json + len; end++) {
         if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
             cJSON_Delete(root);
-            return pkx_seterr(err, errlen, "app compose has trailing data after the JSON value");
+            pkx_seterr(err, errlen, "app compose has trailing data after the JSON value");
+            return NULL;
         }
     }
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        return pkx_seterr(err, errlen, "app compose must be a JSON object");
+        pkx_seterr(err, errlen, "app compose must be a JSON object");
+        return NULL;
     }
-    if (normalize_first) normalize(root);
+    return root;
+}
+
+/* SHA-256 of v serialised in form, as 64 lowercase hex. */
+static int hash_value(const cJSON *v, pk_compose_form form, char out_hex[PK_SHA256_HEX_LEN + 1],
+                      char *err, size_t errlen)
+{
     pkx_buf o = {0};
-    int rc = write_value(&o, root);
-    cJSON_Delete(root);
+    int rc = write_value(&o, v, form == PK_COMPOSE_INDENT4 ? 4 : 0, 0);
     if (rc != 0 || o.failed) {
         pkx_buf_free(&o);
         return pkx_seterr(err, errlen, "out of memory");
@@ -297,4 +326,77 @@ int pk_compose_hash(const char *json, size_t len, bool normalize_first,
     pkx_buf_free(&o);
     pk_hex_encode(digest, sizeof digest, out_hex, PK_SHA256_HEX_LEN + 1);
     return 0;
+}
+
+int pk_compose_hash_form(const char *json, size_t len, pk_compose_form form, bool normalize_first,
+                         char out_hex[PK_SHA256_HEX_LEN + 1], char *err, size_t errlen)
+{
+    if (!json || !out_hex) return pkx_seterr(err, errlen, "NULL argument");
+    if (form != PK_COMPOSE_COMPACT && form != PK_COMPOSE_INDENT4)
+        return pkx_seterr(err, errlen, "unknown compose hash form %d", (int)form);
+    if (pkx_crypto_init() != 0) return pkx_seterr(err, errlen, "libsodium failed to initialise");
+    cJSON *root = parse_compose(json, len, err, errlen);
+    if (!root) return -1;
+    if (normalize_first) normalize(root);
+    int rc = hash_value(root, form, out_hex, err, errlen);
+    cJSON_Delete(root);
+    return rc;
+}
+
+int pk_compose_hash(const char *json, size_t len, bool normalize_first,
+                    char out_hex[PK_SHA256_HEX_LEN + 1], char *err, size_t errlen)
+{
+    return pk_compose_hash_form(json, len, PK_COMPOSE_COMPACT, normalize_first, out_hex, err,
+                                errlen);
+}
+
+const char *pk_compose_form_name(pk_compose_form form)
+{
+    return form == PK_COMPOSE_INDENT4 ? "indented (app-compose.json as Phala Cloud writes it)"
+                                      : "compact (dstack getComposeHash)";
+}
+
+/* ---- editing and comparing ---------------------------------------------------------------------- */
+
+int pk_compose_with_allowed_envs(const char *json, size_t len, const char *const *keys, size_t n,
+                                 char **out_json, char *err, size_t errlen)
+{
+    if (!out_json) return pkx_seterr(err, errlen, "NULL argument");
+    *out_json = NULL;
+    if (n && !keys) return pkx_seterr(err, errlen, "NULL key list");
+    cJSON *root = parse_compose(json, len, err, errlen);
+    if (!root) return -1;
+    delete_members(root, "allowed_envs"); /* every duplicate: JSON.parse would keep the last */
+    cJSON *arr = cJSON_AddArrayToObject(root, "allowed_envs");
+    for (size_t i = 0; arr && i < n; i++) {
+        cJSON *s = keys[i] ? cJSON_CreateString(keys[i]) : NULL;
+        if (!s || !cJSON_AddItemToArray(arr, s)) {
+            cJSON_Delete(s);
+            arr = NULL;
+        }
+    }
+    char *txt = arr ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (!txt) return pkx_seterr(err, errlen, "out of memory");
+    *out_json = strdup(txt);
+    cJSON_free(txt);
+    return *out_json ? 0 : pkx_seterr(err, errlen, "out of memory");
+}
+
+int pk_compose_field_digests(const char *json, size_t len, pk_compose_field_fn fn, void *user,
+                             char *err, size_t errlen)
+{
+    if (!fn) return pkx_seterr(err, errlen, "NULL argument");
+    if (pkx_crypto_init() != 0) return pkx_seterr(err, errlen, "libsodium failed to initialise");
+    cJSON *root = parse_compose(json, len, err, errlen);
+    if (!root) return -1;
+    int rc = 0;
+    for (const cJSON *c = root->child; c && rc == 0; c = c->next) {
+        if (last_member(root, c->string) != c) continue; /* an earlier duplicate */
+        char hex[PK_SHA256_HEX_LEN + 1];
+        rc = hash_value(c, PK_COMPOSE_COMPACT, hex, err, errlen);
+        if (rc == 0) fn(c->string, hex, user);
+    }
+    cJSON_Delete(root);
+    return rc;
 }

@@ -1,6 +1,8 @@
-/* register.c — pk_register_compose_hash: addComposeHash on a DstackApp, never twice for one hash.
- * The chain is the journal (an allowed hash is answered with the transaction found in its logs) and
- * a per-signer lock makes parallel registrations from one key take turns for their nonces. */
+/* register.c — pk_register_compose_hash and pk_register_device: addComposeHash / addDevice on a
+ * DstackApp, never twice for one value. The chain is the journal (an allowed hash is answered with the
+ * transaction found in its logs; an allowed device needs nothing; a device added once and removed
+ * since is not added again) and a per-signer lock makes parallel registrations from one key take
+ * turns for their nonces. */
 #include "eth/eth_priv.h"
 #include "common/pkx_clock.h"
 #include "common/pkx_error.h"
@@ -83,46 +85,71 @@ static int context(pk_error *err, const char *what)
 
 /* ---- the steps ---------------------------------------------------------------------------------- */
 
+/* What is registered: a compose hash (addComposeHash, proven by ComposeHashAdded) or a device
+ * (addDevice, proven by DeviceAdded). */
+typedef struct action {
+    const char *what; /* "compose hash", "device" */
+    const char *fn;   /* the contract function, for messages */
+    uint32_t selector;
+    const char *topic;
+    bool is_device;
+} action;
+
+static const action ADD_COMPOSE_HASH = {"compose hash", "addComposeHash",
+                                        PK_ETH_SEL_ADD_COMPOSE_HASH,
+                                        PK_ETH_TOPIC_COMPOSE_HASH_ADDED, false};
+static const action ADD_DEVICE = {"device", "addDevice", PK_ETH_SEL_ADD_DEVICE,
+                                  PK_ETH_TOPIC_DEVICE_ADDED, true};
+
 typedef struct reg {
     pk_eth *eth;
+    const action *act;
     char app[PK_ETH_ADDRESS_STRLEN];
-    char hash[PK_ETH_HASH_STRLEN];
+    char arg[PK_ETH_HASH_STRLEN]; /* the compose hash or device id, 0x + 64 lowercase hex */
     char signer[PK_ETH_ADDRESS_STRLEN];
     uint8_t signer_bytes[20];
     uint64_t chain_id;
     long timeout_ms;
+    long log_ms;
 } reg;
 
-/* The hash is allowed already: answer with its registering transaction. */
+/* The value is allowed already. A device needs nothing more; a compose hash is answered with its
+ * registering transaction (phase 2 names it), found by its ComposeHashAdded log. */
 static int reuse(const reg *r, pk_register_result *out, pk_error *err)
 {
-    bool found = false;
-    char tx[PK_ETH_HASH_STRLEN];
-    uint64_t block = 0;
-    if (pk_eth_find_compose_hash_tx(r->eth, r->app, r->hash, &found, tx, &block, err) != 0) {
-        if (err && err->kind == PK_ERR_RPC) {
-            /* Public nodes often refuse a log search from block 0: the user can still finish by
-             * naming the transaction. */
-            char node[600];
+    out->reused = true;
+    if (r->act->is_device) return 0;
+    pk_eth_log_query q = {.address = r->app,
+                          .topic0 = PK_ETH_TOPIC_COMPOSE_HASH_ADDED,
+                          .data_hex = r->arg,
+                          .deadline_ms = r->log_ms};
+    pk_eth_log_result found;
+    char range[200];
+    if (pk_eth_find_log(r->eth, &q, &found, err) != 0) {
+        if (err && err->kind != PK_ERR_CANCELLED && err->kind != PK_ERR_NETWORK) {
+            /* A node that refuses even narrow log searches: the user can still finish by naming
+             * the transaction. */
+            char node[900];
             snprintf(node, sizeof node, "%s", err->message ? err->message : "");
             return fail(err, r->eth, PK_ERR_TX_NOT_FOUND,
                         "compose hash %s is already allowed by app contract %s on chain %" PRIu64
                         ", but the RPC node refused to search for its ComposeHashAdded log (%s) — "
                         "set transaction_hash to the transaction that registered it",
-                        r->hash, r->app, r->chain_id, node);
+                        r->arg, r->app, r->chain_id, node);
         }
         return context(err, "looking for the transaction that registered the compose hash");
     }
-    if (!found)
-        return fail(err, r->eth, PK_ERR_TX_NOT_FOUND,
-                    "compose hash %s is already allowed by app contract %s on chain %" PRIu64
-                    ", but no ComposeHashAdded log for it was found (the RPC node may not keep old "
-                    "logs) — set transaction_hash to the transaction that registered it",
-                    r->hash, r->app, r->chain_id);
-    out->tx_hash = pkx_strdup(tx);
+    pk_eth_log_range_text(&found, range, sizeof range);
+    if (!found.found)
+        return fail(
+            err, r->eth, PK_ERR_TX_NOT_FOUND,
+            "compose hash %s is already allowed by app contract %s on chain %" PRIu64
+            ", but no ComposeHashAdded log for it was found in %s (the RPC node may not keep "
+            "old logs) — set transaction_hash to the transaction that registered it",
+            r->arg, r->app, r->chain_id, range);
+    out->tx_hash = pkx_strdup(found.tx_hash);
     if (!out->tx_hash) return fail(err, r->eth, PK_ERR_NOMEM, "out of memory");
-    out->reused = true;
-    out->block_number = block;
+    out->block_number = found.block_number;
     return 0;
 }
 
@@ -130,12 +157,35 @@ static int reuse(const reg *r, pk_register_result *out, pk_error *err)
 static int allowed_now(const reg *r, pk_error *err)
 {
     bool allowed = false;
-    if (pk_eth_allowed_compose_hash(r->eth, r->app, r->hash, &allowed, err) != 0) {
+    int rc = r->act->is_device ? pk_eth_device_allowed(r->eth, r->app, r->arg, &allowed, NULL, err)
+                               : pk_eth_allowed_compose_hash(r->eth, r->app, r->arg, &allowed, err);
+    if (rc != 0) {
         char what[160];
-        snprintf(what, sizeof what, "reading allowedComposeHashes of app contract %s", r->app);
+        snprintf(what, sizeof what, "reading the %s allowlist of app contract %s", r->act->what,
+                 r->app);
         return context(err, what);
     }
     return allowed ? 1 : 0;
+}
+
+/* Before a device is added: was it added once already (and removed since, as it is not allowed
+ * now)? Then adding it again would undo someone's decision. A search cut short by its deadline
+ * covered the recent blocks, where a retried apply's own transaction would be: it proceeds. */
+static int device_added_before(const reg *r, pk_error *err)
+{
+    pk_eth_log_query q = {.address = r->app,
+                          .topic0 = PK_ETH_TOPIC_DEVICE_ADDED,
+                          .data_hex = r->arg,
+                          .deadline_ms = r->log_ms};
+    pk_eth_log_result found;
+    if (pk_eth_find_log(r->eth, &q, &found, err) != 0)
+        return context(err, "looking for an earlier addDevice of this device");
+    if (!found.found) return 0;
+    return fail(err, r->eth, PK_ERR_TX_FAILED,
+                "device %s was added to app contract %s by transaction %s (block %" PRIu64
+                ") and is no longer allowed, so someone removed it — not adding it again; call "
+                "addDevice(%s) yourself if it should run the app",
+                r->arg, r->app, found.tx_hash, found.block_number, r->arg);
 }
 
 /* Waits until the signer's latest (mined) nonce reaches target. */
@@ -185,22 +235,32 @@ static bool nonce_conflict(const pk_error *err)
 
 static bool receipt_registers(const reg *r, const pk_eth_receipt *rc)
 {
-    uint8_t app[20], hash[32];
+    uint8_t app[20], word[32], topic[32];
     pk_eth_address_parse(r->app, app);
-    pkx_eth_hash_parse(r->hash, hash);
-    return pkx_eth_receipt_has_compose_log(rc, app, hash);
+    pkx_eth_hash_parse(r->arg, word);
+    pkx_eth_hash_parse(r->act->topic, topic);
+    for (size_t i = 0; i < rc->n_logs; i++) {
+        const pk_eth_log *l = &rc->logs[i];
+        if (memcmp(l->address, app, 20) == 0 && l->n_topics >= 1 &&
+            memcmp(l->topics[0], topic, 32) == 0 && l->data_len == 32 &&
+            memcmp(l->data, word, 32) == 0)
+            return true;
+    }
+    return false;
 }
 
-/* Estimates gas (+20%), reads fees and the nonce, signs addComposeHash and sends it. -2 when the
- * node refused it over a nonce conflict (*nonce is then the nonce it had), -1 for other errors. */
+/* Estimates gas (+20%), reads fees and the nonce, signs the call and sends it. -2 when the node
+ * refused it over a nonce conflict (*nonce is then the nonce it had), -1 for other errors. */
 static int sign_and_send(const reg *r, const uint8_t sk[32], uint64_t *nonce,
                          char sent[PK_ETH_HASH_STRLEN], pk_error *err)
 {
     uint8_t cd[PK_ETH_CALLDATA_BYTES];
-    pk_eth_calldata_add_compose_hash(r->hash, cd);
+    char what[80];
+    pk_eth_calldata_word(r->act->selector, r->arg, cd);
     uint64_t gas;
+    snprintf(what, sizeof what, "estimating gas for %s", r->act->fn);
     if (pk_eth_estimate_gas(r->eth, r->signer, r->app, cd, sizeof cd, &gas, err) != 0)
-        return context(err, "estimating gas for addComposeHash");
+        return context(err, what);
     gas += gas / 5; /* 20% margin: the estimate is exact for the state it ran on, not the next */
     pk_eth_fees fees;
     if (pk_eth_fees_fetch(r->eth, &fees, err) != 0) return context(err, "reading gas fees");
@@ -226,7 +286,8 @@ static int sign_and_send(const reg *r, const uint8_t sk[32], uint64_t *nonce,
     free(raw);
     if (rc == 0) return 0;
     if (nonce_conflict(err)) return -2;
-    return context(err, "sending the addComposeHash transaction");
+    snprintf(what, sizeof what, "sending the %s transaction", r->act->fn);
+    return context(err, what);
 }
 
 /* Everything from the balance check to the verified receipt; runs under the signer's lock. */
@@ -236,6 +297,7 @@ static int send_locked(const reg *r, const pk_register_req *req, const uint8_t s
     long long deadline = pkx_now_ms() + r->timeout_ms;
     int a = allowed_now(r, err); /* another registration may have finished while we waited */
     if (a != 0) return a < 0 ? -1 : reuse(r, out, err);
+    if (r->act->is_device && device_added_before(r, err) != 0) return -1;
 
     uint64_t min = req->min_balance_wei ? req->min_balance_wei : PK_ETH_MIN_BALANCE_WEI;
     uint8_t bal[32], min256[32];
@@ -250,9 +312,9 @@ static int send_locked(const reg *r, const pk_register_req *req, const uint8_t s
         pkx_u256_dec(min256, need_wei);
         return fail(err, r->eth, PK_ERR_INSUFFICIENT_FUNDS,
                     "account %s has %s (%s wei) on chain %" PRIu64
-                    ", below the %s (%s wei) needed to pay for registering the compose hash — "
+                    ", below the %s (%s wei) needed to pay for registering the %s — "
                     "send ETH to it and run apply again",
-                    r->signer, have, have_wei, r->chain_id, need, need_wei);
+                    r->signer, have, have_wei, r->chain_id, need, need_wei, r->act->what);
     }
 
     /* Up to three sends: each nonce conflict means a transaction from this account (maybe an
@@ -267,7 +329,7 @@ static int send_locked(const reg *r, const pk_register_req *req, const uint8_t s
         int sr = sign_and_send(r, sk, &nonce, sent, err);
         if (sr == 0) break;
         if (sr == -1) return -1;
-        if (attempt == 2) return context(err, "sending the addComposeHash transaction");
+        if (attempt == 2) return context(err, "sending the transaction");
         waited = false;
         if (wait_nonce(r, nonce + 1, deadline, &waited, err) != 0) return -1;
         if ((a = allowed_now(r, err)) != 0) return a < 0 ? -1 : reuse(r, out, err);
@@ -294,10 +356,10 @@ static int send_locked(const reg *r, const pk_register_req *req, const uint8_t s
     if (!rcp.status_ok) {
         pk_eth_receipt_free(&rcp);
         return fail(err, r->eth, PK_ERR_TX_FAILED,
-                    "transaction %s (addComposeHash on %s) was mined in block %" PRIu64
+                    "transaction %s (%s on %s) was mined in block %" PRIu64
                     " but reverted (status 0) — check that %s still owns the contract and that "
                     "the account can pay for gas",
-                    sent, r->app, rcp.block_number, r->signer);
+                    sent, r->act->fn, r->app, rcp.block_number, r->signer);
     }
     bool ok = receipt_registers(r, &rcp);
     uint64_t block = rcp.block_number;
@@ -305,9 +367,10 @@ static int send_locked(const reg *r, const pk_register_req *req, const uint8_t s
     if (!ok && (a = allowed_now(r, err)) != 1) {
         if (a < 0) return -1;
         return fail(err, r->eth, PK_ERR_TX_FAILED,
-                    "transaction %s succeeded but has no ComposeHashAdded(%s) log from %s and the "
-                    "contract does not allow the hash — is %s a DstackApp contract?",
-                    sent, r->hash, r->app, r->app);
+                    "transaction %s succeeded but has no %s log for %s from %s and the contract "
+                    "does not allow the %s — is %s a DstackApp contract?",
+                    sent, r->act->is_device ? "DeviceAdded" : "ComposeHashAdded", r->arg, r->app,
+                    r->act->what, r->app);
     }
     out->tx_hash = pkx_strdup(sent);
     if (!out->tx_hash) return fail(err, r->eth, PK_ERR_NOMEM, "out of memory");
@@ -323,22 +386,23 @@ void pk_register_result_free(pk_register_result *r)
     memset(r, 0, sizeof *r);
 }
 
-int pk_register_compose_hash(pk_eth *eth, const pk_register_req *req, pk_register_result *out,
-                             pk_error *err)
+static int register_value(pk_eth *eth, const action *act, const pk_register_req *req,
+                          pk_register_result *out, pk_error *err)
 {
     if (err) pkx_error_reset(err);
     if (out) memset(out, 0, sizeof *out);
     if (!eth || !req || !out) return fail(err, eth, PK_ERR_INVALID_ARG, "missing argument");
-    reg r = {.eth = eth};
-    uint8_t app[20], hash[32], sk[32];
+    reg r = {.eth = eth, .act = act};
+    const char *value = act->is_device ? req->device_id : req->compose_hash;
+    uint8_t app[20], word[32], sk[32];
     if (pk_eth_address_parse(req->app_contract, app) != 0)
         return fail(err, eth, PK_ERR_INVALID_ARG,
                     "app contract \"%.60s\" is not an address (40 hex digits, optional 0x)",
                     req->app_contract ? req->app_contract : "");
-    if (pkx_eth_hash_parse(req->compose_hash, hash) != 0)
+    if (pkx_eth_hash_parse(value, word) != 0)
         return fail(err, eth, PK_ERR_INVALID_ARG,
-                    "compose hash \"%.80s\" is not 32 bytes of hex (64 digits, optional 0x)",
-                    req->compose_hash ? req->compose_hash : "");
+                    "%s \"%.80s\" is not 32 bytes of hex (64 digits, optional 0x)", act->what,
+                    value ? value : "");
     /* Never echo the key, not even a fragment of a malformed one. */
     if (!req->private_key_hex || pk_hex_decode_exact(req->private_key_hex, sk, 32) != 0) {
         sodium_memzero(sk, sizeof sk);
@@ -354,9 +418,10 @@ int pk_register_compose_hash(pk_eth *eth, const pk_register_req *req, pk_registe
     }
     pk_eth_address_parse(r.signer, r.signer_bytes);
     pkx_eth_hex0x(app, 20, r.app);
-    pkx_eth_hex0x(hash, 32, r.hash);
+    pkx_eth_hex0x(word, 32, r.arg);
     r.timeout_ms =
         req->receipt_timeout_ms > 0 ? req->receipt_timeout_ms : PK_ETH_RECEIPT_TIMEOUT_MS;
+    r.log_ms = req->log_search_ms > 0 ? req->log_search_ms : PK_ETH_LOG_DEADLINE_DEFAULT;
 
     if (pk_eth_chain_id(eth, &r.chain_id, err) != 0) {
         context(err, "reading the chain id");
@@ -404,4 +469,16 @@ out:
     sodium_memzero(sk, sizeof sk);
     if (rc != 0) pk_register_result_free(out);
     return rc;
+}
+
+int pk_register_compose_hash(pk_eth *eth, const pk_register_req *req, pk_register_result *out,
+                             pk_error *err)
+{
+    return register_value(eth, &ADD_COMPOSE_HASH, req, out, err);
+}
+
+int pk_register_device(pk_eth *eth, const pk_register_req *req, pk_register_result *out,
+                       pk_error *err)
+{
+    return register_value(eth, &ADD_DEVICE, req, out, err);
 }

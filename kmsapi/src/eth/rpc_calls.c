@@ -1,6 +1,7 @@
 /* rpc_calls.c — the JSON-RPC methods registration needs: chain id, block number, nonce, balance,
  * eth_call, gas estimate, fees (EIP-1559 or legacy), eth_sendRawTransaction (an "already known"
- * answer counts as sent), and the DstackApp reads allowedComposeHashes(bytes32) and owner(). */
+ * answer counts as sent), and the DstackApp reads allowedComposeHashes(bytes32), owner() and the device
+ * allowlist (allowAnyDevice(), allowedDeviceIds(bytes32)). */
 #include "common/pkx_error.h"
 #include "eth/eth_priv.h"
 
@@ -214,6 +215,23 @@ int pk_eth_send_raw(pk_eth *eth, const uint8_t *raw, size_t len, char tx_hash[PK
 
 /* ---- DstackApp reads ---------------------------------------------------------------------------- */
 
+/* An ABI bool answer of `what` on app: exactly one word, 0 or 1. */
+static int bool_word(pk_eth *eth, const char *app, const char *what, const uint8_t *res, size_t rl,
+                     bool *out, pk_error *err)
+{
+    if (rl != 32) /* an address without code answers "0x": not a DstackApp on this chain */
+        return pkx_eth_failf(err, eth, PK_ERR_DECODE,
+                             "%s on %s returned %zu bytes instead of 32 — is it a DstackApp "
+                             "contract on this chain?",
+                             what, app, rl);
+    bool any = false;
+    for (int i = 0; i < 31; i++) any |= res[i] != 0;
+    if (any || res[31] > 1)
+        return pkx_eth_failf(err, eth, PK_ERR_DECODE, "%s on %s did not return a bool", what, app);
+    *out = res[31] == 1;
+    return 0;
+}
+
 int pk_eth_allowed_compose_hash(pk_eth *eth, const char *app, const char *hash_hex, bool *allowed,
                                 pk_error *err)
 {
@@ -223,25 +241,50 @@ int pk_eth_allowed_compose_hash(pk_eth *eth, const char *app, const char *hash_h
         return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG,
                              "compose hash must be 64 hex digits (optional 0x)");
     if (pk_eth_call(eth, app, cd, sizeof cd, &res, &rl, err) != 0) return -1;
-    int rc = 0;
-    if (rl != 32) {
-        /* An address without code answers "0x": the app id is not a DstackApp on this chain. */
-        rc = pkx_eth_failf(
-            err, eth, PK_ERR_DECODE,
-            "allowedComposeHashes(bytes32) on %s returned %zu bytes instead of 32 — is "
-            "it a DstackApp contract on this chain?",
-            app, rl);
-    } else {
-        bool any = false;
-        for (int i = 0; i < 31; i++) any |= res[i] != 0;
-        if (any || res[31] > 1)
-            rc = pkx_eth_failf(err, eth, PK_ERR_DECODE,
-                               "allowedComposeHashes(bytes32) on %s did not return a bool", app);
-        else
-            *allowed = res[31] == 1;
-    }
+    int rc = bool_word(eth, app, "allowedComposeHashes(bytes32)", res, rl, allowed, err);
     free(res);
     return rc;
+}
+
+/* A bool read where a revert means false (a contract without the function). */
+static int bool_or_revert(pk_eth *eth, const char *app, const char *what, const uint8_t *cd,
+                          size_t len, bool *out, pk_error *err)
+{
+    uint8_t *res;
+    size_t rl;
+    *out = false;
+    if (pk_eth_call(eth, app, cd, len, &res, &rl, err) != 0) {
+        if (err && err->kind == PK_ERR_RPC) {
+            pkx_error_reset(err);
+            return 0;
+        }
+        return -1;
+    }
+    int rc = bool_word(eth, app, what, res, rl, out, err);
+    free(res);
+    return rc;
+}
+
+int pk_eth_device_allowed(pk_eth *eth, const char *app, const char *device_hex, bool *allowed,
+                          bool *any, pk_error *err)
+{
+    uint8_t cd[PK_ETH_CALLDATA_BYTES];
+    bool any_device = false, listed = false;
+    *allowed = false;
+    if (any) *any = false;
+    if (pk_eth_calldata_word(PK_ETH_SEL_ALLOWED_DEVICE_ID, device_hex, cd) != 0)
+        return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG,
+                             "device id must be 64 hex digits (optional 0x)");
+    uint8_t sel[4] = {
+        (uint8_t)(PK_ETH_SEL_ALLOW_ANY_DEVICE >> 24), (uint8_t)(PK_ETH_SEL_ALLOW_ANY_DEVICE >> 16),
+        (uint8_t)(PK_ETH_SEL_ALLOW_ANY_DEVICE >> 8), (uint8_t)PK_ETH_SEL_ALLOW_ANY_DEVICE};
+    if (bool_or_revert(eth, app, "allowAnyDevice()", sel, 4, &any_device, err) != 0) return -1;
+    if (!any_device &&
+        bool_or_revert(eth, app, "allowedDeviceIds(bytes32)", cd, sizeof cd, &listed, err) != 0)
+        return -1;
+    *allowed = any_device || listed;
+    if (any) *any = any_device;
+    return 0;
 }
 
 int pk_eth_owner(pk_eth *eth, const char *app, char owner[PK_ETH_ADDRESS_STRLEN], pk_error *err)

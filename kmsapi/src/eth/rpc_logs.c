@@ -1,10 +1,12 @@
 /* rpc_logs.c — receipts and event logs: parsing them strictly, waiting for a receipt with
- * confirmations and a timeout, finding the ComposeHashAdded(hash) log of an app contract, and
- * deciding whether a given transaction registered a given compose hash. */
+ * confirmations and a timeout, searching an event log in bounded windows newest first (public nodes
+ * refuse eth_getLogs from block 0), and deciding whether a given transaction registered a given
+ * compose hash. */
 #include "common/pkx_clock.h"
 #include "common/pkx_error.h"
 #include "eth/eth_priv.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,24 +160,47 @@ int pk_eth_wait_receipt(pk_eth *eth, const char *tx_hash, unsigned confirmations
     }
 }
 
-int pk_eth_find_compose_hash_tx(pk_eth *eth, const char *app, const char *hash_hex, bool *found,
-                                char tx_hash[PK_ETH_HASH_STRLEN], uint64_t *block_number,
-                                pk_error *err)
+/* ---- log search --------------------------------------------------------------------------------- */
+
+void pk_eth_log_range_text(const pk_eth_log_result *r, char *out, size_t len)
 {
-    char a[PK_ETH_ADDRESS_STRLEN], params[300];
-    uint8_t h[32], topic[32];
-    *found = false;
-    if (pkx_eth_check_address(eth, app, a, err) != 0) return -1;
-    if (pkx_eth_hash_parse(hash_hex, h) != 0)
-        return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG,
-                             "compose hash must be 64 hex digits (optional 0x)");
-    pkx_eth_hash_parse(PK_ETH_TOPIC_COMPOSE_HASH_ADDED, topic);
+    if (r->searched_from > r->searched_to)
+        snprintf(out, len, "no blocks (the search ended before its first window)");
+    else
+        snprintf(out, len,
+                 "blocks %" PRIu64 "..%" PRIu64 " (newest first, %s, %u eth_getLogs "
+                 "call%s, last window %" PRIu64 " blocks)",
+                 r->searched_from, r->searched_to,
+                 r->complete ? "complete" : "cut short by the search deadline", r->requests,
+                 r->requests == 1 ? "" : "s", r->last_span);
+}
+
+/* A refusal that a narrower window may avoid: the node's words for a range or result limit (every
+ * provider words it differently, so any JSON-RPC error but "no such method"), an answer too large
+ * to take, a node that timed out on the query, or an HTTP 413/5xx. */
+static bool narrower_may_help(const pk_error *e)
+{
+    if (e->kind == PK_ERR_RPC)
+        return !pkx_eth_contains_ci(e->message, "method not found") &&
+               !pkx_eth_contains_ci(e->message, "not supported") &&
+               !pkx_eth_contains_ci(e->message, "does not exist");
+    if (e->kind == PK_ERR_DECODE) return pkx_eth_contains_ci(e->message, "larger than");
+    if (e->kind == PK_ERR_HTTP) return e->http_status == 413 || e->http_status >= 500;
+    return e->kind == PK_ERR_TIMEOUT;
+}
+
+/* One window: 1 = a match (out filled with the newest in it), 0 = none, -1 = error. */
+static int search_window(pk_eth *eth, const char *addr, const char *topic, const uint8_t want[32],
+                         uint64_t from, uint64_t to, pk_eth_log_result *out, pk_error *err)
+{
+    char params[320];
     snprintf(params, sizeof params,
-             "[{\"address\":\"%s\",\"topics\":[\"%s\"],\"fromBlock\":\"0x0\",\"toBlock\":"
-             "\"latest\"}]",
-             a, PK_ETH_TOPIC_COMPOSE_HASH_ADDED);
+             "[{\"address\":\"%s\",\"topics\":[\"%s\"],\"fromBlock\":\"0x%" PRIx64
+             "\",\"toBlock\":\"0x%" PRIx64 "\"}]",
+             addr, topic, from, to);
     cJSON *root;
     const cJSON *r;
+    out->requests++;
     if (pkx_eth_rpc(eth, "eth_getLogs", params, true, &root, &r, err) != 0) return -1;
     pk_eth_log *logs = NULL;
     size_t n = 0;
@@ -183,23 +208,90 @@ int pk_eth_find_compose_hash_tx(pk_eth *eth, const char *app, const char *hash_h
     if (!cJSON_IsArray(r) || parse_logs(r, &logs, &n) != 0) {
         rc = pkx_eth_failf(err, eth, PK_ERR_DECODE, "eth_getLogs: result is not a list of logs");
     } else {
-        uint8_t want_addr[20];
-        pk_eth_address_parse(a, want_addr);
-        /* The last match wins: a hash removed and added again is allowed by its latest add. */
+        uint8_t want_addr[20], want_topic[32];
+        pk_eth_address_parse(addr, want_addr);
+        pkx_eth_hash_parse(topic, want_topic);
+        /* Logs come oldest first: the last match is the newest (a hash removed and added again is
+         * allowed by its latest add). */
         for (size_t i = 0; i < n; i++) {
             const pk_eth_log *l = &logs[i];
             if (memcmp(l->address, want_addr, 20) != 0 || l->n_topics < 1 ||
-                memcmp(l->topics[0], topic, 32) != 0 || l->data_len != 32 ||
-                memcmp(l->data, h, 32) != 0 || !l->tx_hash[0])
+                memcmp(l->topics[0], want_topic, 32) != 0 || l->data_len != 32 ||
+                memcmp(l->data, want, 32) != 0 || !l->tx_hash[0])
                 continue;
-            *found = true;
-            memcpy(tx_hash, l->tx_hash, PK_ETH_HASH_STRLEN);
-            if (block_number) *block_number = l->block_number;
+            rc = 1;
+            out->found = true;
+            memcpy(out->tx_hash, l->tx_hash, PK_ETH_HASH_STRLEN);
+            out->block_number = l->block_number;
         }
     }
     logs_free(logs, n);
     cJSON_Delete(root);
     return rc;
+}
+
+int pk_eth_find_log(pk_eth *eth, const pk_eth_log_query *q, pk_eth_log_result *out, pk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->searched_from = 1; /* from > to: nothing searched yet */
+    char addr[PK_ETH_ADDRESS_STRLEN], topic[PK_ETH_HASH_STRLEN];
+    uint8_t want[32], t[32];
+    if (!q || pkx_eth_check_address(eth, q->address, addr, err) != 0) return -1;
+    if (pkx_eth_hash_parse(q->topic0, t) != 0 || pkx_eth_hash_parse(q->data_hex, want) != 0)
+        return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG,
+                             "a log search needs a 32-byte topic and data word (64 hex digits)");
+    pkx_eth_hex0x(t, 32, topic);
+    long long deadline =
+        pkx_now_ms() + (q->deadline_ms > 0 ? q->deadline_ms : PK_ETH_LOG_DEADLINE_DEFAULT);
+    uint64_t head;
+    if (pk_eth_block_number(eth, &head, err) != 0) return -1;
+    uint64_t span = q->span ? q->span : PK_ETH_LOG_SPAN_DEFAULT;
+    uint64_t lowest = q->lowest_block > head ? head : q->lowest_block;
+    uint64_t to = head;
+    out->searched_to = head;
+    out->searched_from = head + 1;
+    for (;;) {
+        out->last_span = span;
+        if (pkx_now_ms() >= deadline) return 0; /* cut short: complete stays false */
+        uint64_t from = to - lowest + 1 > span ? to - span + 1 : lowest;
+        int w = search_window(eth, addr, topic, want, from, to, out, err);
+        if (w < 0) {
+            if (err && err->kind == PK_ERR_CANCELLED) return -1;
+            if (err && narrower_may_help(err) && to > from) {
+                span = (to - from + 1) / 2; /* the same top, half as deep */
+                continue;
+            }
+            char range[200], node[600];
+            pk_eth_log_range_text(out, range, sizeof range);
+            snprintf(node, sizeof node, "%s", err && err->message ? err->message : "");
+            return pkx_eth_failf(err, eth, err ? err->kind : PK_ERR_RPC,
+                                 "%s (window %" PRIu64 "..%" PRIu64 " refused; searched %s)", node,
+                                 from, to, range);
+        }
+        out->searched_from = from;
+        if (w == 1 || from == lowest) {
+            out->complete = true;
+            return 0;
+        }
+        to = from - 1;
+    }
+}
+
+int pk_eth_find_compose_hash_tx(pk_eth *eth, const char *app, const char *hash_hex, bool *found,
+                                char tx_hash[PK_ETH_HASH_STRLEN], uint64_t *block_number,
+                                pk_error *err)
+{
+    *found = false;
+    pk_eth_log_query q = {
+        .address = app, .topic0 = PK_ETH_TOPIC_COMPOSE_HASH_ADDED, .data_hex = hash_hex};
+    pk_eth_log_result r;
+    if (pk_eth_find_log(eth, &q, &r, err) != 0) return -1;
+    if (r.found) {
+        *found = true;
+        memcpy(tx_hash, r.tx_hash, PK_ETH_HASH_STRLEN);
+        if (block_number) *block_number = r.block_number;
+    }
+    return 0;
 }
 
 /* True when the receipt holds ComposeHashAdded(hash) emitted by app. */

@@ -155,6 +155,12 @@ int pk_eth_calldata_allowed_compose_hash(const char *hash_hex, uint8_t out[PK_ET
     return calldata_bytes32(PK_ETH_SEL_ALLOWED_COMPOSE_HASH, hash_hex, out);
 }
 
+int pk_eth_calldata_word(uint32_t selector, const char *word_hex,
+                         uint8_t out[PK_ETH_CALLDATA_BYTES])
+{
+    return calldata_bytes32(selector, word_hex, out);
+}
+
 void pk_eth_calldata_owner(uint8_t out[4])
 {
     put_selector(PK_ETH_SEL_OWNER, out);

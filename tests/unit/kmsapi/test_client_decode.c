@@ -242,3 +242,83 @@ Test(client_decode, fuzz_entry_survives_odd_inputs)
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
         cr_assert_eq(pkx_fuzz_api_json((const uint8_t *)inputs[i], strlen(inputs[i])), 0);
 }
+
+/* The unified PATCH's 465 (research/phala-api-2026-06.md §4.1): commit token, commit URLs and
+ * onchain_status from details[]; a token of the wrong type is an error that never quotes it. */
+Test(client_decode, precondition_with_commit_token_and_onchain_status)
+{
+    const char *j =
+        "{\"error_code\":\"ERR-01-005\",\"message\":\"Compose hash registration required\","
+        "\"details\":[{\"field\":\"compose_hash\",\"value\":\"0xabc123\"},"
+        "{\"field\":\"app_id\",\"value\":\"0xdef456\"},{\"field\":\"device_id\",\"value\":"
+        "\"0x789abc\"},{\"field\":\"kms_info\",\"value\":{\"id\":\"1\",\"slug\":\"ethereum\","
+        "\"url\":\"https://kms.example.com\",\"version\":\"1.0.0\",\"chain_id\":8453}},"
+        "{\"field\":\"commit_token\",\"value\":\"tok-secret-1\"},"
+        "{\"field\":\"commit_url\",\"value\":\"https://x/commit?token=tok-secret-1\"},"
+        "{\"field\":\"api_commit_url\",\"value\":\"/api/v1/cvms/c/commit-update\"},"
+        "{\"field\":\"onchain_status\",\"value\":{\"compose_hash_allowed\":false,"
+        "\"device_id_allowed\":true,\"is_allowed\":false}}]}";
+    pk_envs_update_result r;
+    pk_error e = {0};
+    cr_assert_eq(pkx_decode_envs_465(j, strlen(j), "rid", &r, &e), 0, "%s", pk_error_message(&e));
+    cr_assert_eq(r.status, PK_ENVS_PRECONDITION_REQUIRED);
+    cr_assert_str_eq(r.precondition.commit_token, "tok-secret-1");
+    cr_assert_str_eq(r.precondition.api_commit_url, "/api/v1/cvms/c/commit-update");
+    cr_assert(r.precondition.has_onchain_status);
+    cr_assert_eq(r.precondition.onchain_status.compose_hash_allowed, PK_FALSE);
+    cr_assert_eq(r.precondition.onchain_status.device_id_allowed, PK_TRUE);
+    cr_assert_eq(r.precondition.onchain_status.is_allowed, PK_FALSE);
+    pk_envs_update_result_free(&r);
+
+    /* the older shapes carry none of it */
+    const char *flat = "{\"compose_hash\":\"h\",\"app_id\":\"a\"}";
+    cr_assert_eq(pkx_decode_envs_465(flat, strlen(flat), NULL, &r, &e), 0);
+    cr_assert_null(r.precondition.commit_token);
+    cr_assert_not(r.precondition.has_onchain_status);
+    pk_envs_update_result_free(&r);
+
+    const char *bad_token = "{\"compose_hash\":\"h\",\"app_id\":\"a\",\"commit_token\":{\"t\":"
+                            "\"tok-secret-2\"}}";
+    cr_assert_eq(pkx_decode_envs_465(bad_token, strlen(bad_token), NULL, &r, &e), -1);
+    cr_assert_str_eq(e.message, "update_envs.commit_token: expected string");
+    cr_assert_null(strstr(pk_error_message(&e), "tok-secret-2"));
+    const char *bad_status = "{\"compose_hash\":\"h\",\"app_id\":\"a\",\"onchain_status\":{"
+                             "\"is_allowed\":\"yes\"}}";
+    cr_assert_eq(pkx_decode_envs_465(bad_status, strlen(bad_status), NULL, &r, &e), -1);
+    cr_assert_str_eq(e.message, "update_envs.onchain_status.is_allowed: expected boolean or null");
+    pk_error_clear(&e);
+}
+
+Test(client_decode, is_allowed_answer)
+{
+    const char *j = "{\"cvm_id\":\"cvm_1\",\"app_contract_address\":\"0xab\",\"compose_hash\":"
+                    "\"h\",\"device_id\":\"d\",\"compose_hash_allowed\":true,\"allow_any_device\":"
+                    "false,\"device_id_allowed\":null,\"is_allowed\":false,\"error\":null}";
+    pk_is_allowed a;
+    pk_error e = {0};
+    cr_assert_eq(DEC(pkx_decode_is_allowed, j, &a, &e), 0, "%s", pk_error_message(&e));
+    cr_assert(a.compose_hash_allowed);
+    cr_assert_not(a.allow_any_device);
+    cr_assert_eq(a.device_id_allowed, PK_UNSET);
+    cr_assert_not(a.is_allowed);
+    cr_assert_null(a.error);
+    pk_is_allowed_free(&a);
+    cr_assert_eq(DEC(pkx_decode_is_allowed, "{\"compose_hash_allowed\":true}", &a, &e), -1);
+    cr_assert_str_eq(e.message, "is_allowed.is_allowed: required field is missing");
+    pk_error_clear(&e);
+}
+
+Test(client_decode, cvm_device_id_from_node_info)
+{
+    const char *j = "{\"id\":\"c\",\"name\":\"n\",\"node_info\":{\"device_id\":\"0xdev\"}}";
+    pk_cvm c;
+    pk_error e = {0};
+    cr_assert_eq(DEC(pkx_decode_cvm, j, &c, &e), 0, "%s", pk_error_message(&e));
+    cr_assert_str_eq(c.device_id, "0xdev");
+    pk_cvm_free(&c);
+    cr_assert_eq(DEC(pkx_decode_cvm,
+                     "{\"id\":\"c\",\"name\":\"n\",\"node_info\":{\"device_id\":1}}", &c, &e),
+                 -1);
+    cr_assert_str_eq(e.message, "cvm.node_info.device_id: expected string or null");
+    pk_error_clear(&e);
+}

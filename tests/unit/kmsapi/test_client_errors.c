@@ -425,3 +425,29 @@ Test(client_errors, precondition_with_bad_kms_info_names_the_field)
               e.message);
     pk_error_clear(&e);
 }
+
+/* Which failed writes may have been applied: the request went out and no definite answer came. */
+Test(client_errors, outcome_unknown_only_without_a_definite_answer)
+{
+    struct {
+        pk_error_kind kind;
+        int status;
+        bool sent;
+        bool unknown;
+    } cases[] = {
+        {PK_ERR_TIMEOUT, 0, true, true},         {PK_ERR_NETWORK, 0, true, true},
+        {PK_ERR_CANCELLED, 0, true, true},       {PK_ERR_DECODE, 200, true, true},
+        {PK_ERR_HTTP, 502, true, true},          {PK_ERR_HTTP, 503, true, true},
+        {PK_ERR_HTTP, 404, true, false},         {PK_ERR_HTTP, 422, true, false},
+        {PK_ERR_HASH_EXPIRED, 466, true, false}, {PK_ERR_NETWORK, 0, false, false},
+        {PK_ERR_TIMEOUT, 0, false, false},       {PK_ERR_TLS, 0, true, false},
+        {PK_ERR_CONFIG, 0, false, false},        {PK_ERR_NONE, 0, false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pk_error e = {
+            .kind = cases[i].kind, .http_status = cases[i].status, .request_sent = cases[i].sent};
+        cr_expect_eq(pk_error_outcome_unknown(&e), cases[i].unknown, "case %zu (%s, %d, sent %d)",
+                     i, pk_error_kind_name(cases[i].kind), cases[i].status, cases[i].sent);
+    }
+    cr_expect_not(pk_error_outcome_unknown(NULL));
+}

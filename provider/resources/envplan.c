@@ -1,0 +1,79 @@
+/* envplan.c — see envplan.h. */
+#include "envplan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envcheck.h"
+#include "envsigner.h"
+
+/* How the apply would commit, in the words of the API. */
+static const char *commit_path(const tf_ctx *c, const env_private *p, const char *hash)
+{
+    const phala_config *pc = c->provider_data;
+    if (p->legacy)
+        return "phase 2 of PATCH /cvms/{id}/envs with the registering transaction, found by its "
+               "ComposeHashAdded log";
+    char *t = env_private_token(p, pc, hash);
+    bool token = t != NULL;
+    if (t) memset(t, 0, strlen(t));
+    free(t);
+    return token ? "POST /cvms/{id}/commit-update with its commit token (already-registered)"
+                 : "the confirm PATCH /cvms/{id} (X-Transaction-Hash: already-registered)";
+}
+
+bool env_plan_pending(tf_ctx *c, const tf_value *prior, const tf_value *config,
+                      const env_private *p)
+{
+    const phala_config *pc = c->provider_data;
+    const char *hash = tf_get_string(prior, "compose_hash");
+    const char *app = tf_get_string(prior, "app_id");
+    const char *cvm = tf_get_string(prior, "cvm_id");
+    const char *dev = tf_get_string(prior, "device_id");
+    if (!pc || !pc->client || !hash || !cvm) return false;
+    if (tf_get_string(config, "transaction_hash"))
+        return false; /* the user's transaction decides */
+    int64_t chain = 0;
+    bool has_chain = tf_get_int(prior, "chain_id", &chain);
+    env_check k;
+    env_check_registration(pc->client, pc, cvm, app, hash, dev, has_chain, chain, &k);
+    bool commit = false;
+    if (k.hash_allowed == PK_TRUE && k.device_allowed != PK_FALSE) {
+        if (p->legacy && !env_chain_can_read(pc)) {
+            tf_warning(c, "transaction_hash", "Registration found; transaction needed",
+                       "Compose hash %s is allowed now (checked with %s), but this API commits "
+                       "only with the registering transaction: set transaction_hash, or configure "
+                       "onchain.rpc_url so that the provider finds it.",
+                       hash, k.source);
+        } else {
+            commit = true;
+            tf_warning(c, NULL, "Registration found: this apply completes the update",
+                       "Compose hash 0x%s of the pending update is allowed by app contract 0x%s "
+                       "now (checked with %s) — registered outside Terraform, e.g. by a multisig "
+                       "wallet. Apply commits the prepared update through %s; no transaction_hash "
+                       "is needed.",
+                       phala_strip0x(hash), app ? phala_strip0x(app) : "?", k.source,
+                       commit_path(c, p, hash));
+        }
+    } else if (k.hash_allowed == PK_TRUE) {
+        if (!(env_chain_can_sign(pc) && pc->onchain.add_device))
+            tf_warning(c, NULL, "Registration found; the device is not allowed",
+                       "Compose hash %s is allowed now (checked with %s), but app contract %s "
+                       "does not allow device %s: call addDevice(0x%s) on it (or set "
+                       "onchain.add_device = true with the owner key), then apply.",
+                       hash, k.source, app ? app : "?", dev ? dev : "?",
+                       dev ? phala_strip0x(dev) : "?");
+    } else if (k.hash_allowed == PK_FALSE && !env_chain_can_sign(pc)) {
+        tf_warning(c, NULL, "Still waiting for the on-chain registration",
+                   "Compose hash 0x%s is not allowed by app contract 0x%s yet (checked with %s). "
+                   "Register it (addComposeHash), or set transaction_hash; the plan notices a "
+                   "registration made elsewhere by itself.",
+                   phala_strip0x(hash), app ? phala_strip0x(app) : "?", k.source);
+    } else if (k.hash_allowed == PK_UNSET && k.why && !env_chain_can_sign(pc)) {
+        tf_warning(c, NULL, "Cannot tell whether the compose hash is registered",
+                   "Checking compose hash %s failed: %s. Apply tries again.", hash, k.why);
+    }
+    env_check_free(&k);
+    return commit;
+}
