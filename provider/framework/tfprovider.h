@@ -147,7 +147,8 @@ typedef struct tf_resource_def {
     const char *type_name;
     int64_t version;
     tf_block_def schema;
-    /* All optional except create and read. config/prior/planned are never modified. */
+    /* All optional except create and read. config/prior/planned are never modified. validate runs
+     * on the server's I/O thread: it checks the configuration and never waits (no API calls). */
     void (*validate)(tf_ctx *, const tf_value *config);
     /* After the generic plan: adjust planned (mark values unknown, keep prior for equivalents)
      * and add requires-replace paths with tf_plan_requires_replace(). prior is NULL on create. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench_data_sources.sh — `terraform plan` of 200 phala_kms_info data sources against the simulator
+# bench_data_sources.sh — `terraform plan` of 200 phala_kms_contract data sources against the simulator
 # vs 200 terraform_data resources (interleaved; target <= 1.3), the same plan with 20 ms injected
 # API latency vs the ideal 200 x 20 ms / parallelism 10 (target <= 1.1x), and the connections the
 # simulator saw per plan.   Usage: bench_data_sources.sh BUILD_DIR [RUNS]
@@ -8,22 +8,22 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${2:-7}
 source "$(dirname "$0")/lib.sh"
 bench_sim_start
-tf_mirror "$W" "$BUILD/provider/terraform-provider-phala" phala phala
+tf_mirror "$W" "$(bench_provider_binary)" phala phala
 bench_dir ours <<'TF'
 terraform {
   required_providers {
     phala = { source = "local.dev/phala/phala" }
   }
 }
-data "phala_kms_info" "k" {
-  count  = 200
-  kms_id = ["kms_phala01", "kms_phala02", "kms-base-prod1"][count.index % 3]
+data "phala_kms_contract" "k" {
+  count    = 200
+  contract = ["phala", "base", "kc_base01"][count.index % 3]
 }
 TF
 bench_dir data <<'TF'
 resource "terraform_data" "r" {
   count = 200
-  input = { kms_id = ["kms_phala01", "kms_phala02", "kms-base-prod1"][count.index % 3] }
+  input = { contract = ["phala", "base", "kc_base01"][count.index % 3] }
 }
 TF
 terraform -chdir="$W/data" apply -auto-approve -input=false >/dev/null

@@ -2,7 +2,7 @@
 # bench_provider.sh — the provider runtime's figures (DESIGN §10), from one run on this machine:
 #   exec → handshake line (median of 50, AutoMTLS with a P-521 client certificate, as Terraform's)
 #     and the GetProviderSchema round trip;
-#   `terraform plan` of one phala_kms_info data source vs one terraform_data (interleaved);
+#   `terraform plan` of one phala_kms_contract data source vs one terraform_data (interleaved);
 #   `terraform validate` of 200 data sources vs 200 terraform_data (interleaved);
 #   peak memory (VmHWM = ru_maxrss) of every provider process during `terraform providers schema
 #     -json` and a plan of 200 data sources;
@@ -12,7 +12,7 @@ BUILD=$(cd "${1:?build dir}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${2:-11}
 source "$(dirname "$0")/lib.sh"
-PHALA_BIN=$BUILD/provider/terraform-provider-phala
+PHALA_BIN=$(bench_provider_binary)
 
 echo "== start-up"
 "$BUILD/tests/acceptance/tfprobe" bench "$PHALA_BIN" 50
@@ -26,27 +26,27 @@ HDR='terraform {
 }'
 bench_dir one <<TF
 $HDR
-data "phala_kms_info" "k" {
-  kms_id = "kms_phala01"
+data "phala_kms_contract" "k" {
+  contract = "phala"
 }
 TF
 bench_dir one_data <<'TF'
 resource "terraform_data" "r" {
-  input = { kms_id = "kms_phala01" }
+  input = { contract = "phala" }
 }
 TF
 terraform -chdir="$W/one_data" apply -auto-approve -input=false >/dev/null
 bench_dir many <<TF
 $HDR
-data "phala_kms_info" "k" {
-  count  = 200
-  kms_id = ["kms_phala01", "kms_phala02", "kms-base-prod1"][count.index % 3]
+data "phala_kms_contract" "k" {
+  count    = 200
+  contract = ["phala", "base", "kc_base01"][count.index % 3]
 }
 TF
 bench_dir many_data <<'TF'
 resource "terraform_data" "r" {
   count = 200
-  input = { kms_id = ["kms_phala01", "kms_phala02", "kms-base-prod1"][count.index % 3] }
+  input = { contract = ["phala", "base", "kc_base01"][count.index % 3] }
 }
 TF
 
@@ -80,6 +80,5 @@ procs=$(wc -l <"$W/rss.log")
 awk -v k="$schema_kb" 'BEGIN { printf "vmhwm_mib_providers_schema %.1f (target <= 10)\n", k / 1024 }'
 awk -v k="$plan_kb" -v n="$procs" 'BEGIN { printf "vmhwm_mib_plan_200_data_sources %.1f (max of %d provider processes; target <= 10)\n", k / 1024, n }'
 
-strip -o "$W/stripped" "$PHALA_BIN"
-echo "binary_size_stripped_bytes $(stat -c %s "$W/stripped") (target <= 10 MB)"
+echo "binary_size_stripped_bytes $(stat -c %s "$PHALA_BIN") (target <= 10 MB)"
 echo "binary_needed_libraries $(readelf -d "$PHALA_BIN" | grep -c NEEDED || true) (target 0)"

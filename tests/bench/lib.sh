@@ -12,6 +12,13 @@ export HOME=$W/home TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 mkdir -p "$HOME"
 source "$ROOT/tests/tools/tfmirror.sh"
 
+# The binary users install is the stripped one of `make release`; Terraform hashes the whole file
+# on every command (the lock file check), so its size is part of every plan: measure that one.
+bench_provider_binary() {
+    strip -o "$W/terraform-provider-phala" "$BUILD/provider/terraform-provider-phala"
+    echo "$W/terraform-provider-phala"
+}
+
 bench_sim_start() {
     "$BUILD/tests/sim/phala-cloud-sim" --seed "$ROOT/tests/sim/seed-default.json" --port 0 \
         --port-file "$W/port" --quiet >/dev/null 2>&1 &
