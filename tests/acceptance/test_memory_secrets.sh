@@ -5,7 +5,7 @@
 # it and the dump is searched for the distinctive values. Core dumps are opt-in
 # (PHALA_PROVIDER_CORE_DUMPS=1, set here); without it the provider is not dumpable.
 set -euo pipefail
-source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib.sh"
 command -v gcore >/dev/null || acc_fail "gcore (Debian package gdb) is missing: make deps installs it"
 acc_init "$PHALA_BIN" phala phala
 R=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -81,4 +81,20 @@ kill -TERM "$ACC_BG_PID"
 wait "$ACC_BG_PID" || true
 ACC_BG_PID=
 [ "$fail" = 0 ] || acc_fail "secrets left in the provider's memory"
+
+acc_log "core dumps are opt-in: without PHALA_PROVIDER_CORE_DUMPS=1 the process is not dumpable"
+# The kernel gives a non-dumpable process's /proc files to root: run the provider as nobody and
+# look at who owns them.
+command -v setpriv >/dev/null || acc_fail "setpriv (util-linux) is missing"
+owner_of_proc() { # owner_of_proc ENV… — the owner of a --debug provider's /proc/PID/environ
+    env "$@" setpriv --reuid=65534 --regid=65534 --clear-groups "$PHALA_BIN" --debug \
+        >"$WORK/dump.out" 2>&1 &
+    local pid=$!
+    wait_until 60 "the provider to start as nobody" grep -q TF_REATTACH_PROVIDERS "$WORK/dump.out"
+    stat -c %U "/proc/$pid/environ"
+    kill -TERM "$pid"
+    wait "$pid" || true
+}
+assert_eq "$(owner_of_proc TMPDIR=/tmp)" root "a default provider is not dumpable"
+assert_eq "$(owner_of_proc TMPDIR=/tmp PHALA_PROVIDER_CORE_DUMPS=1)" nobody "opted in"
 echo PASS
