@@ -278,6 +278,20 @@ Test(fake_rpc, already_known_is_success)
     pk_eth_free(e);
 }
 
+Test(fake_rpc, a_loopback_node_never_goes_through_a_proxy)
+{
+    /* a proxy that does not exist: a request sent through it would fail to connect */
+    setenv("http_proxy", "http://127.0.0.1:9", 1);
+    setenv("ALL_PROXY", "http://127.0.0.1:9", 1);
+    fake_start(M_ALREADY_KNOWN);
+    pk_eth *e = fake_client();
+    pk_error err = {0};
+    uint64_t id = 0;
+    cr_assert_eq(pk_eth_chain_id(e, &id, &err), 0, "%s", pk_error_message(&err));
+    cr_expect_eq(id, 31337);
+    pk_eth_free(e);
+}
+
 Test(fake_rpc, refused_log_search_asks_for_transaction_hash)
 {
     fake_start(M_LOGS_REFUSED);

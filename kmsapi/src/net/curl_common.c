@@ -59,10 +59,25 @@ CURLSH *pkx_curl_share(void)
     return g_share;
 }
 
+/* Whether url's host is a loopback host (the URL was checked when its client was made). */
+static bool url_is_loopback(const char *url)
+{
+    char *host = NULL;
+    pk_error err = {0};
+    bool loopback = pkx_url_check(url, "url", &host, &err) == 0 && pkx_host_is_loopback(host);
+    free(host);
+    pk_error_clear(&err);
+    return loopback;
+}
+
 CURL *pkx_curl_easy(const char *url, long timeout_ms, long connect_timeout_ms)
 {
     CURL *h = curl_easy_init();
     if (!h) return NULL;
+    /* A loopback URL is never sent through a proxy: plain http:// is allowed only because it stays
+     * on this machine, and http_proxy / ALL_PROXY would carry the request — API key included —
+     * in clear to the proxy. Other hosts follow the environment (HTTPS_PROXY tunnels TLS). */
+    if (url_is_loopback(url)) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(h, CURLOPT_SHARE, pkx_curl_share());
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
