@@ -47,6 +47,23 @@ static ef_state do_encrypt(tf_ctx *c, pk_client *client, env_flow *f)
     } else {
         env_key k;
         if (env_key_resolve(c, client, f->cvm_id, &k) != 0) return EF_FAILED;
+        /* The plan showed what this apply does; a CVM that changed since must not get an env
+         * encrypted for something else than what the user approved. */
+        const char *changed = NULL;
+        if (f->expect_offchain && k.onchain)
+            changed = "its KMS is on-chain now, while the plan was made for Phala's KMS";
+        else if (f->expect_key && !phala_hex_same(f->expect_key, k.public_key))
+            changed =
+                tf_arena_printf(c->arena, "its encryption key is %s now, while the plan showed %s",
+                                k.public_key, f->expect_key);
+        if (changed) {
+            tf_error(c, "cvm_id", "The CVM changed since the plan",
+                     "CVM %s changed after this plan was made: %s. Nothing was sent; run "
+                     "terraform plan again.",
+                     f->cvm_id, changed);
+            env_key_free(&k);
+            return EF_FAILED;
+        }
         f->public_key = k.public_key;
         f->onchain = k.onchain;
         k.public_key = NULL;
@@ -137,6 +154,15 @@ static ef_state do_phase1(tf_ctx *c, pk_client *client, env_flow *f)
     if (rc == 0 && r.status == PK_ENVS_IN_PROGRESS) {
         take_accepted(f, &r);
         next = EF_WAIT;
+    } else if (rc == 0 && f->expect_offchain) {
+        /* Phala's KMS has no on-chain registration: a 465 for it is the API contradicting the
+         * CVM it showed, not something to sign or to keep pending. */
+        tf_error(c, "cvm_id", "The API asks for an on-chain registration",
+                 "CVM %s uses Phala's KMS (off-chain), as the plan read, yet the API answered the "
+                 "update with a compose-hash precondition (HTTP 465). Nothing was signed or "
+                 "committed; the env was not changed. Run terraform plan again, and report this "
+                 "to Phala if it persists.",
+                 f->cvm_id);
     } else if (rc == 0) {
         take_precondition(f, &r);
         next = EF_NEED_TX;

@@ -54,6 +54,8 @@ typedef struct {
     const char *cvm_id;
     const env_input *env;     /* what to encrypt (EF_ENCRYPT) */
     const char *pinned_key;   /* explicit public_key, or NULL to resolve */
+    const char *expect_key;   /* the resolved key the plan showed: another one is an error */
+    bool expect_offchain;     /* the plan showed a Phala-KMS CVM (no registration can follow) */
     const char *config_tx;    /* transaction_hash from the configuration, or NULL */
     const char *stale_tx;     /* a tx known to belong to another compose hash: never reused … */
     const char *stale_for;    /* … unless it was for this hash */

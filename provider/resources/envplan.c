@@ -7,6 +7,42 @@
 
 #include "envcheck.h"
 #include "envsigner.h"
+#include "tflog.h"
+
+env_cvm_kind env_plan_cvm(tf_ctx *c, const char *cvm_id, const char **key)
+{
+    const phala_config *pc = c->provider_data;
+    *key = NULL;
+    if (!cvm_id || !pc || !pc->client) return ENV_CVM_UNKNOWN;
+    pk_cvm cvm = {0};
+    pk_error err = {0};
+    env_cvm_kind kind = ENV_CVM_UNKNOWN;
+    if (pk_cvm_fetch(pc->client, cvm_id, &cvm, &err) == 0) {
+        /* the rule of env_key_resolve: on-chain iff kms_info names a chain */
+        if (cvm.has_kms_info && cvm.kms_info.has_chain_id) {
+            kind = ENV_CVM_ONCHAIN;
+        } else {
+            kind = ENV_CVM_OFFCHAIN;
+            const char *k = pk_cvm_env_pubkey(&cvm);
+            if (k) *key = tf_arena_printf(c->arena, "%s", k);
+        }
+    } else if (err.http_status == 404) {
+        /* Say it now: a plan to "create" an env on a CVM that is not there can only fail. */
+        kind = ENV_CVM_MISSING;
+        tf_error(c, "cvm_id", "The CVM does not exist",
+                 "There is no CVM %s (GET /cvms/%s answered 404). This provider manages the env "
+                 "of an existing CVM and cannot create one. If the CVM was deleted, remove this "
+                 "resource from the configuration; otherwise set cvm_id to an existing CVM.",
+                 cvm_id, cvm_id);
+    } else {
+        /* The plan can do without it: the results stay unknown and the apply reports the error. */
+        tf_log(TF_LOG_DEBUG, "cannot read the CVM at plan", "cvm_id", cvm_id, "error",
+               pk_error_message(&err), NULL);
+    }
+    pk_error_clear(&err);
+    pk_cvm_free(&cvm);
+    return kind;
+}
 
 /* How the apply would commit, in the words of the API. */
 static const char *commit_path(const tf_ctx *c, const env_private *p, const char *hash)

@@ -7,6 +7,18 @@
 
 #include "envprivate.h"
 
+/* What a plan learns from reading the CVM (GET /cvms/{id}) before anything is sent. */
+typedef enum {
+    ENV_CVM_UNKNOWN,  /* not read: cvm_id unknown, no client, or the read failed (apply will say) */
+    ENV_CVM_ONCHAIN,  /* an on-chain KMS: the registration results stay unknown */
+    ENV_CVM_OFFCHAIN, /* Phala's KMS: nothing on-chain will happen; *key is the key apply uses */
+    ENV_CVM_MISSING,  /* 404: an error on cvm_id was added (the provider cannot create a CVM) */
+} env_cvm_kind;
+
+/* Reads cvm_id's KMS kind with the same rule as the apply (envkey.h). For ENV_CVM_OFFCHAIN, *key
+ * (arena-allocated, may be NULL when the API shows none) is the CVM's env encryption key. */
+env_cvm_kind env_plan_cvm(tf_ctx *c, const char *cvm_id, const char **key);
+
 /* Adds the plan's warning and returns true when the apply will commit a registration made
  * elsewhere (the caller then plans status = "applied"). Never fails the plan: a check that cannot
  * be made is mentioned and the status stays unknown. */

@@ -56,10 +56,10 @@ static const tf_attr_def attrs[] = {
      .type = &tf_type_string,
      .flags = TF_OPTIONAL | TF_COMPUTED,
      .description =
-         "X25519 key to encrypt with (64 hex). Default: resolved at apply — for an "
-         "on-chain KMS the app key whose signature must recover to the KMS's "
-         "`k256_pubkey`, for Phala's KMS the CVM's `encrypted_env_pubkey`. A rotated key "
-         "plans a re-encryption."},
+         "X25519 key to encrypt with (64 hex). Default: for an on-chain KMS the app key "
+         "whose signature must recover to the KMS's `k256_pubkey` (resolved at apply), for "
+         "Phala's KMS the CVM's `encrypted_env_pubkey` (read at plan; a key rotated before "
+         "the apply stops it). A rotated key plans a re-encryption."},
     {.name = "env_keys",
      .type = &phala_list_of_string,
      .flags = TF_COMPUTED,
@@ -77,19 +77,21 @@ static const tf_attr_def attrs[] = {
     {.name = "compose_hash",
      .type = &tf_type_string,
      .flags = TF_COMPUTED,
-     .description = "The compose hash that must be (or was) registered on-chain."},
+     .description =
+         "The compose hash that must be (or was) registered on-chain. Null on Phala's KMS "
+         "(off-chain), already in the plan."},
     {.name = "app_id",
      .type = &tf_type_string,
      .flags = TF_COMPUTED,
-     .description = "The app contract to register the compose hash on."},
+     .description = "The app contract to register the compose hash on (null on Phala's KMS)."},
     {.name = "kms_contract_address",
      .type = &tf_type_string,
      .flags = TF_COMPUTED,
-     .description = "The KMS contract of the app."},
+     .description = "The KMS contract of the app (null on Phala's KMS)."},
     {.name = "chain_id",
      .type = &tf_type_number,
      .flags = TF_COMPUTED,
-     .description = "The chain of the app contract."},
+     .description = "The chain of the app contract (null on Phala's KMS)."},
     {.name = "transaction_hash",
      .type = &tf_type_string,
      .flags = TF_OPTIONAL | TF_COMPUTED,
@@ -221,6 +223,49 @@ static bool needs_encryption(tf_ctx *c, const tf_value *prior, const tf_value *c
     return r;
 }
 
+/* The results a Phala-KMS (off-chain) CVM can take: no registration, so no hash, app, chain,
+ * contract, device or transaction, and the update is applied (or fails). The key is the CVM's,
+ * read now; apply checks it is still the one it encrypts with. */
+static const char *const onchain_attrs[] = {
+    "compose_hash",   "app_id", "kms_contract_address", "chain_id", "device_id",
+    "onchain_status", NULL};
+
+static void plan_offchain(tf_ctx *c, const tf_value *prior, const tf_value *config,
+                          tf_value *planned, const char *key)
+{
+    /* An update encrypts for the key the refresh put into the prior state: the plan Terraform
+     * repeats at apply sees the same prior, so a key rotated in between reaches the apply, which
+     * refuses it with its own message (envflow.c). A create, or a key pinned until now, has only
+     * the key read now. */
+    if (prior) key = tf_get_string(prior, "public_key");
+    for (const char *const *a = onchain_attrs; *a; a++) {
+        tf_value *v = tf_attr(planned, *a);
+        if (v) *v = tf_null(v->type);
+    }
+    if (tf_is_null(tf_attr(config, "transaction_hash")))
+        tf_set(planned, "transaction_hash", tf_null(&tf_type_string));
+    tf_set(planned, "status", tf_string(c->arena, STATUS_APPLIED));
+    if (key && tf_is_null(tf_attr(config, "public_key")))
+        tf_set(planned, "public_key", tf_string(c->arena, key));
+}
+
+/* Create, or an update that sends a new ciphertext: read the CVM to plan what the apply can
+ * really change. Returns false when the CVM does not exist (an error was added). */
+static bool plan_sending(tf_ctx *c, const tf_value *prior, const tf_value *config,
+                         tf_value *planned)
+{
+    const char *key = NULL;
+    switch (env_plan_cvm(c, tf_get_string(config, "cvm_id"), &key)) {
+    case ENV_CVM_MISSING:
+        return false;
+    case ENV_CVM_OFFCHAIN:
+        plan_offchain(c, prior, config, planned, key);
+        return true;
+    default:
+        return true;
+    }
+}
+
 static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, tf_value *planned)
 {
     env_input in;
@@ -229,6 +274,7 @@ static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, t
     tf_set(planned, "id", *tf_attr(config, "cvm_id"));
     if (!prior) { /* create: the generic plan left every result unknown */
         tf_set(planned, "env_keys", keys);
+        plan_sending(c, NULL, config, planned);
         env_input_free(&in);
         return;
     }
@@ -249,6 +295,14 @@ static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, t
         tf_set(planned, "env_keys", keys);
         if (no_pk) mark_unknown(planned, "public_key");
         if (no_tx) mark_unknown(planned, "transaction_hash");
+        plan_sending(c, p.pinned ? NULL : prior, config, planned);
+        const char *now = tf_get_string(prior, "public_key");
+        if (no_pk && !p.pinned && p.key && now && !phala_hex_same(now, p.key))
+            /* the refresh saw it; without this the plan would show only a new ciphertext */
+            tf_warning(c, "public_key", "The CVM's encryption key changed",
+                       "The env was encrypted for key %s, but the CVM's key is %s now (rotated). "
+                       "This plan encrypts the env again for the new key.",
+                       p.key, now);
         if (p.resend)
             tf_warning(c, "env", "The env is sent again",
                        "The last update of this env may have been applied without an answer "
@@ -297,6 +351,17 @@ static env_flow flow_for(tf_ctx *c, const tf_value *config, const env_input *in,
     return f;
 }
 
+/* What the plan promised about the CVM (plan_offchain): the apply holds the CVM to it. */
+static void expect_planned(env_flow *f, const tf_value *config, const tf_value *planned)
+{
+    if (!planned) return;
+    /* only plan_offchain plans a null compose_hash for an update that sends */
+    const tf_value *hash = tf_attr(planned, "compose_hash");
+    f->expect_offchain = hash && hash->presence == TF_NULL;
+    if (tf_is_null(tf_attr(config, "public_key")) && tf_is_known(tf_attr(planned, "public_key")))
+        f->expect_key = tf_get_string(planned, "public_key");
+}
+
 /* Create and update: the same decision as the plan (needs_encryption), then the state machine. */
 static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
                       const tf_value *planned, tf_value *s)
@@ -312,6 +377,7 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
         return;
     }
     env_flow f = flow_for(c, config, &in, &p, prior ? "update" : "create");
+    expect_planned(&f, config, planned);
     /* On create nothing tells which compose hash a configured transaction registered (the API
      * names the hash only in its answer), so the first apply goes pending. This also keeps phase-2
      * errors away from create, where Terraform would taint the object and lose the ciphertext. */
@@ -424,9 +490,14 @@ static void read_env(tf_ctx *c, const tf_value *state, tf_value *ns)
     pk_compose_file cf = {0};
     pk_error err = {0};
     if (pk_cvm_compose_file_fetch(client, cvm, &cf, &err) != 0) {
-        if (err.http_status == 404)
-            *ns = tf_null(state->type); /* the CVM is gone */
-        else
+        if (err.http_status == 404) {
+            /* The CVM is gone: so is its env. The plan then refuses to "create" it again. */
+            *ns = tf_null(state->type);
+            tf_warning(c, NULL, "The CVM no longer exists",
+                       "CVM %s was not found (404): it was deleted outside Terraform, so its env "
+                       "is removed from the state.",
+                       cvm);
+        } else
             phala_api_error(c, "cvm_id", "Cannot read the CVM's compose file", &err);
         pk_error_clear(&err);
         return;
