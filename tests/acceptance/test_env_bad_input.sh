@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad input is reported on the attribute (and map key) at fault before any API call: invalid key
 # names, too many variables, an oversized value, an invalid public_key or transaction_hash,
-# env_wo together with env; an unknown CVM is an API error on cvm_id.
+# env_wo together with env; an unknown CVM fails the plan on cvm_id.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 acc_init "$PHALA_BIN" phala phala
@@ -64,13 +64,13 @@ expect_error 'resource "phala_encrypted_env" "e" {
   }
 }' 'Invalid timeout' 'update = "soon"'
 
-acc_log "unknown CVM: an API error on cvm_id, nothing stored"
+acc_log "unknown CVM: the plan fails on cvm_id, nothing stored"
 { phala_header; echo 'resource "phala_encrypted_env" "e" {
   cvm_id = "cvm_nope"
   env    = { A = "b" }
 }'; } | write_config
 tf apply -auto-approve -input=false && acc_fail "apply on an unknown CVM succeeded"
-assert_contains "$(tf_out)" "Cannot read the CVM" "unknown CVM"
+assert_contains "$(tf_out)" "The CVM does not exist" "unknown CVM"
 assert_contains "$(tf_out)" 'cvm_id = "cvm_nope"' "diagnostic points at cvm_id"
 assert_eq "$(terraform -chdir="$TF" state list | wc -l)" 0 "nothing in state"
 echo PASS

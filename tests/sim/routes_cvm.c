@@ -40,8 +40,7 @@ static cJSON *cvm_info_json(const struct sim_state *st, const struct sim_cvm *c)
     cJSON_AddStringToObject(o, "name", c->name);
     cJSON_AddStringToObject(o, "app_id", c->app_id);
     char uuid[37];
-    snprintf(uuid, sizeof uuid, "%.8s-%.4s-4%.3s-8%.3s-%.12s", c->device_id, c->device_id + 8,
-             c->device_id + 12, c->device_id + 15, c->device_id + 18);
+    sim_cvm_uuid(c, uuid);
     cJSON_AddStringToObject(o, "vm_uuid", uuid);
     cJSON_AddNullToObject(o, "instance_id");
 

@@ -364,6 +364,8 @@ double sim_now(void);                                             /* monotonic s
 struct sim_kms *sim_find_kms(struct sim_state *st, const char *id_or_slug);
 struct sim_contract *sim_find_contract(struct sim_state *st, const char *id_or_slug);
 struct sim_cvm *sim_find_cvm(struct sim_state *st, const char *ident);
+/* The CVM's vm_uuid (a v4 UUID derived from its device id), with dashes. */
+void sim_cvm_uuid(const struct sim_cvm *c, char out[37]);
 const struct sim_keys *sim_kms_keys(const struct sim_state *st, const struct sim_kms *k);
 /* "phala" for the off-chain KMS, else "ethereum" (1), "anvil" (31337), "base" (anything else). */
 const char *sim_kms_type(bool has_chain, long long chain_id);

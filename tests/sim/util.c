@@ -4,6 +4,7 @@
 #include "sim.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -125,6 +126,24 @@ bool sim_contract_era(const struct sim_req *q)
 
 /* The SDKs send the CVM id as is, `app_<40 hex>` for an app id, or the name (§1.3); a bare 40-hex
  * app id is accepted too because hand-written clients send it. */
+void sim_cvm_uuid(const struct sim_cvm *c, char out[37])
+{
+    const char *d = c->device_id;
+    snprintf(out, 37, "%.8s-%.4s-4%.3s-8%.3s-%.12s", d, d + 8, d + 12, d + 15, d + 18);
+}
+
+/* Whether ident is c's vm_uuid, with or without dashes (the SDKs send it without). */
+static bool uuid_matches(const struct sim_cvm *c, const char *ident)
+{
+    char uuid[37], bare[33];
+    sim_cvm_uuid(c, uuid);
+    size_t o = 0;
+    for (const char *p = uuid; *p; p++)
+        if (*p != '-') bare[o++] = *p;
+    bare[o] = 0;
+    return strcasecmp(ident, uuid) == 0 || strcasecmp(ident, bare) == 0;
+}
+
 struct sim_cvm *sim_find_cvm(struct sim_state *st, const char *ident)
 {
     const char *app = NULL;
@@ -137,6 +156,7 @@ struct sim_cvm *sim_find_cvm(struct sim_state *st, const char *ident)
         if (c->deleted) continue;
         if (strcmp(c->id, ident) == 0) return c;
         if (app && strcasecmp(c->app_id, app) == 0) return c;
+        if (uuid_matches(c, ident)) return c;
     }
     for (size_t i = 0; i < st->ncvms; i++) {
         struct sim_cvm *c = &st->cvms[i];
