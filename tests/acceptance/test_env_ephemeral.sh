@@ -4,7 +4,8 @@
 # decrypted view), through a saved plan and a direct apply, and appear in no state, backup, plan
 # file (every member, and `show -json`), terraform output, TF_LOG=trace log or the provider's own
 # stderr; env_wo_version alone decides when they are sent again; and ephemeral values are refused
-# by every attribute that is not write-only (env, env_file, env_wo_version).
+# by every attribute that is not write-only (env, env_file, env_wo_version). The guide's runnable
+# example (examples/ephemeral-secrets, shown verbatim in docs/guides/ephemeral-secrets.md) too.
 #
 # The secrets are random per run. Nothing here prints one: leaks are reported as counts per file,
 # terraform output shown on a failure goes through `redact`, and the decrypted env is compared
@@ -16,10 +17,10 @@ sim_start
 CVM=cvm_phala01
 R=phala_encrypted_env.e
 
-# --- the secrets: sets A…E, each a DB_PASSWORD and a token seed (TOKEN = "tok-<seed>") ---------
+# --- the secrets: sets A…G, each a DB_PASSWORD and a token seed (TOKEN = "tok-<seed>") ---------
 rnd() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 declare -A DBC SEEDC # the random cores; DB_PASSWORD = "dbpw-<core>", token_seed = "<core>"
-SETS="A B C D E"
+SETS="A B C D E F G"
 for s in $SETS; do DBC[$s]=$(rnd) SEEDC[$s]=$(rnd); done
 # Every form a leak could take: the core as is (matched case-insensitively), its hex encoding, and
 # its base64 encoding at the three alignments a longer encoded string can give it (ends trimmed).
@@ -151,6 +152,14 @@ assert_cvm_has B
 rc=$(with B plan_rc)
 [ "$rc" = 0 ] || { redact <"$WORK/last.out" >&2; acc_fail "plan after the bump shows changes (exit $rc)"; }
 
+acc_log "saved plan without a bump, applied with set F: nothing sent"
+trace plan-B3 with B tfx plan -input=false -out=tfplan
+out_has "No changes." "a saved plan without a version bump"
+save_plan B3
+trace apply-F with F tfx apply -input=false tfplan
+assert_eq "$(updates)" 2 "a saved plan without changes sends nothing, whatever the values at apply"
+assert_cvm_has B
+
 acc_log "saved plan with set C, applied with set D: the apply-time values are sent"
 # Lesson (Terraform 1.11.4): a saved plan does not pin ephemeral values — apply accepts different
 # ones, and those are what the provider encrypts and sends. Review the plan, but treat the
@@ -218,11 +227,30 @@ done
 TF=$TF_MAIN
 assert_eq "$(updates)" 4 "the refused configurations sent nothing"
 
+acc_log "examples/ephemeral-secrets (the guide's example, verbatim) with set G"
+EXAMPLE=$REPO_ROOT/examples/ephemeral-secrets/main.tf
+[[ "$(<"$REPO_ROOT/examples/guides/ephemeral-secrets.md")" == *"$(<"$EXAMPLE")"* ]] ||
+    acc_fail "the guide ephemeral-secrets.md does not show examples/ephemeral-secrets/main.tf as it is"
+TF=$WORK/example
+mkdir -p "$TF"
+cp "$EXAMPLE" "$TF/"
+xwith() { TF_VAR_db_password=dbpw-${DBC[G]} TF_VAR_api_token=${SEEDC[G]} "$@"; }
+tfx init -input=false
+trace example xwith tfx apply -auto-approve -input=false
+sim_env $CVM | jq -e --arg url "postgres://app:dbpw-${DBC[G]}@db.internal:5432/app" --arg tok "${SEEDC[G]}" \
+    '. == {DATABASE_URL: $url, API_TOKEN: $tok}' >/dev/null ||
+    { sim_env $CVM | redact >&2; acc_fail "the example's values did not reach the CVM"; }
+assert_eq "$(terraform -chdir="$TF" output -json env_keys | jq -c .)" '["API_TOKEN","DATABASE_URL"]' "the example's env_keys"
+rc=$(xwith plan_rc)
+[ "$rc" = 0 ] || { redact <"$WORK/last.out" >&2; acc_fail "the example's second plan shows changes (exit $rc)"; }
+TF=$TF_MAIN
+
 acc_log "no secret anywhere: state, backups, plan files, outputs, trace logs, provider stderr"
 # The files that must exist, so the sweep cannot pass by finding nothing.
 must=("$TF/terraform.tfstate" "$TF/terraform.tfstate.backup" "$WORK/plans/A/tfplan" "$WORK/plans/C/tfplan"
-    "$WORK/plans/A.json" "$WORK/plans/C.json" "$WORK/debug.err")
-for f in plan-A apply-A plan-B apply-B1 apply-B2 plan-C apply-D apply-E; do
+    "$WORK/plans/B3/tfplan" "$WORK/plans/A.json" "$WORK/plans/C.json" "$WORK/plans/B3.json" "$WORK/debug.err"
+    "$WORK/example/terraform.tfstate")
+for f in plan-A apply-A plan-B apply-B1 apply-B2 plan-B3 apply-F plan-C apply-D apply-E example; do
     must+=("$WORK/logs/$f.log")
     # terraform's own runs carry the provider's log lines (go-plugin relays its stderr)
     [ "$f" = apply-E ] ||
@@ -230,7 +258,7 @@ for f in plan-A apply-A plan-B apply-B1 apply-B2 plan-C apply-D apply-E; do
         acc_fail "trace log $f.log holds no provider log line"
 done
 for f in "${must[@]}"; do [ -s "$f" ] || acc_fail "expected file ${f#"$WORK"/} is missing or empty"; done
-[ "$(find "$WORK/outputs" -type f | wc -l)" -ge 19 ] || acc_fail "fewer terraform outputs kept than the 19 runs above"
+[ "$(find "$WORK/outputs" -type f | wc -l)" -ge 24 ] || acc_fail "fewer terraform outputs kept than the 24 runs above"
 leak_files() { # every file under WORK (state, plans, logs, outputs, .terraform, HOME) but the simulator's own
     find "$WORK" -type f ! -name 'sim.*' -print0
 }
