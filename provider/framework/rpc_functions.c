@@ -120,39 +120,40 @@ static const tf_function_def *find_function(const char *name)
     return NULL;
 }
 
-/* Decodes the arguments into args (n_params, then the variadic list); false after an error. */
+/* Decodes the arguments into args: the n_params fixed ones, then (with a variadic parameter) one
+ * list of every argument after them. Terraform sends each variadic argument on its own, encoded
+ * with the variadic parameter's type (plugin6 CallFunction), so argument i keeps its own index in
+ * errors. False after an error. */
 static bool decode_args(tf_fctx *f, const tf_function_def *d, Tfplugin6__CallFunction__Request *q,
                         tf_value *args)
 {
-    size_t want = d->n_params + (d->variadic ? 1 : 0);
-    if (q->n_arguments != want && !(d->variadic && q->n_arguments == d->n_params)) {
+    if (q->n_arguments < d->n_params || (!d->variadic && q->n_arguments > d->n_params)) {
         tf_func_error(f, -1, "%s takes %zu argument%s%s, not %zu.", d->name, d->n_params,
                       d->n_params == 1 ? "" : "s", d->variadic ? " (and optional more)" : "",
                       q->n_arguments);
         return false;
     }
+    size_t n_var = q->n_arguments - d->n_params;
+    if (d->variadic)
+        args[d->n_params] = tf_collection(
+            f->arena, tf_type_collection(f->arena, TF_LIST, d->variadic->type), n_var);
     tf_ctx c;
     memset(&c, 0, sizeof c);
     c.arena = f->arena;
     c.diags.arena = f->arena;
-    for (size_t i = 0; i < want; i++) {
+    for (size_t i = 0; i < q->n_arguments; i++) {
         const tf_func_param *pd = i < d->n_params ? &d->params[i] : d->variadic;
-        const tf_type *t =
-            i < d->n_params ? pd->type : tf_type_collection(f->arena, TF_LIST, pd->type);
-        if (i >= q->n_arguments) { /* no variadic arguments at all */
-            args[i] = tf_collection(f->arena, t, 0);
-            break;
-        }
-        args[i] = tf_rpc_decode(&c, q->arguments[i], t, "argument");
+        tf_value *dst =
+            i < d->n_params ? &args[i] : &args[d->n_params].u.coll.items[i - d->n_params];
+        *dst = tf_rpc_decode(&c, q->arguments[i], pd->type, "argument");
         if (tf_has_errors(&c)) {
-            tf_func_error(f, (int)i, "argument %zu (%s) is not a %s: %s", i + 1, pd->name,
-                          i < d->n_params ? "value of the parameter's type" : "list",
-                          c.diags.head->detail);
+            tf_func_error(f, (int)i, "argument %zu (%s) is not a value of the parameter's type: %s",
+                          i + 1, pd->name, c.diags.head->detail);
             return false;
         }
-        if (tf_is_unknown(&args[i]) || (!pd->allow_null && tf_is_null(&args[i]))) {
+        if (tf_is_unknown(dst) || (!pd->allow_null && tf_is_null(dst))) {
             tf_func_error(f, (int)i, "argument %zu (%s) must not be %s.", i + 1, pd->name,
-                          tf_is_unknown(&args[i]) ? "unknown" : "null");
+                          tf_is_unknown(dst) ? "unknown" : "null");
             return false;
         }
     }

@@ -195,7 +195,8 @@ typedef struct tf_function_def {
     const tf_func_param *params;
     size_t n_params;
     /* Optional final parameter taking zero or more arguments of its type; they arrive as one list
-     * value in args[n_params]. */
+     * value in args[n_params] (an empty list when there are none). Terraform sends each one as its
+     * own argument: an error about the k-th of them names argument n_params + k. */
     const tf_func_param *variadic;
     const tf_type *ret;
     /* Pure: the same arguments give the same result. Arguments are known (unknown values make

@@ -427,9 +427,10 @@ extern tf_datasource_def phala_kms_contracts_ds, phala_kms_contract_ds, phala_km
     phala_kms_info_ds, phala_kms_onchain_ds, phala_app_pubkey_ds;
 
 extern const tf_function_def phala_func_cvm_id, phala_func_parse_dotenv,
-    phala_func_env_pubkey_signer;
+    phala_func_env_pubkey_signer, phala_func_compose_hash, phala_func_compose_hash_indent4;
 static const tf_function_def *const phala_functions[] = {
-    &phala_func_cvm_id, &phala_func_parse_dotenv, &phala_func_env_pubkey_signer};
+    &phala_func_cvm_id, &phala_func_parse_dotenv, &phala_func_env_pubkey_signer,
+    &phala_func_compose_hash, &phala_func_compose_hash_indent4};
 
 static tf_resource_def *const phala_resources[] = {&phala_app_ids_resource,
                                                    &phala_encrypted_env_resource};
