@@ -128,7 +128,7 @@ static bool decode_args(tf_fctx *f, const tf_function_def *d, Tfplugin6__CallFun
                         tf_value *args)
 {
     if (q->n_arguments < d->n_params || (!d->variadic && q->n_arguments > d->n_params)) {
-        tf_func_error(f, -1, "%s takes %zu argument%s%s, not %zu.", d->name, d->n_params,
+        tf_func_error(f, -1, "%s takes %zu argument%s%s, not %zu", d->name, d->n_params,
                       d->n_params == 1 ? "" : "s", d->variadic ? " (and optional more)" : "",
                       q->n_arguments);
         return false;
@@ -152,7 +152,7 @@ static bool decode_args(tf_fctx *f, const tf_function_def *d, Tfplugin6__CallFun
             return false;
         }
         if (tf_is_unknown(dst) || (!pd->allow_null && tf_is_null(dst))) {
-            tf_func_error(f, (int)i, "argument %zu (%s) must not be %s.", i + 1, pd->name,
+            tf_func_error(f, (int)i, "argument %zu (%s) must not be %s", i + 1, pd->name,
                           tf_is_unknown(dst) ? "unknown" : "null");
             return false;
         }
@@ -170,7 +170,7 @@ int tf_rpc_call_function(const uint8_t *req, size_t len, tf_buf *out)
     Tfplugin6__CallFunction__Response r = TFPLUGIN6__CALL_FUNCTION__RESPONSE__INIT;
     const tf_function_def *d = find_function(q->name);
     if (!d) {
-        tf_func_error(&f, -1, "This provider has no function named \"%s\".", q->name);
+        tf_func_error(&f, -1, "This provider has no function named \"%s\"", q->name);
     } else {
         tf_value *args = tf_rpc_array(c.arena, d->n_params + 1, sizeof *args);
         if (decode_args(&f, d, q, args)) {
@@ -178,7 +178,7 @@ int tf_rpc_call_function(const uint8_t *req, size_t len, tf_buf *out)
             d->call(&f, args, &result);
             if (!f.error &&
                 (!tf_value_wholly_known(&result) || !tf_type_equal(result.type, d->ret)))
-                tf_func_error(&f, -1, "Provider bug: %s returned a value that is not a known %s.",
+                tf_func_error(&f, -1, "Provider bug: %s returned a value that is not a known %s",
                               d->name, "value of its declared type");
             if (!f.error) r.result = tf_rpc_encode(c.arena, &result);
         }

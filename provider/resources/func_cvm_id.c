@@ -25,7 +25,7 @@ static void call_cvm_id(tf_fctx *f, const tf_value *args, tf_value *result)
     size_t cap = args[0].u.str.len + 8;
     char *out = tf_arena_alloc(tf_func_arena(f), cap);
     if (pk_cvm_id_normalize(id, out, cap) != 0) {
-        tf_func_error(f, 0, "\"%s\" is not a CVM id.", id);
+        tf_func_error(f, 0, "\"%s\" is not a CVM id", id);
         return;
     }
     *result = tf_string(tf_func_arena(f), out);

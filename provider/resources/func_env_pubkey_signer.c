@@ -20,23 +20,23 @@ static void call_signer(tf_fctx *f, const tf_value *args, tf_value *result)
 {
     const char *pk = args[0].u.str.ptr, *sig = args[1].u.str.ptr, *app = args[2].u.str.ptr;
     if (!phala_is_hex(pk, 64, false)) {
-        tf_func_error(f, 0, "public_key must be 64 hex digits (an X25519 key), optionally 0x.");
+        tf_func_error(f, 0, "public_key must be 64 hex digits (an X25519 key), optionally 0x");
         return;
     }
     if (!phala_is_hex(sig, 130, false)) {
         tf_func_error(f, 1,
                       "signature must be 130 hex digits (r, s and the recovery id), "
-                      "optionally 0x.");
+                      "optionally 0x");
         return;
     }
     if (!pk_app_id_valid(app)) {
-        tf_func_error(f, 2, "app_id must be 40 hex digits, optionally 0x.");
+        tf_func_error(f, 2, "app_id must be 40 hex digits, optionally 0x");
         return;
     }
     uint8_t signer[PK_SECP256K1_PUBKEY_BYTES];
     char why[256] = "";
     if (pk_verify_pubkey_sig(pk, sig, app, NULL, 0, NULL, signer, why, sizeof why) != 0) {
-        tf_func_error(f, 1, "The signature does not recover to a signing key: %s.", why);
+        tf_func_error(f, 1, "The signature does not recover to a signing key: %s", why);
         return;
     }
     char hex[2 * PK_SECP256K1_PUBKEY_BYTES + 3] = "0x";

@@ -62,6 +62,10 @@ out=$(console 'provider::phala::env_pubkey_signer("e33a", "00", "000000000000000
 assert_contains "$out" 'Invalid value for "public_key" parameter' "a bad key is blamed on public_key"
 out=$(console 'provider::phala::env_pubkey_signer("e33a1832c6562067ff8f844a61e51ad051f1180b66ec2551fb0251735f3ee90a", "8542c49081fbf4e03f62034f13fbf70630bdf256a53032e38465a27c36fd6bed7a5e7111652004aef37f7fd92fbfc1285212c4ae6a6154203a48f5e16cad2cef00", "xyz")') || true
 assert_contains "$out" 'Invalid value for "app_id" parameter' "a bad app id is blamed on app_id"
+# Terraform ends the message with its own period: ours must not bring a second one
+assert_not_contains "$(flatten "$out")" 'optionally 0x..' "one period"
+out=$(console 'provider::phala::cvm_id("")') || true
+assert_contains "$(flatten "$out")" 'is not a CVM id' "an empty id is refused"
 
 acc_log "compose_hash, compose_hash_indent4: the vectors of research §6.2 and the data file"
 V=$REPO_ROOT/tests/data/crypto/compose_hash.json
