@@ -15,16 +15,20 @@ planned() {
     terraform -chdir="$TF" show -json tfplan |
         jq -c --arg a "$1" ".resource_changes[] | select(.address==\$a) | .change$2"
 }
+# both ENV — the Phala-KMS CVM with env = ENV, beside the on-chain one (env unchanged).
+both() {
+    config "resource \"phala_encrypted_env\" \"p\" {
+  cvm_id = \"cvm_phala01\"
+  env    = $1
+}
+resource \"phala_encrypted_env\" \"b\" {
+  cvm_id = \"cvm_base01\"
+  env    = { API_KEY = \"a\" }
+}"
+}
 ONCHAIN_ATTRS='["app_id","chain_id","compose_hash","device_id","kms_contract_address","onchain_status","transaction_hash"]'
 
-config 'resource "phala_encrypted_env" "p" {
-  cvm_id = "cvm_phala01"
-  env    = { API_KEY = "a" }
-}
-resource "phala_encrypted_env" "b" {
-  cvm_id = "cvm_base01"
-  env    = { API_KEY = "a" }
-}'
+both '{ API_KEY = "a" }'
 tf_ok init -input=false
 
 acc_log "create: off-chain results planned null, on-chain ones unknown"
@@ -48,14 +52,7 @@ assert_eq "$(sim_env cvm_phala01)" '{"API_KEY":"a"}' "applied env"
 rc=$(tf_plan_exit); [ "$rc" = 0 ] || { tf_out; acc_fail "plan after create shows changes ($rc)"; }
 
 acc_log "update of values: the same, and only the ciphertext is news"
-config 'resource "phala_encrypted_env" "p" {
-  cvm_id = "cvm_phala01"
-  env    = { API_KEY = "b" }
-}
-resource "phala_encrypted_env" "b" {
-  cvm_id = "cvm_base01"
-  env    = { API_KEY = "a" }
-}'
+both '{ API_KEY = "b" }'
 tf_ok plan -input=false -out=tfplan
 unknown=$(planned phala_encrypted_env.p '.after_unknown | to_entries | map(select(.value == true) | .key) | sort')
 assert_eq "$unknown" '["allowed_envs_changed","correlation_id","encrypted_env"]' "what stays unknown on update"
@@ -63,14 +60,7 @@ tf_ok apply -input=false tfplan
 assert_eq "$(sim_env cvm_phala01)" '{"API_KEY":"b"}' "updated env"
 
 acc_log "a key rotated between plan and apply stops the saved plan; nothing is sent"
-config 'resource "phala_encrypted_env" "p" {
-  cvm_id = "cvm_phala01"
-  env    = { API_KEY = "c" }
-}
-resource "phala_encrypted_env" "b" {
-  cvm_id = "cvm_base01"
-  env    = { API_KEY = "a" }
-}'
+both '{ API_KEY = "c" }'
 tf_ok plan -input=false -out=tfplan
 n=$(sim_admin GET /envs/cvm_phala01 | jq .updates)
 sim_admin POST /kms/kms_phala01/rotate >/dev/null
@@ -86,14 +76,7 @@ assert_eq "$(sim_env cvm_phala01)" '{"API_KEY":"c"}' "a fresh plan applies with 
 assert_eq "$(state_attr phala_encrypted_env.p .public_key)" "$new" "new key in state"
 
 acc_log "a 465 for the Phala-KMS CVM contradicts the plan: an error, nothing committed, state kept"
-config 'resource "phala_encrypted_env" "p" {
-  cvm_id = "cvm_phala01"
-  env    = { API_KEY = "d", NEW = "n" }
-}
-resource "phala_encrypted_env" "b" {
-  cvm_id = "cvm_base01"
-  env    = { API_KEY = "a" }
-}'
+both '{ API_KEY = "d", NEW = "n" }'
 body=$(jq -cn --arg h "0x$(printf 'ba%.0s' $(seq 32))" '{error_code: "ERR-01-005",
   message: "Compose hash registration required on-chain",
   details: [{field: "compose_hash", value: $h}, {field: "app_id", value: "0xe7c1a4a6b2f54b1c9d3e8f70a1b2c3d4e5f60718"}]}')
