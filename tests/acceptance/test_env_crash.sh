@@ -16,15 +16,18 @@ config before
 tf_ok init -input=false
 tf_ok apply -auto-approve -input=false
 config after
-sim_admin POST /config '{"latency_ms": 3000}' >/dev/null
+# Every API call is held 8 s: the kill must land while the PATCH is held, which a loaded 2-core
+# machine did not always manage within 3 s (a flake seen once under ctest -j).
+sim_admin POST /config '{"latency_ms": 8000}' >/dev/null
 sim_admin POST /stats/reset >/dev/null # the first apply's PATCH must not count
-# -refresh=false: the only API calls are then the key lookup and the PATCH we kill the provider in
+# -refresh=false: the only API calls are then the plan's and the apply's reads of the CVM and the
+# PATCH we kill the provider in
 terraform -chdir="$TF" apply -auto-approve -input=false -refresh=false -no-color >"$WORK/apply.out" 2>&1 &
 pid=$!
 patch_received() {
     [ "$(sim_admin GET /stats | jq '[.requests | to_entries[] | select(.key | test("PATCH")) | .value] | add // 0')" -gt 0 ]
 }
-# the simulator holds the PATCH for 3 s from its arrival: the kill lands inside the update
+# the simulator holds the PATCH for 8 s from its arrival: the kill lands inside the update
 wait_until 120 "the update (PATCH) to reach the simulator" patch_received
 [ "$(kill_providers_of "$pid")" -gt 0 ] || acc_fail "no provider process of this apply to kill"
 rc=0
