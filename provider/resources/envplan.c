@@ -44,6 +44,34 @@ env_cvm_kind env_plan_cvm(tf_ctx *c, const char *cvm_id, const char **key)
     return kind;
 }
 
+static char *api_id_of(pk_client *client, const char *cvm_id)
+{
+    pk_cvm cvm = {0};
+    pk_error err = {0};
+    char *id = NULL;
+    if (pk_cvm_fetch(client, cvm_id, &cvm, &err) == 0 && cvm.id) id = strdup(cvm.id);
+    pk_error_clear(&err);
+    pk_cvm_free(&cvm);
+    return id;
+}
+
+bool env_plan_same_cvm(tf_ctx *c, const char *a, const char *b)
+{
+    const phala_config *pc = c->provider_data;
+    if (!a || !b) return false;
+    size_t na = strlen(a) + 8, nb = strlen(b) + 8;
+    char *xa = tf_arena_alloc(c->arena, na), *xb = tf_arena_alloc(c->arena, nb);
+    if (pk_cvm_id_normalize(a, xa, na) == 0 && pk_cvm_id_normalize(b, xb, nb) == 0 &&
+        strcmp(xa, xb) == 0)
+        return true;
+    if (!pc || !pc->client) return false;
+    char *ia = api_id_of(pc->client, a), *ib = ia ? api_id_of(pc->client, b) : NULL;
+    bool same = ia && ib && strcmp(ia, ib) == 0;
+    free(ia);
+    free(ib);
+    return same;
+}
+
 /* How the apply would commit, in the words of the API. */
 static const char *commit_path(const tf_ctx *c, const env_private *p, const char *hash)
 {

@@ -19,6 +19,11 @@ typedef enum {
  * (arena-allocated, may be NULL when the API shows none) is the CVM's env encryption key. */
 env_cvm_kind env_plan_cvm(tf_ctx *c, const char *cvm_id, const char **key);
 
+/* Whether two spellings of a CVM id (cvm_…, UUID with or without dashes, app id, app_…) name the
+ * same CVM: equal once normalised, else both read and the API's ids compared. A read that fails
+ * says no (the caller then plans the change as it is). */
+bool env_plan_same_cvm(tf_ctx *c, const char *a, const char *b);
+
 /* Adds the plan's warning and returns true when the apply will commit a registration made
  * elsewhere (the caller then plans status = "applied"). Never fails the plan: a check that cannot
  * be made is mentioned and the status stays unknown. */

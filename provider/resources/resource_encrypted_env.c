@@ -29,7 +29,8 @@ static const tf_attr_def attrs[] = {
     {.name = "cvm_id",
      .type = &tf_type_string,
      .flags = TF_REQUIRED | TF_FORCE_NEW,
-     .description = "The CVM: its id (`cvm_…`), UUID, `app_<app id>` or 40-hex app id."},
+     .description = "The CVM: its id (`cvm_…`), UUID, `app_<app id>` or 40-hex app id. Another "
+                    "spelling of the same CVM's id is not a change (no replacement)."},
     {.name = "env",
      .type = &map_of_string,
      .flags = TF_OPTIONAL | TF_SENSITIVE,
@@ -306,6 +307,16 @@ static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, t
         plan_sending(c, NULL, config, planned);
         env_input_free(&in);
         return;
+    }
+    /* cvm_id written in another form of the same CVM's id (the import used its UUID, the
+     * configuration its cvm_ id, …): the same object, not a replacement — keep the prior
+     * spelling (Terraform accepts the prior value for an equivalent configuration). */
+    const char *cfg_cvm = tf_get_string(config, "cvm_id"),
+               *prior_cvm = tf_get_string(prior, "cvm_id");
+    if (cfg_cvm && prior_cvm && strcmp(cfg_cvm, prior_cvm) != 0 &&
+        env_plan_same_cvm(c, cfg_cvm, prior_cvm)) {
+        restore(planned, prior, "cvm_id");
+        restore(planned, prior, "id");
     }
     /* Start from the prior results: a change of clear_on_destroy or of a configured
      * transaction_hash alone must not plan a new ciphertext. */

@@ -3,7 +3,8 @@
 # `import {}` block writes a phala_encrypted_env that passes `terraform validate` and plans without
 # errors — sensitive and write-only attributes null, computed ones left out, no public_key pinned —
 # and the plan warns that applying it as written would empty the CVM's env. Filled in, it applies
-# once and converges. Import works with every id form the API accepts for a CVM.
+# once and converges. Import works with every id form the API accepts for a CVM, and a cvm_id
+# spelled in another form than the import's is the same object (no replacement).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 acc_init "$PHALA_BIN" phala phala
@@ -82,4 +83,23 @@ TF
     rc=$(tf_plan_exit); [ "$rc" = 0 ] || { tf_out; acc_fail "$id: import does not converge ($rc)"; }
 done
 assert_eq "$(sim_env $CVM)" '{"API_KEY":"a","DATABASE_URL":"d"}' "the env after all imports"
+
+acc_log "imported by UUID, configured by cvm_ id: the same CVM, updated in place, not replaced"
+tf_ok state rm phala_encrypted_env.e
+tf_ok import -input=false phala_encrypted_env.e "$uuid"
+tf_ok plan -input=false
+assert_not_contains "$(tf_out)" "must be replaced" "no replacement for another spelling of the id"
+tf_ok apply -auto-approve -input=false
+assert_contains "$(tf_out)" "0 added, 1 changed, 0 destroyed" "one update in place"
+rc=$(tf_plan_exit); [ "$rc" = 0 ] || { tf_out; acc_fail "another spelling of the id does not converge ($rc)"; }
+acc_log "another CVM in cvm_id is still a replacement"
+{ phala_header; cat <<TF
+resource "phala_encrypted_env" "e" {
+  cvm_id = "cvm_base01"
+  env    = { API_KEY = "a", DATABASE_URL = "d" }
+}
+TF
+} | write_config
+tf_ok plan -input=false
+assert_contains "$(tf_out)" "must be replaced" "a different CVM replaces"
 echo PASS

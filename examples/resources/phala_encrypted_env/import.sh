@@ -1,5 +1,5 @@
 # Import by any id the API accepts for the CVM: its id (cvm_…), its UUID (with or without dashes),
-# its app id (40 hex digits) or app_<app id>. Use the same form in cvm_id. The keys come from the
+# its app id (40 hex digits) or app_<app id>; cvm_id may spell it in any of them. The keys come from the
 # CVM; the values cannot be read back, so the next apply re-encrypts the configured ones (and the
 # public key appears in state with that apply).
 terraform import phala_encrypted_env.app cvm_phala01
