@@ -230,3 +230,32 @@ Test(http_update, applied_then_dropped_is_an_unknown_outcome)
     free(hex);
     pk_client_free(c);
 }
+
+/* An id that is no path segment is refused before anything is sent, and the error says so (the
+ * update calls build their paths like every other CVM call). */
+Test(http_update, dot_ids_refused_before_sending)
+{
+    pk_client *c = client_new(KEY, 0, 5000, NULL);
+    const char *keys[] = {"API_KEY"};
+    pk_envs_update_result r;
+    pk_is_allowed a;
+    pk_error e = {0};
+    const char *hash = "1111111111111111111111111111111111111111111111111111111111111111";
+    sim_stats_reset();
+    cr_assert_eq(pk_cvm_patch_env(c, "..", "00", keys, 1, true, &r, &e), -1);
+    cr_assert_eq(e.kind, PK_ERR_INVALID_ARG, "%s", pk_error_message(&e));
+    cr_assert_null(strstr(pk_error_message(&e), "memory"), "%s", pk_error_message(&e));
+    pk_error_clear(&e);
+    cr_assert_eq(pk_cvm_commit_update(c, ".", "tok", hash, PK_TX_ALREADY_REGISTERED, &r, &e), -1);
+    cr_assert_eq(e.kind, PK_ERR_INVALID_ARG);
+    cr_assert_null(strstr(pk_error_message(&e), "memory"), "%s", pk_error_message(&e));
+    pk_error_clear(&e);
+    cr_assert_eq(pk_cvm_confirm_patch(c, "..", hash, PK_TX_ALREADY_REGISTERED, &r, &e), -1);
+    cr_assert_eq(e.kind, PK_ERR_INVALID_ARG);
+    pk_error_clear(&e);
+    cr_assert_eq(pk_cvm_is_allowed(c, ".", hash, NULL, &a, &e), -1);
+    cr_assert_eq(e.kind, PK_ERR_INVALID_ARG);
+    pk_error_clear(&e);
+    cr_assert_eq(sim_stat("total"), 0, "nothing reached the server");
+    pk_client_free(c);
+}

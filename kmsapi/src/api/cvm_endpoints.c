@@ -17,7 +17,7 @@
 
 /* "/cvms/" + escaped(normalised id) + tail; NULL with err set for an id that cannot be a path
  * segment ("", ".", "..") or on OOM. */
-static char *cvm_path(const char *cvm_id, const char *tail, pk_error *err)
+char *pkx_cvm_path(const char *cvm_id, const char *tail, pk_error *err)
 {
     size_t n = strlen(cvm_id) + 8;
     char *norm = malloc(n);
@@ -32,6 +32,20 @@ static char *cvm_path(const char *cvm_id, const char *tail, pk_error *err)
         pkx_error_set(err, PK_ERR_INVALID_ARG, "cvm_id: not a CVM id");
     free(norm);
     return p;
+}
+
+bool pkx_env_keys_ok(const char *what, const char *const *keys, size_t n, pk_error *err)
+{
+    if (n && !keys) {
+        pkx_error_set(err, PK_ERR_INVALID_ARG, "%s: NULL with a non-zero count", what);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!keys[i] || !keys[i][0]) {
+            pkx_error_set(err, PK_ERR_INVALID_ARG, "%s[%zu]: must not be empty", what, i);
+            return false;
+        }
+    return true;
 }
 
 /* ---- CVM info --------------------------------------------------------------------------------- */
@@ -125,7 +139,7 @@ int pk_cvm_fetch(pk_client *c, const char *cvm_id, pk_cvm *out, pk_error *err)
     memset(out, 0, sizeof *out);
     if (!c || !cvm_id || !cvm_id[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "cvm_id: must not be empty");
-    char *path = cvm_path(cvm_id, "", err);
+    char *path = pkx_cvm_path(cvm_id, "", err);
     if (!path) return -1;
     int rc = pkx_api_get(c, path, NULL, NULL, decode_cvm_cb, out, err);
     free(path);
@@ -207,7 +221,7 @@ int pk_cvm_compose_file_fetch(pk_client *c, const char *cvm_id, pk_compose_file 
     memset(out, 0, sizeof *out);
     if (!c || !cvm_id || !cvm_id[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "cvm_id: must not be empty");
-    char *path = cvm_path(cvm_id, "/compose_file", err);
+    char *path = pkx_cvm_path(cvm_id, "/compose_file", err);
     if (!path) return -1;
     int rc = pkx_api_get(c, path, NULL, NULL, decode_compose_cb, out, err);
     free(path);
@@ -315,18 +329,14 @@ int pk_cvm_envs_update(pk_client *c, const char *cvm_id, const char *encrypted_e
     if (!encrypted_env_hex || !hex_blob(encrypted_env_hex))
         return pkx_error_set(err, PK_ERR_INVALID_ARG,
                              "encrypted_env: must be a non-empty hex string");
-    if (n_env_keys && !env_keys)
-        return pkx_error_set(err, PK_ERR_INVALID_ARG, "env_keys: NULL with a non-zero count");
-    for (size_t i = 0; i < n_env_keys; i++)
-        if (!env_keys[i] || !env_keys[i][0])
-            return pkx_error_set(err, PK_ERR_INVALID_ARG, "env_keys[%zu]: must not be empty", i);
+    if (!pkx_env_keys_ok("env_keys", env_keys, n_env_keys, err)) return -1;
     bool has_hash = compose_hash && compose_hash[0];
     bool has_tx = transaction_hash && transaction_hash[0];
     if (has_hash != has_tx)
         return pkx_error_set(err, PK_ERR_INVALID_ARG,
                              "compose_hash and transaction_hash must be given together");
 
-    char *path = cvm_path(cvm_id, "/envs", err);
+    char *path = pkx_cvm_path(cvm_id, "/envs", err);
     char *body = path ? pkx_encode_envs_update(encrypted_env_hex, env_keys, n_env_keys,
                                                compose_hash, transaction_hash)
                       : NULL;

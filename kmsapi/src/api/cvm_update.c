@@ -8,36 +8,11 @@
 
 #include "api/pkx_api_parse.h"
 #include "api/pkx_client.h"
+#include "api/pkx_endpoint.h"
 #include "api/pkx_http.h"
 #include "api/pkx_json.h"
 #include "common/pkx_error.h"
 #include "common/pkx_str.h"
-
-/* "/cvms/" + escaped(normalised id) + tail (tail is a literal, e.g. "/commit-update"); NULL on out
- * of memory or for an id pkx_path_escape refuses as a path segment. */
-static char *update_path(const char *cvm_id, const char *tail)
-{
-    size_t n = strlen(cvm_id) + 8;
-    char *norm = malloc(n);
-    if (!norm) return NULL;
-    char *p = NULL;
-    if (pk_cvm_id_normalize(cvm_id, norm, n) == 0) {
-        size_t pl = 6 + 3 * strlen(norm) + strlen(tail) + 1;
-        p = malloc(pl);
-        if (p) {
-            snprintf(p, pl, "/cvms/");
-            if (pkx_path_escape(norm, p, pl) == 0) {
-                size_t l = strlen(p);
-                snprintf(p + l, pl - l, "%s", tail);
-            } else {
-                free(p);
-                p = NULL;
-            }
-        }
-    }
-    free(norm);
-    return p;
-}
 
 static bool hex_word(const char *s)
 {
@@ -56,6 +31,22 @@ static bool tx_arg_ok(const char *tx)
 {
     return tx && (strcmp(tx, PK_TX_ALREADY_REGISTERED) == 0 ||
                   (strncmp(tx, "0x", 2) == 0 && hex_word(tx)));
+}
+
+/* What both commit paths name: the prepared compose hash and the registering transaction. */
+static bool commit_args_ok(const char *compose_hash, const char *transaction_hash, pk_error *err)
+{
+    if (!hex_word(compose_hash)) {
+        pkx_error_set(err, PK_ERR_INVALID_ARG, "compose_hash: must be 64 hex digits");
+        return false;
+    }
+    if (!tx_arg_ok(transaction_hash)) {
+        pkx_error_set(err, PK_ERR_INVALID_ARG,
+                      "transaction_hash: must be 0x + 64 hex digits or \"%s\"",
+                      PK_TX_ALREADY_REGISTERED);
+        return false;
+    }
+    return true;
 }
 
 /* One write whose answer is an update result: 2xx → IN_PROGRESS, 465 (when accepted) → the
@@ -85,20 +76,6 @@ static int update_call(pk_client *c, const pkx_request *req, bool accept_465, co
     }
     pkx_response_free(&resp);
     return rc;
-}
-
-static bool valid_env_keys(const char *const *keys, size_t n, pk_error *err)
-{
-    if (n && !keys) {
-        pkx_error_set(err, PK_ERR_INVALID_ARG, "allowed_envs: NULL with a non-zero count");
-        return false;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!keys[i] || !keys[i][0]) {
-            pkx_error_set(err, PK_ERR_INVALID_ARG, "allowed_envs[%zu]: must not be empty", i);
-            return false;
-        }
-    return true;
 }
 
 static char *encode_patch(const char *encrypted_env_hex, const char *const *keys, size_t n)
@@ -135,11 +112,12 @@ int pk_cvm_patch_env(pk_client *c, const char *cvm_id, const char *encrypted_env
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "cvm_id: must not be empty");
     if (!encrypted_env_hex || !encrypted_env_hex[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "encrypted_env: must not be empty");
-    if (!valid_env_keys(allowed_envs, n_allowed_envs, err)) return -1;
-    char *path = update_path(cvm_id, "");
+    if (!pkx_env_keys_ok("allowed_envs", allowed_envs, n_allowed_envs, err)) return -1;
+    char *path = pkx_cvm_path(cvm_id, "", err);
+    if (!path) return -1;
     char *body = encode_patch(encrypted_env_hex, allowed_envs, n_allowed_envs);
     int rc = -1;
-    if (!path || !body) {
+    if (!body) {
         pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
     } else {
         /* the server keeps the prepared body and answers 465 with a commit token (on-chain KMS) */
@@ -165,13 +143,9 @@ int pk_cvm_commit_update(pk_client *c, const char *cvm_id, const char *token,
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "cvm_id: must not be empty");
     if (!token || !token[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "commit token: must not be empty");
-    if (!hex_word(compose_hash))
-        return pkx_error_set(err, PK_ERR_INVALID_ARG, "compose_hash: must be 64 hex digits");
-    if (!tx_arg_ok(transaction_hash))
-        return pkx_error_set(err, PK_ERR_INVALID_ARG,
-                             "transaction_hash: must be 0x + 64 hex digits or \"%s\"",
-                             PK_TX_ALREADY_REGISTERED);
-    char *path = update_path(cvm_id, "/commit-update");
+    if (!commit_args_ok(compose_hash, transaction_hash, err)) return -1;
+    char *path = pkx_cvm_path(cvm_id, "/commit-update", err);
+    if (!path) return -1;
     cJSON *o = cJSON_CreateObject();
     char *body = NULL;
     if (o && cJSON_AddStringToObject(o, "token", token) &&
@@ -180,7 +154,7 @@ int pk_cvm_commit_update(pk_client *c, const char *cvm_id, const char *token,
         body = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     int rc = -1;
-    if (!path || !body) {
+    if (!body) {
         pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
     } else {
         pkx_request req = {.method = "POST", .path = path, .json_body = body};
@@ -199,14 +173,9 @@ int pk_cvm_confirm_patch(pk_client *c, const char *cvm_id, const char *compose_h
     memset(out, 0, sizeof *out);
     if (!c || !cvm_id || !cvm_id[0])
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "cvm_id: must not be empty");
-    if (!hex_word(compose_hash))
-        return pkx_error_set(err, PK_ERR_INVALID_ARG, "compose_hash: must be 64 hex digits");
-    if (!tx_arg_ok(transaction_hash))
-        return pkx_error_set(err, PK_ERR_INVALID_ARG,
-                             "transaction_hash: must be 0x + 64 hex digits or \"%s\"",
-                             PK_TX_ALREADY_REGISTERED);
-    char *path = update_path(cvm_id, "");
-    if (!path) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    if (!commit_args_ok(compose_hash, transaction_hash, err)) return -1;
+    char *path = pkx_cvm_path(cvm_id, "", err);
+    if (!path) return -1;
     char h1[128], h2[128];
     snprintf(h1, sizeof h1, "X-Compose-Hash: %s", compose_hash);
     snprintf(h2, sizeof h2, "X-Transaction-Hash: %s", transaction_hash);
@@ -267,7 +236,8 @@ int pk_cvm_is_allowed(pk_client *c, const char *cvm_id, const char *compose_hash
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "compose_hash: must be 64 hex digits");
     if (device_id && !hex_word(device_id))
         return pkx_error_set(err, PK_ERR_INVALID_ARG, "device_id: must be 64 hex digits");
-    char *path = update_path(cvm_id, "/is-allowed");
+    char *path = pkx_cvm_path(cvm_id, "/is-allowed", err);
+    if (!path) return -1;
     cJSON *o = cJSON_CreateObject();
     if (o && compose_hash) cJSON_AddStringToObject(o, "compose_hash", compose_hash);
     if (o && device_id) cJSON_AddStringToObject(o, "device_id", device_id);
@@ -275,7 +245,7 @@ int pk_cvm_is_allowed(pk_client *c, const char *cvm_id, const char *compose_hash
     cJSON_Delete(o);
     int rc = -1;
     pkx_response resp;
-    if (!path || !body) {
+    if (!body) {
         pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
     } else {
         pkx_request req = {.method = "POST", .path = path, .json_body = body};

@@ -21,6 +21,13 @@ int pkx_api_get(pk_client *c, const char *path, const char *query, const char *p
  * set when a or b cannot be a path segment (pk_path_segment_valid) or memory ran out. */
 char *pkx_build_path(const char *head, const char *a, const char *mid, const char *b,
                      pk_error *err);
+/* "/cvms/" + escaped(the normalised cvm_id, as the SDKs send it) + tail (a literal such as "/envs"),
+ * malloc'd; NULL with err set for an id that is no CVM id or no path segment, or out of memory. */
+char *pkx_cvm_path(const char *cvm_id, const char *tail, pk_error *err);
+/* Every one of keys[0..n) present and non-empty; else false with an INVALID_ARG error naming
+ * what[i]. */
+bool pkx_env_keys_ok(const char *what, const char *const *keys, size_t n, pk_error *err);
+
 /* "page=…&page_size=…&is_onchain=…" (parts that are 0/unset left out) into buf; -1 (with an
  * INVALID_ARG error) for a page below 1 or a page size outside 1..PK_PAGE_SIZE_MAX. */
 int pkx_page_query(char *buf, size_t len, pk_tristate is_onchain, int page, int page_size,
