@@ -92,19 +92,25 @@ static ef_state registered_elsewhere(env_flow *f)
     return EF_PENDING;
 }
 
+/* What the proof of the 465's hash starts from: the update as this flow knows it. */
+static env_verify_in verify_in(const env_flow *f)
+{
+    return (env_verify_in){.cvm_id = f->cvm_id,
+                           .keys = (const char *const *)f->keys,
+                           .n_keys = f->n_keys,
+                           .hash = f->compose_hash,
+                           .app_id = f->app_id,
+                           .has_chain_id = f->has_chain_id,
+                           .chain_id = f->chain_id,
+                           .device_id = f->device_id,
+                           .approved = f->approved_in,
+                           .pc = f->pc};
+}
+
 /* What this provider computes for the update, for a warning a person reads before approving. */
 static void compute_locally(tf_ctx *c, pk_client *client, env_flow *f)
 {
-    env_verify_in in = {.cvm_id = f->cvm_id,
-                        .keys = (const char *const *)f->keys,
-                        .n_keys = f->n_keys,
-                        .hash = f->compose_hash,
-                        .app_id = f->app_id,
-                        .has_chain_id = f->has_chain_id,
-                        .chain_id = f->chain_id,
-                        .device_id = f->device_id,
-                        .approved = f->approved_in,
-                        .pc = f->pc};
+    env_verify_in in = verify_in(f);
     env_verdict v;
     /* a failure to compute is no reason to fail the apply: the warning then says less */
     tf_diags saved = c->diags;
@@ -143,16 +149,7 @@ ef_state ef_do_need_tx(tf_ctx *c, pk_client *client, env_flow *f)
 
 ef_state ef_do_verify(tf_ctx *c, pk_client *client, env_flow *f)
 {
-    env_verify_in in = {.cvm_id = f->cvm_id,
-                        .keys = (const char *const *)f->keys,
-                        .n_keys = f->n_keys,
-                        .hash = f->compose_hash,
-                        .app_id = f->app_id,
-                        .has_chain_id = f->has_chain_id,
-                        .chain_id = f->chain_id,
-                        .device_id = f->device_id,
-                        .approved = f->approved_in,
-                        .pc = f->pc};
+    env_verify_in in = verify_in(f);
     env_verdict v;
     if (env_verify(c, client, &in, &v) != 0) {
         env_verdict_free(&v);
