@@ -506,8 +506,12 @@ int main(int argc, char **argv)
         rc = conform_all(argv[2]);
     else if (strcmp(argv[1], "features") == 0)
         rc = print_features(argv[2]);
-    else
+    else if (strcmp(argv[1], "check") == 0)
         rc = check_all(argv[2]);
+    else {
+        fprintf(stderr, "tfprobe: unknown command %s\n", argv[1]);
+        rc = 2;
+    }
     grpc_shutdown();
     return rc;
 }
