@@ -199,8 +199,13 @@ int print_features(const char *bin)
 {
     session s;
     pbuf reply = {0};
-    if (session_open(&s, bin) || rpc(&s, "GetProviderSchema", NULL, &reply) != GRPC_STATUS_OK) {
+    if (session_open(&s, bin)) {
+        fprintf(stderr, "tfprobe: %s did not start: %s\n", bin, s.p.line);
+        return 1;
+    }
+    if (rpc(&s, "GetProviderSchema", NULL, &reply) != GRPC_STATUS_OK) {
         fprintf(stderr, "tfprobe: GetProviderSchema failed\n");
+        session_close(&s);
         return 1;
     }
     /* map fields of GetProviderSchema.Response that each declare a kind of feature */
@@ -498,7 +503,7 @@ int conform_all(const char *bin)
     session s;
     pbuf schema = {0};
     if (session_open(&s, bin)) {
-        CHECK(0, "provider starts");
+        CHECK(0, "provider starts: %s", s.p.line);
         return 1;
     }
     grpc_status_code st = rpc(&s, "GetProviderSchema", NULL, &schema);
@@ -507,7 +512,11 @@ int conform_all(const char *bin)
               pb_get(env_schema, 2, &env_blk) && pb_get(slice(&schema), 1, &prov) &&
               pb_get(prov, 2, &prov_blk),
           "GetProviderSchema has the provider and phala_encrypted_env");
-    if (g_failures) return 1;
+    if (g_failures) {
+        session_close(&s);
+        pb_free(&schema);
+        return 1;
+    }
     check_schema_shape(&s, &schema);
     check_write_only(&s, env_blk);
     check_newer_rpcs(&s);
