@@ -3,7 +3,7 @@
 # and OpenTofu registries expect (what goreleaser writes for a provider):
 #   terraform-provider-phala_VERSION_linux_amd64.zip   each holding only
 #   terraform-provider-phala_VERSION_linux_arm64.zip   terraform-provider-phala_vVERSION (0755)
-#   terraform-provider-phala_VERSION_manifest.json     protocol 6.0
+#   terraform-provider-phala_VERSION_manifest.json     terraform-registry-manifest.json (protocol 6.0)
 #   terraform-provider-phala_VERSION_SHA256SUMS        sha256sum lines for the above
 #   terraform-provider-phala_VERSION_SHA256SUMS.sig    binary detached GPG signature of the sums
 # Binaries are built in BUILDROOT/ARCH (build-binary.sh). Reproducible: the zips depend only on the
@@ -56,11 +56,5 @@ for arch in $archs; do
 done
 [ -n "${RELEASE_UNSIGNED:-}" ] && exit 0
 
-manifest=${name}_${version}_manifest.json
-printf '{"version":1,"metadata":{"protocol_versions":["6.0"]}}\n' >"$dist/$manifest"
-sums=${name}_${version}_SHA256SUMS
-(cd "$dist" && sha256sum -- "${name}_${version}"_linux_*.zip "$manifest" | sort -k2 >"$sums")
-rm -f "$dist/$sums.sig"
-gpg --batch --yes --local-user "$GPG_FINGERPRINT" --output "$dist/$sums.sig" \
-    --detach-sign "$dist/$sums"
+"$here/sign.sh" "$dist" "$version" # manifest (the root terraform-registry-manifest.json), sums, signature
 echo "release: $(cd "$dist" && ls "${name}_${version}"_*)" >&2

@@ -5,13 +5,20 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/tfmirror.sh"
 
 acc_fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# TF_BIN names the CLI to test with (default terraform): `TF_BIN=tofu` runs the same scripts with
+# OpenTofu, `TF_BIN=/opt/tf1.8/terraform` with another Terraform (.github/workflows/compat.yml).
+# Every `terraform` below and in the scripts that source this file is that CLI.
+if [ -n "${TF_BIN:-}" ] && [ "$TF_BIN" != terraform ]; then
+    terraform() { command "$TF_BIN" "$@"; }
+fi
 acc_log() { echo "--- $*" >&2; }
 
 # acc_init PROVIDER_BINARY NAMESPACE TYPE — sets WORK, TF (config dir) and the environment.
 acc_init() {
     local bin=$1 ns=$2 type=$3
-    command -v terraform >/dev/null ||
-        acc_fail "terraform is not on PATH: acceptance tests need the real terraform binary (v1.11.4)"
+    command -v "${TF_BIN:-terraform}" >/dev/null ||
+        acc_fail "${TF_BIN:-terraform} is not on PATH: acceptance tests need the real terraform binary (v1.11.4; TF_BIN selects another)"
     [ -x "$bin" ] || acc_fail "provider binary $bin not built"
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/acc.XXXXXX")
     trap 'acc_cleanup' EXIT

@@ -4,7 +4,10 @@
  * show (a client with the wrong certificate, UNIMPLEMENTED methods, Shutdown, parent death) and by
  * the benchmarks (exec → handshake, GetProviderSchema round trip).
  *   tfprobe check PROVIDER      every protocol check; exit 0 when all pass
- *   tfprobe bench PROVIDER N    median exec→handshake and schema round trip over N runs */
+ *   tfprobe bench PROVIDER N    median exec→handshake and schema round trip over N runs
+ *   tfprobe conform PROVIDER    requests shaped as each Terraform / OpenTofu version sends them
+ *                               (tfconform.c); exit 0 when every answer is one they accept
+ *   tfprobe features PROVIDER   the schema's version-dependent features, one per line */
 #include <errno.h>
 #include <fcntl.h>
 #include <grpc/byte_buffer.h>
@@ -26,25 +29,11 @@
 #include <unistd.h>
 
 #include "clientcert.h"
+#include "tfprobe.h"
 
 extern char **environ;
 
-#define COOKIE                                                                                     \
-    "TF_PLUGIN_MAGIC_COOKIE=d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
-
-static int g_failures;
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            printf("ok   ");                                                                       \
-        } else {                                                                                   \
-            printf("FAIL ");                                                                       \
-            g_failures++;                                                                          \
-        }                                                                                          \
-        printf(__VA_ARGS__);                                                                       \
-        printf("\n");                                                                              \
-        fflush(stdout);                                                                            \
-    } while (0)
+int g_failures;
 
 static double now_ms(void)
 {
@@ -52,15 +41,6 @@ static double now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
-
-typedef struct {
-    pid_t pid;
-    char line[4096]; /* the handshake line */
-    char socket[256];
-    char cert_b64[4000];
-    double startup_ms;
-    int stderr_fd;
-} plugin;
 
 /* The environment of the provider: ours without PLUGIN_CLIENT_CERT, plus env_extra. */
 static char **child_env(const char *const *env_extra)
@@ -79,7 +59,7 @@ static char **child_env(const char *const *env_extra)
 /* Starts the provider with extra environment entries; reads its first stdout line. posix_spawn
  * (vfork + exec, as Go starts plugins): a fork of this gRPC-laden process would add its own page
  * copying to the start-up being measured. */
-static int plugin_start(plugin *p, const char *bin, const char *const *env_extra)
+int plugin_start(plugin *p, const char *bin, const char *const *env_extra)
 {
     memset(p, 0, sizeof *p);
     int out[2], err[2];
@@ -121,7 +101,7 @@ static int plugin_start(plugin *p, const char *bin, const char *const *env_extra
     return 0;
 }
 
-static int plugin_wait(plugin *p, int timeout_ms)
+int plugin_wait(plugin *p, int timeout_ms)
 {
     for (int i = 0; i < timeout_ms / 10; i++) {
         int st;
@@ -131,7 +111,7 @@ static int plugin_wait(plugin *p, int timeout_ms)
     return -1;
 }
 
-static void plugin_kill(plugin *p)
+void plugin_kill(plugin *p)
 {
     kill(p->pid, SIGKILL);
     waitpid(p->pid, NULL, 0);
@@ -163,7 +143,7 @@ static char *server_cert_pem(const char *b64)
     return pem;
 }
 
-static grpc_channel *connect_to(const plugin *p, const client_cert *client)
+grpc_channel *connect_to(const plugin *p, const client_cert *client)
 {
     char target[300];
     snprintf(target, sizeof target, "unix:%s", p->socket);
@@ -187,9 +167,10 @@ static grpc_channel *connect_to(const plugin *p, const client_cert *client)
     return ch;
 }
 
-/* One unary call; returns the status code and the reply size (and first bytes) in *reply. */
-static grpc_status_code call(grpc_channel *ch, const char *method, const void *req, size_t len,
-                             unsigned char *reply, size_t *reply_len)
+/* One unary call; returns the status code, and the whole reply in *full (malloc'ed, NULL when
+ * there is none) when full is not NULL. */
+grpc_status_code call_full(grpc_channel *ch, const char *method, const void *req, size_t len,
+                           unsigned char **full, size_t *full_len)
 {
     grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
     grpc_slice m = grpc_slice_from_static_string(method);
@@ -222,14 +203,16 @@ static grpc_status_code call(grpc_channel *ch, const char *method, const void *r
     int tag;
     grpc_call_start_batch(c, ops, 6, &tag, NULL);
     grpc_completion_queue_pluck(cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-    if (reply_len) *reply_len = 0;
-    if (recv && reply) {
+    if (full) *full = NULL;
+    if (full_len) *full_len = 0;
+    if (recv && full) {
         grpc_byte_buffer_reader r;
         grpc_byte_buffer_reader_init(&r, recv);
         grpc_slice all = grpc_byte_buffer_reader_readall(&r);
         size_t n = GRPC_SLICE_LENGTH(all);
-        memcpy(reply, GRPC_SLICE_START_PTR(all), n < 64 ? n : 64);
-        *reply_len = n;
+        *full = malloc(n ? n : 1);
+        if (*full) memcpy(*full, GRPC_SLICE_START_PTR(all), n);
+        if (full_len) *full_len = n;
         grpc_slice_unref(all);
         grpc_byte_buffer_reader_destroy(&r);
     }
@@ -243,6 +226,19 @@ static grpc_status_code call(grpc_channel *ch, const char *method, const void *r
     grpc_completion_queue_shutdown(cq);
     grpc_completion_queue_destroy(cq);
     return status;
+}
+
+/* call_full keeping the reply size and its first 64 bytes in *reply. */
+grpc_status_code call(grpc_channel *ch, const char *method, const void *req, size_t len,
+                      unsigned char *reply, size_t *reply_len)
+{
+    unsigned char *all = NULL;
+    size_t n = 0;
+    grpc_status_code s = call_full(ch, method, req, len, reply ? &all : NULL, &n);
+    if (reply && all) memcpy(reply, all, n < 64 ? n : 64);
+    if (reply_len) *reply_len = reply ? n : 0;
+    free(all);
+    return s;
 }
 
 /* Alive = exists and is not a zombie (an exited orphan may wait a while to be reaped). */
@@ -259,7 +255,7 @@ static int process_alive(pid_t pid)
     return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
 }
 
-static char *env_with(const char *key, const char *value)
+char *env_with(const char *key, const char *value)
 {
     size_t n = strlen(key) + strlen(value) + 2;
     char *s = malloc(n);
@@ -497,13 +493,25 @@ static int bench(const char *bin, int runs)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: tfprobe check PROVIDER | tfprobe bench PROVIDER N\n");
+        fprintf(stderr,
+                "usage: tfprobe check|conform|features PROVIDER | tfprobe bench PROVIDER N\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     grpc_init();
-    int rc = strcmp(argv[1], "bench") == 0 ? bench(argv[2], argc > 3 ? atoi(argv[3]) : 50)
-                                           : check_all(argv[2]);
+    int rc;
+    if (strcmp(argv[1], "bench") == 0)
+        rc = bench(argv[2], argc > 3 ? atoi(argv[3]) : 50);
+    else if (strcmp(argv[1], "conform") == 0)
+        rc = conform_all(argv[2]);
+    else if (strcmp(argv[1], "features") == 0)
+        rc = print_features(argv[2]);
+    else if (strcmp(argv[1], "check") == 0)
+        rc = check_all(argv[2]);
+    else {
+        fprintf(stderr, "tfprobe: unknown command %s\n", argv[1]);
+        rc = 2;
+    }
     grpc_shutdown();
     return rc;
 }

@@ -2,7 +2,7 @@
 # The release is in the registry's layout: exactly the five files, each zip holding only
 # terraform-provider-phala_vVERSION (mode 0755, mtime SOURCE_DATE_EPOCH, no extra fields), static
 # binaries (no NEEDED entry) for x86-64 and AArch64 without build paths, the manifest for protocol
-# 6.0, SHA256SUMS that sha256sum -c accepts and a detached signature that gpg verifies with only
+# 6.0 (a copy of terraform-registry-manifest.json), SHA256SUMS that sha256sum -c accepts and a detached signature that gpg verifies with only
 # the public key.
 source "$(dirname "$0")/lib.sh"
 rel_need unzip zipinfo sha256sum gpg readelf
@@ -51,8 +51,8 @@ for arch in amd64 arm64; do
 done
 
 rel_log "manifest"
-[ "$(cat "$DIST/${n}_${v}_manifest.json")" = '{"version":1,"metadata":{"protocol_versions":["6.0"]}}' ] ||
-    rel_fail "manifest is [$(cat "$DIST/${n}_${v}_manifest.json")]"
+cmp "$REPO_ROOT/terraform-registry-manifest.json" "$DIST/${n}_${v}_manifest.json" ||
+    rel_fail "manifest is [$(cat "$DIST/${n}_${v}_manifest.json")], not terraform-registry-manifest.json"
 
 rel_log "SHA256SUMS"
 sums=$DIST/${n}_${v}_SHA256SUMS
