@@ -25,6 +25,7 @@
 #include "tflog.h"
 #include "tlscert.h"
 #include "tlsctx.h"
+#include "tlsrand.h"
 #include "workers.h"
 
 #define MAX_CONNS 64
@@ -185,6 +186,7 @@ int rpc_serve(const rpc_server_config *cfg)
     /* First OpenSSL call of the process: no configuration file from the build machine's paths,
      * no cleanup at exit (there is none: the process ends with _exit). */
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
+    tls_rand_use_kernel(); /* before any random byte: no DRBG to instantiate (tlsrand.h) */
 
     int lfd = start();
     if (lfd < 0) return 1;

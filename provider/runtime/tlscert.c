@@ -5,8 +5,8 @@
  * Why the low-level EC calls: the first use of OpenSSL 3's random generator instantiates its DRBG
  * through the provider machinery, ~1 ms — most of the whole start-up. The scalar, the ECDSA nonce
  * and the serial come from getrandom(2) instead (the kernel CSPRNG, as OpenSSL's own seed), and
- * ECDSA_do_sign_ex takes the nonce precomputed, so nothing here touches the DRBG. The TLS context
- * warms it on another thread (tlsctx.c) for the handshake's own signatures. */
+ * ECDSA_do_sign_ex takes the nonce precomputed, so nothing here touches the DRBG. (Since then the
+ * whole process draws OpenSSL's random bytes from getrandom: tlsrand.h.) */
 #define OPENSSL_SUPPRESS_DEPRECATED /* EC_KEY and ECDSA_do_sign_ex: see above */
 #include "tlscert.h"
 

@@ -3,7 +3,6 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
@@ -76,8 +75,6 @@ static void fail(tls_ctx_build *b, const char *what)
 static void *build(void *arg)
 {
     tls_ctx_build *b = arg;
-    unsigned char warm;
-    RAND_bytes(&warm, 1); /* instantiates the DRBG the handshake's signatures will use */
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) {
         fail(b, "cannot create the TLS context");
