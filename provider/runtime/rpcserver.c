@@ -133,10 +133,7 @@ static int start(void)
     tls_ctx_build *build = NULL;
     if (tls) {
         if (tls_client_cert_check(client_cert, err, sizeof err) != 0) goto fail;
-        if (!(build = tls_ctx_start(client_cert))) {
-            snprintf(err, sizeof err, "cannot start the TLS set-up: %s", strerror(errno));
-            goto fail;
-        }
+        if (!(build = tls_ctx_start(client_cert, err, sizeof err))) goto fail;
     }
     int lfd = plugsock_listen(S.socket_path, sizeof S.socket_path, err, sizeof err);
     if (lfd < 0) goto fail_build;
