@@ -189,7 +189,7 @@ SSL_CTX *tls_ctx_finish(tls_ctx_build *b, const tls_cert *cert, char *err, size_
     pthread_join(b->thread, NULL);
     SSL_CTX *ctx = b->ctx;
     if (ctx &&
-        (SSL_CTX_use_certificate_ASN1(ctx, (int)cert->der_len, cert->der) != 1 ||
+        (SSL_CTX_use_certificate(ctx, cert->x509) != 1 ||
          SSL_CTX_use_PrivateKey(ctx, cert->key) != 1 || SSL_CTX_check_private_key(ctx) != 1)) {
         fail(b, "cannot install the TLS server certificate");
         SSL_CTX_free(ctx);
