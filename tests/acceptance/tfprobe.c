@@ -270,8 +270,10 @@ static char *env_with(const char *key, const char *value)
 
 static int check_all(const char *bin)
 {
-    client_cert client, stranger;
-    if (client_cert_generate(&client) || client_cert_generate(&stranger)) return 1;
+    client_cert client, stranger, issued;
+    if (client_cert_generate(&client) || client_cert_generate(&stranger) ||
+        client_cert_issue(&client, &issued))
+        return 1;
     char *client_env = env_with("PLUGIN_CLIENT_CERT", client.cert_pem);
     const char *env_tls[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=5,6", client_env, NULL};
     unsigned char reply[64];
@@ -320,6 +322,13 @@ static int check_all(const char *bin)
     grpc_status_code s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
     CHECK(s == GRPC_STATUS_UNAVAILABLE, "client with a wrong certificate is refused (status %d)",
           s);
+    grpc_channel_destroy(ch);
+    /* go-plugin trusts its certificate as the only root; the provider accepts exactly that
+     * certificate, not another one chaining to it */
+    ch = connect_to(&p, &issued);
+    s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
+    CHECK(s == GRPC_STATUS_UNAVAILABLE,
+          "client with a certificate issued by the announced one is refused (status %d)", s);
     grpc_channel_destroy(ch);
     ch = connect_to(&p, NULL);
     s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
@@ -431,6 +440,7 @@ static int check_all(const char *bin)
     }
     client_cert_free(&client);
     client_cert_free(&stranger);
+    client_cert_free(&issued);
     free(client_env);
     printf("%d failed\n", g_failures);
     return g_failures ? 1 : 0;
