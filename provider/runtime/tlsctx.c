@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tlsprov.h"
+
 struct tls_ctx_build {
     pthread_t thread;
     SSL_CTX *ctx;
@@ -144,7 +146,8 @@ static void fail(tls_ctx_build *b, const char *what)
 static void *build(void *arg)
 {
     tls_ctx_build *b = arg;
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    /* NULL (the default context) if the private one cannot be made: slower, as safe */
+    SSL_CTX *ctx = SSL_CTX_new_ex(tls_prov_libctx(), NULL, TLS_server_method());
     if (!ctx) {
         fail(b, "cannot create the TLS context");
         return NULL;
