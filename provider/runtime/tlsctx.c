@@ -1,4 +1,5 @@
-/* tlsctx.c — builds the AutoMTLS server context (see tlsctx.h) on a helper thread. */
+/* tlsctx.c — builds the AutoMTLS server context (see tlsctx.h) on a helper thread, in the plugin
+ * server's own OpenSSL library context (tlsprov.h). */
 #include "tlsctx.h"
 
 #include <openssl/crypto.h>
