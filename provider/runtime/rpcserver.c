@@ -25,6 +25,7 @@
 #include "tflog.h"
 #include "tlscert.h"
 #include "tlsctx.h"
+#include "tlsrand.h"
 #include "workers.h"
 
 #define MAX_CONNS 64
@@ -132,10 +133,7 @@ static int start(void)
     tls_ctx_build *build = NULL;
     if (tls) {
         if (tls_client_cert_check(client_cert, err, sizeof err) != 0) goto fail;
-        if (!(build = tls_ctx_start(client_cert))) {
-            snprintf(err, sizeof err, "cannot start the TLS set-up: %s", strerror(errno));
-            goto fail;
-        }
+        if (!(build = tls_ctx_start(client_cert, err, sizeof err))) goto fail;
     }
     int lfd = plugsock_listen(S.socket_path, sizeof S.socket_path, err, sizeof err);
     if (lfd < 0) goto fail_build;
@@ -183,8 +181,15 @@ int rpc_serve(const rpc_server_config *cfg)
     signal(SIGINT, cfg->debug ? on_signal : SIG_IGN);
     signal(SIGTERM, on_signal);
     /* First OpenSSL call of the process: no configuration file from the build machine's paths,
-     * no cleanup at exit (there is none: the process ends with _exit). */
-    OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
+     * no cleanup at exit (there is none: the process ends with _exit), and no table of legacy
+     * cipher names. OpenSSL 3 copies that table into its name map on the first fetch (~10% of a
+     * provider life); it serves only EVP_get_cipherbyname, which nothing here reaches (encrypted
+     * PEM keys, PKCS#7/#12, PBE, DTLS): TLS and EVP_aes_256_gcm() fetch ciphers from the provider
+     * by name. The digest table stays: certificate verification looks digests up by name. */
+    OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT |
+                         OPENSSL_INIT_NO_ADD_ALL_CIPHERS,
+                     NULL);
+    tls_rand_use_kernel(); /* before any random byte: no DRBG to instantiate (tlsrand.h) */
 
     int lfd = start();
     if (lfd < 0) return 1;

@@ -1,12 +1,14 @@
-/* tlscert.c — the AutoMTLS server certificate (see tlscert.h): a P-256 key, the certificate's DER
- * assembled here field by field and signed with ECDSA-SHA256.
+/* tlscert.c — the AutoMTLS server certificate (see tlscert.h): a P-256 key, the certificate built
+ * field by field with OpenSSL's setters and signed here with ECDSA-SHA256.
  * P-256 rather than go-plugin's P-521: Go accepts either, and P-256 keeps the handshake line fast.
+ * Built, not written as DER and parsed: parsing a certificate decodes its key through OpenSSL 3's
+ * decoder set-up, ~10% of a provider life; the TLS context takes this X509 as it is.
  *
  * Why the low-level EC calls: the first use of OpenSSL 3's random generator instantiates its DRBG
  * through the provider machinery, ~1 ms — most of the whole start-up. The scalar, the ECDSA nonce
  * and the serial come from getrandom(2) instead (the kernel CSPRNG, as OpenSSL's own seed), and
- * ECDSA_do_sign_ex takes the nonce precomputed, so nothing here touches the DRBG. The TLS context
- * warms it on another thread (tlsctx.c) for the handshake's own signatures. */
+ * ECDSA_do_sign_ex takes the nonce precomputed, so nothing here touches the DRBG. (Since then the
+ * whole process draws OpenSSL's random bytes from getrandom: tlsrand.h.) */
 #define OPENSSL_SUPPRESS_DEPRECATED /* EC_KEY and ECDSA_do_sign_ex: see above */
 #include "tlscert.h"
 
@@ -15,6 +17,8 @@
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,147 +26,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-
-/* A DER writer into a fixed buffer: the certificate is about 500 bytes. */
-typedef struct {
-    uint8_t b[1024];
-    size_t n;
-    int overflow;
-} der;
-
-static void put(der *d, const void *p, size_t n)
-{
-    if (n > sizeof d->b - d->n) {
-        d->overflow = 1;
-        return;
-    }
-    memcpy(d->b + d->n, p, n);
-    d->n += n;
-}
-
-static void put_len(der *d, size_t n)
-{
-    uint8_t l[3];
-    if (n < 0x80) {
-        l[0] = (uint8_t)n;
-        put(d, l, 1);
-    } else if (n < 0x100) {
-        l[0] = 0x81, l[1] = (uint8_t)n;
-        put(d, l, 2);
-    } else {
-        l[0] = 0x82, l[1] = (uint8_t)(n >> 8), l[2] = (uint8_t)n;
-        put(d, l, 3);
-    }
-}
-
-static void put_tlv(der *d, uint8_t tag, const void *content, size_t n)
-{
-    put(d, &tag, 1);
-    put_len(d, n);
-    put(d, content, n);
-}
-
-static void put_der(der *d, uint8_t tag, const der *inner)
-{
-    if (inner->overflow) d->overflow = 1;
-    put_tlv(d, tag, inner->b, inner->n);
-}
-
-/* Object identifiers, already DER-encoded (tag 06, length, value). */
-static const uint8_t OID_ECDSA_SHA256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
-                                           0xce, 0x3d, 0x04, 0x03, 0x02};
-static const uint8_t OID_EC_PUBKEY[] = {0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-static const uint8_t OID_P256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-static const uint8_t OID_O[] = {0x06, 0x03, 0x55, 0x04, 0x0a};
-static const uint8_t OID_CN[] = {0x06, 0x03, 0x55, 0x04, 0x03};
-static const uint8_t OID_KEY_USAGE[] = {0x06, 0x03, 0x55, 0x1d, 0x0f};
-static const uint8_t OID_EXT_KEY_USAGE[] = {0x06, 0x03, 0x55, 0x1d, 0x25};
-static const uint8_t OID_BASIC_CONSTRAINTS[] = {0x06, 0x03, 0x55, 0x1d, 0x13};
-static const uint8_t OID_SAN[] = {0x06, 0x03, 0x55, 0x1d, 0x11};
-static const uint8_t OID_CLIENT_AUTH[] = {0x06, 0x08, 0x2b, 0x06, 0x01,
-                                          0x05, 0x05, 0x07, 0x03, 0x02};
-static const uint8_t OID_SERVER_AUTH[] = {0x06, 0x08, 0x2b, 0x06, 0x01,
-                                          0x05, 0x05, 0x07, 0x03, 0x01};
-static const uint8_t BOOL_TRUE[] = {0x01, 0x01, 0xff};
-
-static void put_sig_alg(der *d)
-{
-    put_tlv(d, 0x30, OID_ECDSA_SHA256, sizeof OID_ECDSA_SHA256);
-}
-
-/* Name: O=HashiCorp, CN=localhost (go-plugin's subject, also the issuer: self-signed). */
-static void put_name(der *d)
-{
-    der name = {0};
-    const uint8_t *oids[2] = {OID_O, OID_CN};
-    const char *vals[2] = {"HashiCorp", "localhost"};
-    for (int i = 0; i < 2; i++) {
-        der atv = {0}, set = {0};
-        put(&atv, oids[i], 5);
-        put_tlv(&atv, 0x13, vals[i], strlen(vals[i])); /* PrintableString, as Go writes it */
-        put_der(&set, 0x30, &atv);
-        put_der(&name, 0x31, &set);
-    }
-    put_der(d, 0x30, &name);
-}
-
-/* RFC 5280: UTCTime through 2049, GeneralizedTime from 2050. */
-static void put_time(der *d, time_t t)
-{
-    struct tm tm;
-    char s[64]; /* room for any int the compiler imagines; the fields are two digits each */
-    gmtime_r(&t, &tm);
-    int year = tm.tm_year + 1900;
-    if (year < 2050) {
-        snprintf(s, sizeof s, "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1, tm.tm_mday,
-                 tm.tm_hour, tm.tm_min, tm.tm_sec);
-        put_tlv(d, 0x17, s, 13);
-    } else {
-        snprintf(s, sizeof s, "%04d%02d%02d%02d%02d%02dZ", year % 10000, tm.tm_mon + 1, tm.tm_mday,
-                 tm.tm_hour, tm.tm_min, tm.tm_sec);
-        put_tlv(d, 0x18, s, 15);
-    }
-}
-
-static void put_ext(der *exts, const uint8_t *oid, size_t oid_len, int critical, const der *value)
-{
-    der ext = {0};
-    put(&ext, oid, oid_len);
-    if (critical) put(&ext, BOOL_TRUE, sizeof BOOL_TRUE);
-    put_der(&ext, 0x04, value);
-    put_der(exts, 0x30, &ext);
-}
-
-static void put_extensions(der *d)
-{
-    der exts = {0}, v = {0};
-    /* digitalSignature | keyEncipherment | keyAgreement | keyCertSign: bits 0,2,4,5 → 0xac, 2 unused */
-    static const uint8_t ku[] = {0x03, 0x02, 0x02, 0xac};
-    put(&v, ku, sizeof ku);
-    put_ext(&exts, OID_KEY_USAGE, sizeof OID_KEY_USAGE, 1, &v);
-
-    der eku = {0};
-    put(&eku, OID_CLIENT_AUTH, sizeof OID_CLIENT_AUTH);
-    put(&eku, OID_SERVER_AUTH, sizeof OID_SERVER_AUTH);
-    v.n = 0;
-    put_der(&v, 0x30, &eku);
-    put_ext(&exts, OID_EXT_KEY_USAGE, sizeof OID_EXT_KEY_USAGE, 0, &v);
-
-    v.n = 0;
-    put_tlv(&v, 0x30, BOOL_TRUE, sizeof BOOL_TRUE); /* cA TRUE */
-    put_ext(&exts, OID_BASIC_CONSTRAINTS, sizeof OID_BASIC_CONSTRAINTS, 1, &v);
-
-    /* Go checks the host name against the SAN only, so DNS:localhost is mandatory. */
-    der names = {0};
-    put_tlv(&names, 0x82, "localhost", 9);
-    v.n = 0;
-    put_der(&v, 0x30, &names);
-    put_ext(&exts, OID_SAN, sizeof OID_SAN, 0, &v);
-
-    der wrapped = {0};
-    put_der(&wrapped, 0x30, &exts);
-    put_der(d, 0xa3, &wrapped); /* [3] EXPLICIT */
-}
 
 /* getrandom(2) in full: it may return short only for requests over 256 bytes, or on a signal. */
 static int fill_random(void *p, size_t n)
@@ -199,8 +62,8 @@ static BIGNUM *random_scalar(const BIGNUM *order)
     return NULL;
 }
 
-/* A fresh key pair; the uncompressed public point (04 ‖ X ‖ Y) goes to point. */
-static EC_KEY *generate_key(uint8_t point[65])
+/* A fresh key pair. */
+static EC_KEY *generate_key(void)
 {
     EC_KEY *k = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
     if (!k) return NULL;
@@ -208,8 +71,7 @@ static EC_KEY *generate_key(uint8_t point[65])
     BIGNUM *d = random_scalar(EC_GROUP_get0_order(g));
     EC_POINT *pub = EC_POINT_new(g);
     int ok = d && pub && EC_POINT_mul(g, pub, d, NULL, NULL, NULL) &&
-             EC_KEY_set_private_key(k, d) && EC_KEY_set_public_key(k, pub) &&
-             EC_POINT_point2oct(g, pub, POINT_CONVERSION_UNCOMPRESSED, point, 65, NULL) == 65;
+             EC_KEY_set_private_key(k, d) && EC_KEY_set_public_key(k, pub);
     BN_clear_free(d);
     EC_POINT_free(pub);
     if (!ok) {
@@ -219,48 +81,113 @@ static EC_KEY *generate_key(uint8_t point[65])
     return k;
 }
 
-static void put_spki(der *d, const uint8_t point[65])
+static int add_ext(X509 *x, int nid, int critical, void *value)
 {
-    der alg = {0}, spki = {0}, bits = {0};
-    put(&alg, OID_EC_PUBKEY, sizeof OID_EC_PUBKEY);
-    put(&alg, OID_P256, sizeof OID_P256);
-    put_der(&spki, 0x30, &alg);
-    put(&bits, "", 1); /* no unused bits */
-    put(&bits, point, 65);
-    put_der(&spki, 0x03, &bits);
-    put_der(d, 0x30, &spki);
+    return X509_add1_ext_i2d(x, nid, value, critical, X509V3_ADD_DEFAULT) == 1;
 }
 
-static int put_tbs(der *d, const uint8_t point[65])
+/* go-plugin's extensions: key usage digitalSignature | keyEncipherment | keyAgreement |
+ * keyCertSign (critical), client and server auth, CA (critical), and DNS:localhost — Go checks the
+ * host name against the SAN only. */
+static int add_extensions(X509 *x)
 {
-    der tbs = {0};
-    static const uint8_t version_v3[] = {0xa0, 0x03, 0x02, 0x01, 0x02};
-    put(&tbs, version_v3, sizeof version_v3);
+    ASN1_BIT_STRING *ku = ASN1_BIT_STRING_new();
+    EXTENDED_KEY_USAGE *eku = sk_ASN1_OBJECT_new_null();
+    BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
+    GENERAL_NAMES *san = sk_GENERAL_NAME_new_null();
+    GENERAL_NAME *dns = GENERAL_NAME_new();
+    ASN1_IA5STRING *host = ASN1_IA5STRING_new();
+    int ok = ku && eku && bc && san && dns && host && ASN1_BIT_STRING_set_bit(ku, 0, 1) &&
+             ASN1_BIT_STRING_set_bit(ku, 2, 1) && ASN1_BIT_STRING_set_bit(ku, 4, 1) &&
+             ASN1_BIT_STRING_set_bit(ku, 5, 1) &&
+             sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_client_auth)) > 0 &&
+             sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_server_auth)) > 0 &&
+             ASN1_STRING_set(host, "localhost", 9);
+    if (ok) {
+        bc->ca = 0xff;
+        GENERAL_NAME_set0_value(dns, GEN_DNS, host);
+        host = NULL;
+        ok = sk_GENERAL_NAME_push(san, dns) > 0;
+        if (ok) dns = NULL;
+    }
+    ok = ok && add_ext(x, NID_key_usage, 1, ku) && add_ext(x, NID_ext_key_usage, 0, eku) &&
+         add_ext(x, NID_basic_constraints, 1, bc) && add_ext(x, NID_subject_alt_name, 0, san);
+    ASN1_BIT_STRING_free(ku);
+    sk_ASN1_OBJECT_free(eku); /* the objects are OpenSSL's static ones */
+    BASIC_CONSTRAINTS_free(bc);
+    GENERAL_NAMES_free(san);
+    GENERAL_NAME_free(dns);
+    ASN1_IA5STRING_free(host);
+    return ok;
+}
+
+/* The certificate's fields, key included, through OpenSSL's setters: no parse, no key decoding.
+ * Name O=HashiCorp, CN=localhost (go-plugin's subject, also the issuer: self-signed), as
+ * PrintableString as Go writes it; validity from 30 s ago (go-plugin's clock-skew allowance) for
+ * go-plugin's lifetime; ASN1_TIME_set uses UTCTime through 2049 and GeneralizedTime from 2050. */
+static X509 *make_tbs(EVP_PKEY *key)
+{
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
     uint8_t serial[16];
-    if (fill_random(serial, sizeof serial) != 0) return -1;
+    BIGNUM *sn = NULL;
+    if (!x || !name || fill_random(serial, sizeof serial) != 0) goto fail;
     serial[0] = (uint8_t)((serial[0] & 0x7f) | 0x40); /* positive, minimal DER, < 2^128 */
-    put_tlv(&tbs, 0x02, serial, sizeof serial);
-    put_sig_alg(&tbs);
-    put_name(&tbs);
-    der validity = {0};
     time_t now = time(NULL);
-    put_time(&validity, now - 30);              /* go-plugin's clock-skew allowance */
-    put_time(&validity, now + 262980L * 3600L); /* and its lifetime */
-    put_der(&tbs, 0x30, &validity);
-    put_name(&tbs);
-    put_spki(&tbs, point);
-    put_extensions(&tbs);
-    put_der(d, 0x30, &tbs);
-    return d->overflow ? -1 : 0;
+    if (!(sn = BN_bin2bn(serial, sizeof serial, NULL)) ||
+        !BN_to_ASN1_INTEGER(sn, X509_get_serialNumber(x)) || !X509_set_version(x, X509_VERSION_3) ||
+        !X509_NAME_add_entry_by_NID(name, NID_organizationName, V_ASN1_PRINTABLESTRING,
+                                    (const unsigned char *)"HashiCorp", -1, -1, 0) ||
+        !X509_NAME_add_entry_by_NID(name, NID_commonName, V_ASN1_PRINTABLESTRING,
+                                    (const unsigned char *)"localhost", -1, -1, 0) ||
+        !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, name) ||
+        !ASN1_TIME_set(X509_getm_notBefore(x), now - 30) ||
+        !ASN1_TIME_set(X509_getm_notAfter(x), now + 262980L * 3600L) || !X509_set_pubkey(x, key) ||
+        !add_extensions(x))
+        goto fail;
+    BN_free(sn);
+    X509_NAME_free(name);
+    return x;
+fail:
+    BN_free(sn);
+    X509_NAME_free(name);
+    X509_free(x);
+    return NULL;
+}
+
+/* What X509_sign does around its own signature, for ours: ECDSA-SHA256 in both algorithm fields
+ * (before the TBS is encoded: it holds one of them), then the signature value. OpenSSL 3.0 has no
+ * setters for these fields; they are the certificate's own objects, handed out const for reading. */
+static int set_algorithms(X509 *x)
+{
+    const ASN1_BIT_STRING *psig;
+    const X509_ALGOR *palg;
+    X509_get0_signature(&psig, &palg, x);
+    return X509_ALGOR_set0((X509_ALGOR *)palg, OBJ_nid2obj(NID_ecdsa_with_SHA256), V_ASN1_UNDEF,
+                           NULL) &&
+           X509_ALGOR_set0((X509_ALGOR *)X509_get0_tbs_sigalg(x),
+                           OBJ_nid2obj(NID_ecdsa_with_SHA256), V_ASN1_UNDEF, NULL);
+}
+
+static int attach_signature(X509 *x, const uint8_t *sig, size_t sig_len)
+{
+    const ASN1_BIT_STRING *psig;
+    const X509_ALGOR *palg;
+    X509_get0_signature(&psig, &palg, x);
+    ASN1_BIT_STRING *bits = (ASN1_BIT_STRING *)psig;
+    if (!ASN1_BIT_STRING_set(bits, (unsigned char *)sig, (int)sig_len)) return 0;
+    bits->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07); /* no unused bits */
+    bits->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+    return 1;
 }
 
 /* ECDSA-SHA256 over the TBS with a nonce from getrandom: r = (k·G).x mod n, given with k⁻¹. */
-static int sign(EC_KEY *key, const der *tbs, uint8_t *sig, size_t *sig_len)
+static int sign(EC_KEY *key, const uint8_t *tbs, size_t tbs_len, uint8_t *sig, size_t *sig_len)
 {
     const EC_GROUP *g = EC_KEY_get0_group(key);
     const BIGNUM *order = EC_GROUP_get0_order(g);
     uint8_t digest[32];
-    crypto_hash_sha256(digest, tbs->b, tbs->n);
+    crypto_hash_sha256(digest, tbs, tbs_len);
     BN_CTX *ctx = BN_CTX_secure_new();
     BIGNUM *k = random_scalar(order);
     EC_POINT *R = EC_POINT_new(g);
@@ -314,31 +241,35 @@ static char *base64_nopad(const uint8_t *p, size_t n)
 int tls_cert_generate(tls_cert *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    der tbs = {0}, cert = {0}, sigbits = {0}, whole = {0};
-    uint8_t point[65], sig[80]; /* DER ECDSA-Sig-Value for P-256: at most 72 bytes */
+    uint8_t sig[80]; /* DER ECDSA-Sig-Value for P-256: at most 72 bytes */
     size_t sig_len = sizeof sig;
-    EC_KEY *ec = generate_key(point);
-    if (!ec || put_tbs(&tbs, point) != 0 || sign(ec, &tbs, sig, &sig_len) != 0) goto fail;
-    put(&cert, tbs.b, tbs.n);
-    put_sig_alg(&cert);
-    put(&sigbits, "", 1);
-    put(&sigbits, sig, sig_len);
-    put_der(&cert, 0x03, &sigbits);
-    put_der(&whole, 0x30, &cert);
-    if (whole.overflow) goto fail;
-    out->key = EVP_PKEY_new();
-    if (!out->key || !EVP_PKEY_assign_EC_KEY(out->key, ec)) goto fail;
-    ec = NULL; /* owned by out->key now */
-    out->der = malloc(whole.n);
-    out->b64der = base64_nopad(whole.b, whole.n);
+    unsigned char *tbs = NULL, *der = NULL;
+    EC_KEY *ec = generate_key(), *signer = ec;
+    if (!ec || !(out->key = EVP_PKEY_new()) || !EVP_PKEY_assign_EC_KEY(out->key, ec)) goto fail;
+    ec = NULL; /* owned by out->key now; signer still points at it */
+    /* the TBS as OpenSSL encodes it, so that the certificate it sends is the one we signed */
+    int tbs_len;
+    if (!(out->x509 = make_tbs(out->key)) || !set_algorithms(out->x509) ||
+        (tbs_len = i2d_re_X509_tbs(out->x509, &tbs)) <= 0 ||
+        sign(signer, tbs, (size_t)tbs_len, sig, &sig_len) != 0 ||
+        !attach_signature(out->x509, sig, sig_len))
+        goto fail;
+    int der_len = i2d_X509(out->x509, &der);
+    if (der_len <= 0) goto fail;
+    out->der = malloc((size_t)der_len);
+    out->b64der = base64_nopad(der, (size_t)der_len);
     if (!out->der || !out->b64der) goto fail;
-    memcpy(out->der, whole.b, whole.n);
-    out->der_len = whole.n;
+    memcpy(out->der, der, (size_t)der_len);
+    out->der_len = (size_t)der_len;
+    OPENSSL_free(tbs);
+    OPENSSL_free(der);
     return 0;
 fail:;
     unsigned long e = ERR_get_error();
     snprintf(err, errlen, "cannot create the TLS server certificate: %s",
              e ? ERR_reason_error_string(e) : "internal error");
+    OPENSSL_free(tbs);
+    OPENSSL_free(der);
     EC_KEY_free(ec);
     tls_cert_free(out);
     return -1;
@@ -347,6 +278,7 @@ fail:;
 void tls_cert_free(tls_cert *c)
 {
     EVP_PKEY_free(c->key);
+    X509_free(c->x509);
     free(c->der);
     free(c->b64der);
     memset(c, 0, sizeof *c);

@@ -1,19 +1,23 @@
-/* tlsctx.c — builds the AutoMTLS server context (see tlsctx.h) on a helper thread. */
+/* tlsctx.c — builds the AutoMTLS server context (see tlsctx.h) on a helper thread, in the plugin
+ * server's own OpenSSL library context (tlsprov.h). */
 #include "tlsctx.h"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <errno.h>
 #include <pthread.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tlsprov.h"
+
 struct tls_ctx_build {
     pthread_t thread;
-    char *client_pem;
     SSL_CTX *ctx;
     char err[256];
 };
@@ -35,16 +39,83 @@ int tls_client_cert_check(const char *pem, char *err, size_t errlen)
     return 0;
 }
 
-X509 *tls_client_cert_load(const char *pem)
+/* One DER TLV at p (n bytes available): its tag, header size and content length. Definite
+ * lengths of up to 3 bytes only (a certificate is a few KiB). Returns 0, or -1 if malformed. */
+static int der_tlv(const uint8_t *p, size_t n, uint8_t *tag, size_t *hdr, size_t *len)
 {
-    BIO *bio = BIO_new_mem_buf(pem, -1);
-    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-    BIO_free(bio);
-    if (x && !X509_get0_pubkey(x)) { /* decodes the key now, on this thread, not at handshake */
-        X509_free(x);
-        x = NULL;
+    if (n < 2) return -1;
+    *tag = p[0];
+    size_t l = p[1], h = 2;
+    if (l & 0x80) {
+        size_t k = l & 0x7f;
+        if (k == 0 || k > 3 || n < 2 + k) return -1;
+        l = 0;
+        for (size_t i = 0; i < k; i++) l = l << 8 | p[2 + i];
+        h += k;
     }
-    return x;
+    if (l > n - h) return -1;
+    *hdr = h;
+    *len = l;
+    return 0;
+}
+
+int tls_client_cert_der(const char *pem, uint8_t *der, size_t cap, size_t *der_len)
+{
+    const char *b = strstr(pem, PEM_BEGIN);
+    const char *e = b ? strstr(b, PEM_END) : NULL;
+    if (!b || !e) return -1;
+    b += sizeof PEM_BEGIN - 1;
+    size_t n;
+    if (sodium_base642bin(der, cap, b, (size_t)(e - b), " \t\r\n", &n, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        return -1;
+    /* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, signatureAlgorithm SEQUENCE,
+     * signatureValue BIT STRING }, and nothing after it. */
+    uint8_t tag;
+    size_t hdr, len;
+    if (der_tlv(der, n, &tag, &hdr, &len) != 0 || tag != 0x30 || hdr + len != n) return -1;
+    static const uint8_t parts[3] = {0x30, 0x30, 0x03};
+    size_t off = hdr;
+    for (int i = 0; i < 3; i++) {
+        size_t h, l;
+        if (der_tlv(der + off, n - off, &tag, &h, &l) != 0 || tag != parts[i] || l == 0) return -1;
+        off += h + l;
+    }
+    if (off != n) return -1;
+    *der_len = n;
+    return 0;
+}
+
+/* The client certificate Terraform gave us, byte for byte (one plugin server per process). */
+static uint8_t g_pinned[TLS_CLIENT_CERT_MAX];
+static size_t g_pinned_len;
+
+/* Replaces OpenSSL's chain building: the only certificate that may connect is the one in
+ * PLUGIN_CLIENT_CERT, presented as a leaf, within its validity period. go-plugin trusts it as the
+ * only root, and only its holder can sign with its key; the handshake's CertificateVerify (checked
+ * by OpenSSL before the connection is usable) proves the client holds that key. Comparing the
+ * bytes is stricter than chain building and needs no parse of our copy. */
+static int verify_pinned(X509_STORE_CTX *xs, void *arg)
+{
+    (void)arg;
+    X509 *peer = X509_STORE_CTX_get0_cert(xs);
+    unsigned char *der = NULL;
+    int n = peer ? i2d_X509(peer, &der) : -1;
+    int ok = n > 0 && (size_t)n == g_pinned_len && CRYPTO_memcmp(der, g_pinned, g_pinned_len) == 0;
+    OPENSSL_free(der);
+    if (!ok) {
+        X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_UNTRUSTED);
+        return 0;
+    }
+    if (X509_cmp_current_time(X509_get0_notBefore(peer)) >= 0) {
+        X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_NOT_YET_VALID);
+        return 0;
+    }
+    if (X509_cmp_current_time(X509_get0_notAfter(peer)) <= 0) {
+        X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_HAS_EXPIRED);
+        return 0;
+    }
+    return 1;
 }
 
 /* go-plugin's client always offers "h2"; gRPC needs nothing else. */
@@ -76,9 +147,8 @@ static void fail(tls_ctx_build *b, const char *what)
 static void *build(void *arg)
 {
     tls_ctx_build *b = arg;
-    unsigned char warm;
-    RAND_bytes(&warm, 1); /* instantiates the DRBG the handshake's signatures will use */
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    /* NULL (the default context) if the private one cannot be made: slower, as safe */
+    SSL_CTX *ctx = SSL_CTX_new_ex(tls_prov_libctx(), NULL, TLS_server_method());
     if (!ctx) {
         fail(b, "cannot create the TLS context");
         return NULL;
@@ -94,36 +164,24 @@ static void *build(void *arg)
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 
-    X509 *client = tls_client_cert_load(b->client_pem);
-    if (!client) {
-        ERR_clear_error(); /* OpenSSL's ASN.1 reason ("too long", …) would only mislead */
-        snprintf(b->err, sizeof b->err,
-                 "PLUGIN_CLIENT_CERT is not a valid certificate: its PEM block does not decode "
-                 "to an X.509 certificate with a public key");
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
-    /* The client's own certificate is the only root: nothing else can connect. */
-    int ok = X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), client);
-    X509_free(client);
-    if (!ok) {
-        fail(b, "cannot trust the client certificate");
-        SSL_CTX_free(ctx);
-        return NULL;
-    }
+    /* The client's own certificate is the only one accepted: nothing else can connect. */
+    SSL_CTX_set_cert_verify_callback(ctx, verify_pinned, NULL);
     b->ctx = ctx;
     return NULL;
 }
 
-tls_ctx_build *tls_ctx_start(const char *client_cert_pem)
+tls_ctx_build *tls_ctx_start(const char *client_cert_pem, char *err, size_t errlen)
 {
-    tls_ctx_build *b = calloc(1, sizeof *b);
-    if (!b || !(b->client_pem = strdup(client_cert_pem))) {
-        free(b);
+    if (tls_client_cert_der(client_cert_pem, g_pinned, sizeof g_pinned, &g_pinned_len) != 0) {
+        snprintf(err, errlen,
+                 "PLUGIN_CLIENT_CERT is not a valid certificate: its PEM block does not decode "
+                 "to a DER X.509 certificate of at most %d bytes",
+                 TLS_CLIENT_CERT_MAX);
         return NULL;
     }
-    if (pthread_create(&b->thread, NULL, build, b) != 0) {
-        free(b->client_pem);
+    tls_ctx_build *b = calloc(1, sizeof *b);
+    if (!b || pthread_create(&b->thread, NULL, build, b) != 0) {
+        snprintf(err, errlen, "cannot start the TLS set-up: %s", strerror(errno));
         free(b);
         return NULL;
     }
@@ -135,14 +193,13 @@ SSL_CTX *tls_ctx_finish(tls_ctx_build *b, const tls_cert *cert, char *err, size_
     pthread_join(b->thread, NULL);
     SSL_CTX *ctx = b->ctx;
     if (ctx &&
-        (SSL_CTX_use_certificate_ASN1(ctx, (int)cert->der_len, cert->der) != 1 ||
+        (SSL_CTX_use_certificate(ctx, cert->x509) != 1 ||
          SSL_CTX_use_PrivateKey(ctx, cert->key) != 1 || SSL_CTX_check_private_key(ctx) != 1)) {
         fail(b, "cannot install the TLS server certificate");
         SSL_CTX_free(ctx);
         ctx = NULL;
     }
     if (!ctx) snprintf(err, errlen, "%s", b->err);
-    free(b->client_pem);
     free(b);
     return ctx;
 }

@@ -1,27 +1,33 @@
-/* tlsctx.h — the TLS server context of AutoMTLS: TLS 1.2+, ALPN h2, the client certificate from
- * PLUGIN_CLIENT_CERT as the only trusted root and mandatory (go-plugin's RequireAndVerifyClientCert).
+/* tlsctx.h — the TLS server context of AutoMTLS: TLS 1.2+, ALPN h2, and exactly the client
+ * certificate of PLUGIN_CLIENT_CERT accepted (go-plugin's RequireAndVerifyClientCert with that
+ * certificate as the only root), compared byte for byte instead of parsed and chain-built.
  *
- * OpenSSL 3's one-time costs (random generator, cipher and signature-algorithm fetching, the
- * decoder of the client's key) are paid on a helper thread started before the server key is
- * generated, so they stay off the path to the handshake line. */
+ * OpenSSL 3's one-time costs (cipher, digest and signature-algorithm fetching) are paid on a
+ * helper thread started before the server key is generated, so they stay off the path to the
+ * handshake line. */
 #ifndef TLSCTX_H
 #define TLSCTX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tlscert.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
-typedef struct x509_st X509;
 typedef struct tls_ctx_build tls_ctx_build;
 
-/* Checks the PEM's shape cheaply (the full parse runs on the helper thread). Returns 0, or -1
- * with a message naming PLUGIN_CLIENT_CERT. */
+/* Go's P-521 client certificate is ~600 bytes of DER; anything far larger is not one. */
+#define TLS_CLIENT_CERT_MAX 8192
+
+/* Checks the PEM's shape cheaply. Returns 0, or -1 with a message naming PLUGIN_CLIENT_CERT. */
 int tls_client_cert_check(const char *pem, char *err, size_t errlen);
-/* Parses the client certificate (first PEM block) and its key; NULL if it is not one. */
-X509 *tls_client_cert_load(const char *pem);
-/* Starts building the context for this client certificate (PEM, copied). NULL: out of memory. */
-tls_ctx_build *tls_ctx_start(const char *client_cert_pem);
+/* The DER of the first PEM certificate block (base64 decoded into der, cap bytes), checked to be
+ * one complete Certificate SEQUENCE (TBS, algorithm, signature) — no ASN.1 parse, no key decode.
+ * Returns 0, or -1 if it is not one or does not fit. */
+int tls_client_cert_der(const char *pem, uint8_t *der, size_t cap, size_t *der_len);
+/* Pins the client certificate (PEM) and starts building the context on a helper thread. NULL with
+ * a message in err: PLUGIN_CLIENT_CERT is no certificate, or out of resources. */
+tls_ctx_build *tls_ctx_start(const char *client_cert_pem, char *err, size_t errlen);
 /* Waits for the helper, installs the server certificate and key, frees b. NULL on failure with a
  * message in err. */
 SSL_CTX *tls_ctx_finish(tls_ctx_build *b, const tls_cert *cert, char *err, size_t errlen);

@@ -68,6 +68,50 @@ int client_cert_generate(client_cert *out)
     return ok ? 0 : -1;
 }
 
+int client_cert_issue(const client_cert *ca, client_cert *out)
+{
+    memset(out, 0, sizeof *out);
+    BIO *cab = BIO_new_mem_buf(ca->cert_pem, -1), *cakb = BIO_new_mem_buf(ca->key_pem, -1);
+    X509 *cax = cab ? PEM_read_bio_X509(cab, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *cakey = cakb ? PEM_read_bio_PrivateKey(cakb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    BIO *kb = BIO_new(BIO_s_mem()), *cb = BIO_new(BIO_s_mem());
+    X509_NAME *name = x ? X509_get_subject_name(x) : NULL;
+    int ok = cax && cakey && key && x && kb && cb && X509_set_version(x, 2) &&
+             ASN1_INTEGER_set(X509_get_serialNumber(x), 7654321) &&
+             X509_gmtime_adj(X509_getm_notBefore(x), -30) &&
+             X509_gmtime_adj(X509_getm_notAfter(x), 3600) &&
+             X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                        (const unsigned char *)"issued-by-terraform", -1, -1, 0) &&
+             X509_set_issuer_name(x, X509_get_subject_name(cax)) && X509_set_pubkey(x, key) &&
+             add_ext(x, NID_key_usage, "critical,digitalSignature") &&
+             add_ext(x, NID_ext_key_usage, "clientAuth") &&
+             add_ext(x, NID_subject_alt_name, "DNS:localhost") &&
+             X509_sign(x, cakey, EVP_sha512()) > 0 &&
+             PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) &&
+             PEM_write_bio_X509(cb, x) && PEM_write_bio_X509(cb, cax); /* leaf, then its issuer */
+    if (ok) {
+        out->key_pem = bio_string(kb);
+        out->cert_pem = bio_string(cb);
+        ok = out->key_pem && out->cert_pem;
+    }
+    if (!ok) {
+        fprintf(stderr, "cannot issue a client certificate: %s\n",
+                ERR_reason_error_string(ERR_get_error()));
+        client_cert_free(out);
+    }
+    BIO_free(cab);
+    BIO_free(cakb);
+    BIO_free(kb);
+    BIO_free(cb);
+    X509_free(cax);
+    X509_free(x);
+    EVP_PKEY_free(cakey);
+    EVP_PKEY_free(key);
+    return ok ? 0 : -1;
+}
+
 void client_cert_free(client_cert *c)
 {
     free(c->key_pem);

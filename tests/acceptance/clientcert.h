@@ -11,6 +11,9 @@ typedef struct {
 
 /* Returns 0, or -1 with a message on stderr. */
 int client_cert_generate(client_cert *out);
+/* A P-256 certificate issued (signed) by ca — the chain leaf, then ca — with its own key: what
+ * only the holder of Terraform's key could make, yet not the certificate Terraform announced. */
+int client_cert_issue(const client_cert *ca, client_cert *out);
 void client_cert_free(client_cert *c);
 
 #endif

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # bench_provider.sh — the provider runtime's figures (DESIGN §10), from one run on this machine:
-#   exec → handshake line (median of 50, AutoMTLS with a P-521 client certificate, as Terraform's)
-#     and the GetProviderSchema round trip;
+#   a provider life's phases (median of 50 lives, AutoMTLS with a P-521 client certificate, as
+#     Terraform's): exec → handshake line, TLS handshake + first reply, Shutdown → exit, and the
+#     provider's CPU per life (user + system); the GetProviderSchema round trip;
 #   `terraform plan` of one phala_kms_contract data source vs one terraform_data (interleaved);
 #   `terraform validate` of 200 data sources vs 200 terraform_data (interleaved);
 #   peak memory (VmHWM = ru_maxrss) of every provider process during `terraform providers schema
 #     -json` and a plan of 200 data sources;
-#   the stripped binary's size.
+#   the stripped binary's size;
+#   start-up against the zero-work floor (DESIGN §10): a plan of one data source, each provider
+#     life's CPU during it, and the floor = that plan's time minus all its provider lives' CPU —
+#     what the plan would take with a provider that cost nothing — as a ratio to terraform_data's
+#     plan (Terraform's own cost) and our plan's ratio to it (target <= 1.1).
 # Usage: bench_provider.sh BUILD_DIR [RUNS]
 BUILD=$(cd "${1:?build dir}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -82,3 +87,43 @@ awk -v k="$plan_kb" -v n="$procs" 'BEGIN { printf "vmhwm_mib_plan_200_data_sourc
 
 echo "binary_size_stripped_bytes $(stat -c %s "$PHALA_BIN") (target <= 10 MB)"
 echo "binary_needed_libraries $(readelf -d "$PHALA_BIN" | grep -c NEEDED || true) (target 0)"
+
+echo "== start-up against the zero-work floor ($RUNS interleaved triples)"
+# A third mirror whose binary is a wrapper that times each provider process: bash's time reports
+# the child's user and system CPU (getrusage, all threads) in ms. The floor subtracts a plan's
+# whole provider CPU from its wall time: CPU that overlapped Terraform's own work (the TLS helper
+# thread) is subtracted too, so the floor is if anything too low and the ratio to it too high.
+mkdir -p "$W/cpu"
+tf_mirror "$W/cpu" "$PHALA_BIN" phala phala
+cat >"$TF_MIRROR_BIN" <<SH
+#!/bin/bash
+TIMEFORMAT='%3U %3S'
+{ time "$W/provider.real" "\$@" 2>&4; } 4>&2 2>>"$W/cpu.log"
+SH
+cp "$W/one/main.tf" "$W/cpu/main.tf"
+terraform -chdir="$W/cpu" init -input=false >/dev/null
+: >"$W/fl_a" && : >"$W/fl_r" && : >"$W/fl_f" && : >"$W/fl_c" && : >"$W/fl_l" && : >"$W/fl_p"
+for i in $(seq "$RUNS"); do
+    ta=$(ms_of terraform -chdir="$W/one" plan -input=false -lock=false)
+    tb=$(ms_of terraform -chdir="$W/one_data" plan -input=false -lock=false)
+    : >"$W/cpu.log"
+    ms_of terraform -chdir="$W/cpu" plan -input=false -lock=false >/dev/null
+    awk '{ print ($1 + $2) * 1000 }' "$W/cpu.log" >>"$W/fl_l"
+    wc -l <"$W/cpu.log" >>"$W/fl_p"
+    cpu=$(awk '{ s += ($1 + $2) * 1000 } END { printf "%.1f", s }' "$W/cpu.log")
+    echo "$cpu" >>"$W/fl_c"
+    f=$(awk -v a="$ta" -v c="$cpu" 'BEGIN { printf "%.1f", a - c }')
+    echo "$f" >>"$W/fl_f"
+    awk -v f="$f" -v b="$tb" 'BEGIN { printf "%.4f\n", f / b }' >>"$W/fl_r"
+    awk -v a="$ta" -v f="$f" 'BEGIN { printf "%.4f\n", a / f }' >>"$W/fl_a"
+done
+printf 'provider_lives_per_plan %s\n' "$(median <"$W/fl_p")"
+printf 'provider_cpu_ms_per_life_in_plan_median %.2f (user + system, %d lives; target <= 3)\n' \
+    "$(median <"$W/fl_l")" "$(wc -l <"$W/fl_l")"
+printf 'provider_cpu_ms_per_plan_median %.1f (all lives of one plan)\n' "$(median <"$W/fl_c")"
+printf 'zero_work_floor_ms_median %.1f (plan of 1 data source minus its provider CPU)\n' \
+    "$(median <"$W/fl_f")"
+printf 'zero_work_floor_vs_terraform_data_ratio %.2f (median of pairwise ratios; Terraform alone)\n' \
+    "$(median <"$W/fl_r")"
+printf 'plan_1_data_source_vs_floor_ratio %.2f (median of pairwise ratios; target <= 1.1)\n' \
+    "$(median <"$W/fl_a")"

@@ -4,7 +4,6 @@
  * message, then the rest as PLUGIN_CLIENT_CERT. Properties: the socket template fits sun_path,
  * and every log line is one complete JSON object (go-plugin parses each line). */
 #include <cjson/cJSON.h>
-#include <openssl/x509.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +45,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON_Delete(j);
     tf_buf_free(&line);
 
-    if (tls_client_cert_check(field[4], err, sizeof err) == 0)
-        X509_free(tls_client_cert_load(field[4]));
+    uint8_t der[TLS_CLIENT_CERT_MAX];
+    size_t der_len = 0;
+    if (tls_client_cert_check(field[4], err, sizeof err) == 0 &&
+        tls_client_cert_der(field[4], der, sizeof der, &der_len) == 0 &&
+        (der_len < 2 || der_len > sizeof der || der[0] != 0x30))
+        abort(); /* accepted something that is not one whole DER SEQUENCE */
     free(s);
     return 0;
 }
