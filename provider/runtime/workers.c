@@ -58,7 +58,7 @@ void workers_run(rpc_call *call)
     size_t len;
     const uint8_t *req = rpc_call_request(call, &len);
     call->status = call->method->handler(req, len, &call->reply);
-    tf_buf_free(&call->body); /* requests carry configuration values, maybe secrets */
+    rpc_call_drop_body(call); /* requests carry configuration values, maybe secrets */
     wipe_stack();
 }
 
