@@ -93,8 +93,9 @@ static int conn_pick(bool established, bool youngest, int *count)
     for (int i = 0; i < S.n_conns; i++) {
         if (h2conn_established(S.conns[i]) != established) continue;
         ++*count;
-        if (pick < 0 || (youngest ? S.accepted_ms[i] > S.accepted_ms[pick]
-                                  : S.accepted_ms[i] < S.accepted_ms[pick]))
+        /* ids count up from accept to accept: many share a millisecond */
+        uint64_t id = h2conn_id(S.conns[i]);
+        if (pick < 0 || (youngest ? id > h2conn_id(S.conns[pick]) : id < h2conn_id(S.conns[pick])))
             pick = i;
     }
     return pick;
