@@ -338,6 +338,8 @@ static int flood(const char *bin)
     stop(pid);
     CHECK(access(path, F_OK) != 0 && access(dirpath, F_OK) != 0,
           "the socket and its directory are gone after exit");
+    SSL_CTX_free(ctx);
+    client_cert_free(&cc);
     return g_failures ? 1 : 0;
 }
 
@@ -394,6 +396,8 @@ static int size(const char *bin)
     for (int k = 0; k < CONNS; k++) authed_close(&c[k]);
     CHECK(schema_call(ctx, path, &ms), "the provider still serves (%.0f ms)", ms);
     stop(pid);
+    SSL_CTX_free(ctx);
+    client_cert_free(&cc);
     return g_failures ? 1 : 0;
 }
 
