@@ -6,6 +6,18 @@
  * (one uncompressed, length-prefixed message), then dispatched; the answer goes out as HEADERS,
  * DATA (5-byte prefix + message) and trailers with grpc-status, or as a trailers-only response.
  *
+ * Request limits (grpcconn.h). Terraform's largest requests to this provider are PlanResource-
+ * Change and ApplyResourceChange of one resource, carrying its configuration, prior and planned
+ * state: an env is at most 128 KiB and appears at most four times, the other resources' states are
+ * a few KiB, so a request stays under 1 MiB. RPC_MAX_REQUEST = 16 MiB leaves more than tenfold room
+ * (terraform-plugin-go accepts 256 MiB, with no bound across streams), RPC_CONN_BUFFERED = 32 MiB
+ * two such requests arriving at once on the one connection Terraform uses, and RPC_TOTAL_BUFFERED
+ * = 48 MiB bounds the whole process whatever the number of connections and streams (100 per
+ * connection): a client holding the certificate that sends many large partial messages, or complete
+ * ones faster than handlers run, cannot make the provider hold more. What is counted is what is
+ * allocated: a body grows towards its declared length in doubling steps, and its capacity is
+ * charged.
+ *
  * Secrets cross this file (configurations, env values), so every buffer that held request or reply
  * bytes is wiped before it is reused or freed, and reply bytes never enter nghttp2's own buffers:
  * DATA frames are written straight from the reply (NGHTTP2_DATA_FLAG_NO_COPY). */
@@ -17,6 +29,7 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +37,7 @@
 
 #include "tflog.h"
 
-#define MAX_MESSAGE   (256u << 20) /* as terraform-plugin-go: schemas and states can be big */
+#define MAX_REPLY     (256u << 20) /* as terraform-plugin-go: schemas and states can be big */
 #define OUT_HIGH      (1u << 20) /* stop asking nghttp2 for frames above this much unwritten output */
 #define STREAM_WINDOW (8u << 20) /* per-stream receive window: big states arrive in one go */
 #define CONN_WINDOW   (64u << 20)
@@ -33,7 +46,9 @@ typedef struct h2stream {
     int32_t id;
     const rpc_method *method;
     char path[160];
-    tf_buf body;
+    tf_buf body;     /* body.cap is counted in the connection's and the process's totals */
+    uint8_t head[5]; /* the request's length prefix while it arrives */
+    size_t head_len;
     bool answered;   /* a reply or a status was submitted: ignore what else arrives */
     rpc_call *reply; /* the answered call whose bytes are being sent */
     uint8_t prefix[5];
@@ -48,21 +63,39 @@ struct h2conn {
     bool handshake_done;
     bool want_write; /* the transport needs POLLOUT to make progress */
     bool dead;
+    bool established; /* see h2conn_established */
     bool in_recv; /* inside nghttp2_session_mem_recv: no mem_send from callbacks (not reentrant) */
     bool shutdown_pending, shutdown_answered;
     nghttp2_session *h2;
     tf_buf out;
     size_t out_off;
     h2stream *streams;
+    size_t buffered; /* capacity of the request bodies arriving on this connection */
     const rpc_method *methods;
     size_t n_methods;
     h2_dispatch_fn dispatch;
 };
 
+/* Request body bytes held by the process: added by the polling thread as bodies grow, released
+ * there or by the worker that ran the handler. */
+static _Atomic size_t g_buffered;
+
+size_t rpc_buffered_total(void)
+{
+    return atomic_load(&g_buffered);
+}
+
+void rpc_call_drop_body(rpc_call *c)
+{
+    atomic_fetch_sub(&g_buffered, c->charged);
+    c->charged = 0;
+    tf_buf_free(&c->body);
+}
+
 void rpc_call_free(rpc_call *c)
 {
     if (!c) return;
-    tf_buf_free(&c->body);
+    rpc_call_drop_body(c);
     tf_buf_free(&c->reply);
     free(c);
 }
@@ -181,6 +214,15 @@ static void percent_encode(const char *in, char *out, size_t cap)
     out[o] = 0;
 }
 
+/* Wipes and frees what a stream received, and uncounts it. */
+static void stream_drop_body(h2conn *c, h2stream *st)
+{
+    c->buffered -= st->body.cap;
+    atomic_fetch_sub(&g_buffered, st->body.cap);
+    tf_buf_free(&st->body);
+    st->head_len = 0;
+}
+
 /* A trailers-only response: HEADERS with the status and END_STREAM. */
 static void answer_status(h2conn *c, h2stream *st, int status, const char *message)
 {
@@ -190,7 +232,7 @@ static void answer_status(h2conn *c, h2stream *st, int status, const char *messa
     nghttp2_nv nv[] = {NV(":status", "200"), NV("content-type", "application/grpc"),
                        NV("grpc-status", code), NV("grpc-message", msg)};
     st->answered = true;
-    tf_buf_free(&st->body);
+    stream_drop_body(c, st);
     nghttp2_submit_response(c->h2, st->id, nv, message ? 4 : 3, NULL);
 }
 
@@ -245,11 +287,11 @@ bool h2conn_complete(h2conn *c, rpc_call *call)
         return !c->dead;
     }
     if (call->method->then_shutdown) c->shutdown_pending = true;
-    tf_buf_free(&call->body);
+    rpc_call_drop_body(call);
     if (call->status != RPC_STATUS_OK) {
         answer_status(c, st, call->status, NULL);
         rpc_call_free(call);
-    } else if (call->reply.len > MAX_MESSAGE) {
+    } else if (call->reply.len > MAX_REPLY) {
         answer_status(c, st, RPC_STATUS_RESOURCE_EXHAUSTED, "reply larger than 256 MiB");
         rpc_call_free(call);
     } else {
@@ -276,17 +318,16 @@ static const rpc_method *find_method(const h2conn *c, const char *path)
     return NULL;
 }
 
-static uint32_t declared_length(const tf_buf *b)
+static uint32_t prefix_length(const uint8_t *p)
 {
-    return (uint32_t)b->data[1] << 24 | (uint32_t)b->data[2] << 16 | (uint32_t)b->data[3] << 8 |
-           b->data[4];
+    return (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
 }
 
 /* END_STREAM from the client: exactly one uncompressed message, then dispatch. */
 static void request_complete(h2conn *c, h2stream *st)
 {
     if (st->answered) return;
-    if (st->body.len < 5 || declared_length(&st->body) != st->body.len - 5) {
+    if (st->body.len < 5 || prefix_length(st->body.data) != st->body.len - 5) {
         answer_status(c, st, RPC_STATUS_INTERNAL, "a unary call carries exactly one message");
         return;
     }
@@ -302,7 +343,9 @@ static void request_complete(h2conn *c, h2stream *st)
     call->conn_id = c->id;
     call->stream_id = st->id;
     call->method = st->method;
-    call->body = st->body; /* moved */
+    call->body = st->body; /* moved, still counted in the process's total until dropped */
+    call->charged = st->body.cap;
+    c->buffered -= st->body.cap;
     memset(&st->body, 0, sizeof st->body);
     c->dispatch(c, call);
 }
@@ -337,6 +380,35 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8
     return 0;
 }
 
+/* Makes room for need bytes in a body that will hold at most total: doubling steps (from 16 KiB)
+ * that never pass total, each step charged to the connection and the process. false: a limit. */
+static bool body_grow(h2conn *c, h2stream *st, size_t need, size_t total)
+{
+    tf_buf *b = &st->body;
+    if (need <= b->cap) return true;
+    size_t cap = b->cap ? b->cap * 2 : 16384;
+    if (cap > total) cap = total;
+    if (cap < need) cap = need;
+    size_t more = cap - b->cap;
+    if (c->buffered + more > RPC_CONN_BUFFERED ||
+        atomic_load(&g_buffered) + more > RPC_TOTAL_BUFFERED)
+        return false;
+    uint8_t *p = malloc(cap);
+    if (!p) return false;
+    if (b->len) memcpy(p, b->data, b->len);
+    if (b->data) {
+        sodium_memzero(b->data, b->cap);
+        free(b->data);
+    }
+    b->data = p;
+    b->cap = cap;
+    c->buffered += more;
+    atomic_fetch_add(&g_buffered, more);
+    return true;
+}
+
+/* Request bytes: the 5-byte prefix is judged as soon as it is complete, before any of the body is
+ * kept; then the body grows towards the declared length, never beyond it. */
 static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data,
                          size_t len, void *user)
 {
@@ -344,17 +416,44 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, c
     h2conn *c = user;
     h2stream *st = nghttp2_session_get_stream_user_data(s, stream_id);
     if (!st || st->answered) return 0;
-    if (len > (size_t)MAX_MESSAGE + 5 - st->body.len) {
-        answer_status(c, st, RPC_STATUS_RESOURCE_EXHAUSTED, "request larger than 256 MiB");
+    if (st->head_len < 5) {
+        size_t n = 5 - st->head_len < len ? 5 - st->head_len : len;
+        memcpy(st->head + st->head_len, data, n);
+        st->head_len += n;
+        data += n, len -= n;
+        if (st->head_len < 5) return 0;
+        if (prefix_length(st->head) > RPC_MAX_REQUEST) {
+            answer_status(c, st, RPC_STATUS_RESOURCE_EXHAUSTED, "request larger than 16 MiB");
+            return 0;
+        }
+        if (st->head[0] != 0) {
+            answer_status(c, st, RPC_STATUS_UNIMPLEMENTED, "compressed messages are not supported");
+            return 0;
+        }
+        if (!body_grow(c, st, 5, 5 + (size_t)prefix_length(st->head))) goto exhausted;
+        tf_buf_put(&st->body, st->head, 5);
+    }
+    if (!len) return 0;
+    size_t total = 5 + (size_t)prefix_length(st->head);
+    if (len > total - st->body.len) {
+        answer_status(c, st, RPC_STATUS_INTERNAL, "a unary call carries exactly one message");
         return 0;
     }
+    if (!body_grow(c, st, st->body.len + len, total)) goto exhausted;
     tf_buf_put(&st->body, data, len);
+    return 0;
+exhausted:
+    tf_log(TF_LOG_WARN, "request refused: too many request bytes held at once", "method", st->path,
+           NULL);
+    answer_status(c, st, RPC_STATUS_RESOURCE_EXHAUSTED,
+                  "too many request bytes held at once (32 MiB per connection, 48 MiB in all)");
     return 0;
 }
 
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *user)
 {
     h2conn *c = user;
+    c->established = true; /* a frame parsed: the client's preface has arrived */
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     h2stream *st = nghttp2_session_get_stream_user_data(s, frame->hd.stream_id);
     if (!st) return 0;
@@ -389,7 +488,7 @@ static void stream_free(h2conn *c, h2stream *st)
     else
         c->streams = st->next;
     if (st->next) st->next->prev = st->prev;
-    tf_buf_free(&st->body);
+    stream_drop_body(c, st);
     rpc_call_free(st->reply);
     free(st);
 }
@@ -465,6 +564,11 @@ int h2conn_fd(const h2conn *c)
     return c->fd;
 }
 
+bool h2conn_established(const h2conn *c)
+{
+    return c->established;
+}
+
 uint64_t h2conn_id(const h2conn *c)
 {
     return c->id;
@@ -488,6 +592,7 @@ static bool handshake(h2conn *c)
     int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
         c->handshake_done = true;
+        c->established = true; /* the client's certificate has been verified */
         return true;
     }
     switch (SSL_get_error(c->ssl, r)) {

@@ -14,6 +14,14 @@
 
 #include "rpcserver.h"
 
+/* Request limits. A request over RPC_MAX_REQUEST is refused (RESOURCE_EXHAUSTED) as soon as its
+ * 5-byte length prefix arrives, before its body; a stream that would take a connection's arriving
+ * requests over RPC_CONN_BUFFERED, or all the request bytes the process holds (arriving, or waiting
+ * for a handler) over RPC_TOTAL_BUFFERED, is refused the same way. Why these numbers: grpcconn.c. */
+#define RPC_MAX_REQUEST    (16u << 20)
+#define RPC_CONN_BUFFERED  (32u << 20)
+#define RPC_TOTAL_BUFFERED (48u << 20)
+
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct h2conn h2conn;
 
@@ -24,6 +32,7 @@ typedef struct rpc_call {
     tf_buf body;           /* the gRPC message as received: 5-byte prefix, then the request */
     tf_buf reply;          /* filled by the handler */
     int status;            /* RPC_STATUS_* */
+    size_t charged;        /* body bytes counted against RPC_TOTAL_BUFFERED */
     struct rpc_call *next; /* for the owner's queues */
 } rpc_call;
 
@@ -35,6 +44,10 @@ static inline const uint8_t *rpc_call_request(const rpc_call *c, size_t *len)
 }
 /* Wipes and frees a call that will not be handed back. */
 void rpc_call_free(rpc_call *c);
+/* Wipes and frees the request bytes once the handler is done with them (they no longer count). */
+void rpc_call_drop_body(rpc_call *c);
+/* The request bytes the process holds now (arriving or waiting for a handler). */
+size_t rpc_buffered_total(void);
 
 /* Receives each complete request; the call is handed back with h2conn_complete on c. */
 typedef void (*h2_dispatch_fn)(h2conn *c, rpc_call *call);
@@ -43,6 +56,9 @@ typedef void (*h2_dispatch_fn)(h2conn *c, rpc_call *call);
 h2conn *h2conn_new(int fd, SSL_CTX *tls, uint64_t id, const rpc_method *methods, size_t n_methods,
                    h2_dispatch_fn dispatch);
 int h2conn_fd(const h2conn *c);
+/* The client has authenticated: the TLS handshake (with the client certificate) is complete, or,
+ * without TLS, its HTTP/2 preface has arrived. Before that it is a pre-authentication connection. */
+bool h2conn_established(const h2conn *c);
 uint64_t h2conn_id(const h2conn *c);
 /* The poll(2) events the connection waits for. */
 short h2conn_events(const h2conn *c);

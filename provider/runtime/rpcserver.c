@@ -5,7 +5,14 @@
  * Start-up: the TLS context is built on a helper thread (tlsctx.c) while this thread binds the
  * socket and makes the server certificate; the line is printed as soon as the certificate exists.
  * Terraform connects at once; the connection waits in the listen backlog until the context is
- * finished. Exit: once the Shutdown reply is written the process ends with _exit — there is
+ * finished.
+ *
+ * Connections: a client is pre-authentication until its TLS handshake (with Terraform's client
+ * certificate) is complete, or, without TLS, until its HTTP/2 preface arrives. Pre-authentication
+ * connections get HANDSHAKE_DEADLINE_S to get there and at most PREAUTH_MAX places, where a new
+ * connection takes the place of the oldest: connections that never finish (or never start) their
+ * handshake cannot lock Terraform's own client out, as 64 of them did when all connections shared
+ * one limit. Exit: once the Shutdown reply is written the process ends with _exit — there is
  * nothing left to tear down that the kernel does not reclaim, and Terraform waits for the exit. */
 #include "rpcserver.h"
 
@@ -17,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "grpcconn.h"
@@ -28,13 +36,17 @@
 #include "tlsrand.h"
 #include "workers.h"
 
-#define MAX_CONNS 64
+#define MAX_CONNS            64
+#define PREAUTH_MAX          8 /* Terraform's client needs one, for a few milliseconds */
+#define AUTHED_MAX           (MAX_CONNS - PREAUTH_MAX)
+#define HANDSHAKE_DEADLINE_S 10 /* a local handshake takes milliseconds, even on a loaded host */
 
 static struct {
     const rpc_server_config *cfg;
     char socket_path[108];
     SSL_CTX *tls; /* NULL: plain (debug mode, or no PLUGIN_CLIENT_CERT) */
     h2conn *conns[MAX_CONNS];
+    long long accepted_ms[MAX_CONNS]; /* when conns[i] was accepted (monotonic) */
     int n_conns;
     uint64_t next_id;
 } S;
@@ -54,14 +66,60 @@ static h2conn *conn_by_id(uint64_t id)
     return NULL;
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void conn_drop(h2conn *c)
 {
     for (int i = 0; i < S.n_conns; i++)
         if (S.conns[i] == c) {
-            S.conns[i] = S.conns[--S.n_conns];
+            S.n_conns--;
+            S.conns[i] = S.conns[S.n_conns];
+            S.accepted_ms[i] = S.accepted_ms[S.n_conns];
             break;
         }
     h2conn_free(c);
+}
+
+/* The oldest (established false) or youngest (true) connection in that state, or -1; *count is
+ * set to how many are in it. */
+static int conn_pick(bool established, bool youngest, int *count)
+{
+    int pick = -1;
+    *count = 0;
+    for (int i = 0; i < S.n_conns; i++) {
+        if (h2conn_established(S.conns[i]) != established) continue;
+        ++*count;
+        /* ids count up from accept to accept: many share a millisecond */
+        uint64_t id = h2conn_id(S.conns[i]);
+        if (pick < 0 || (youngest ? id > h2conn_id(S.conns[pick]) : id < h2conn_id(S.conns[pick])))
+            pick = i;
+    }
+    return pick;
+}
+
+/* Closes pre-authentication connections past the deadline, and established ones beyond
+ * AUTHED_MAX (only clients holding Terraform's certificate can get there). */
+static void enforce_limits(void)
+{
+    long long now = now_ms();
+    for (int i = 0; i < S.n_conns; i++) {
+        if (h2conn_established(S.conns[i]) ||
+            now - S.accepted_ms[i] < HANDSHAKE_DEADLINE_S * 1000LL)
+            continue;
+        tf_log(TF_LOG_DEBUG, "closing a connection that did not finish its handshake in time",
+               NULL);
+        conn_drop(S.conns[i--]);
+    }
+    int n;
+    for (int i = conn_pick(true, true, &n); n > AUTHED_MAX; i = conn_pick(true, true, &n)) {
+        tf_log(TF_LOG_WARN, "closing a connection: too many clients", NULL);
+        conn_drop(S.conns[i]);
+    }
 }
 
 /* A complete request from a connection: inline methods run here, the rest on a worker. */
@@ -80,15 +138,22 @@ static void accept_all(int lfd)
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return;
-        if (S.n_conns == MAX_CONNS) {
-            close(fd);
-            continue;
+        int pre, oldest = conn_pick(false, false, &pre);
+        if (pre >= PREAUTH_MAX || S.n_conns == MAX_CONNS) {
+            tf_log(TF_LOG_DEBUG,
+                   "too many connections waiting for their handshake: closing the "
+                   "oldest",
+                   NULL);
+            if (oldest >= 0) conn_drop(S.conns[oldest]);
         }
-        h2conn *c = h2conn_new(fd, S.tls, ++S.next_id, S.cfg->methods, S.cfg->n_methods, dispatch);
+        h2conn *c = S.n_conns < MAX_CONNS ? h2conn_new(fd, S.tls, ++S.next_id, S.cfg->methods,
+                                                       S.cfg->n_methods, dispatch)
+                                          : NULL;
         if (!c) {
             close(fd);
             continue;
         }
+        S.accepted_ms[S.n_conns] = now_ms();
         S.conns[S.n_conns++] = c;
     }
 }
@@ -150,7 +215,7 @@ static int start(void)
     return lfd;
 fail_sock:
     close(lfd);
-    unlink(S.socket_path);
+    plugsock_remove(S.socket_path);
 fail_build:
     if (build) {
         tls_cert none = {0};
@@ -167,7 +232,7 @@ static _Noreturn void finish(int code)
 {
     tf_stop_raise();
     workers_wait_idle(1000);
-    unlink(S.socket_path);
+    plugsock_remove(S.socket_path);
     fflush(stdout);
     _exit(code);
 }
@@ -222,6 +287,7 @@ int rpc_serve(const rpc_server_config *cfg)
             break;
         }
         if (r < 0 && errno != EINTR) break;
+        enforce_limits();
         if (r <= 0) continue;
         if (fds[1].revents) deliver_answers();
         for (int i = 0; i < n; i++) {

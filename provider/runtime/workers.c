@@ -1,4 +1,10 @@
-/* workers.c — the handler threads and the answered-call queue (see workers.h). */
+/* workers.c — the handler threads and the answered-call queue (see workers.h).
+ *
+ * Hand-off: a submitted call is given to an idle worker by counting that worker busy at once,
+ * under the mutex (idle--, wakeups++); the worker itself never decrements idle. Counting at wake-up
+ * instead let a burst of calls all see the same idle worker (it had not run yet) and queue behind
+ * it while the pool could have started threads. So every queued call has a worker of its own on
+ * the way (a wake-up owed or a thread just started), up to the maximum. */
 #include "workers.h"
 
 #include <pthread.h>
@@ -16,7 +22,9 @@ static struct {
     pthread_cond_t work, idle_cv;
     rpc_call *todo, *todo_tail; /* submitted, not started */
     rpc_call *done, *done_tail; /* answered, not yet taken */
-    int threads, idle, running, max;
+    int threads, running, max;
+    int idle;    /* waiting and not yet handed a call */
+    int wakeups; /* hand-offs not yet picked up by a waiting worker */
     int event_fd;
 } W = {.mu = PTHREAD_MUTEX_INITIALIZER,
        .work = PTHREAD_COND_INITIALIZER,
@@ -50,7 +58,7 @@ void workers_run(rpc_call *call)
     size_t len;
     const uint8_t *req = rpc_call_request(call, &len);
     call->status = call->method->handler(req, len, &call->reply);
-    tf_buf_free(&call->body); /* requests carry configuration values, maybe secrets */
+    rpc_call_drop_body(call); /* requests carry configuration values, maybe secrets */
     wipe_stack();
 }
 
@@ -59,10 +67,13 @@ static void *worker_main(void *arg)
     (void)arg;
     pthread_mutex_lock(&W.mu);
     for (;;) {
-        while (!W.todo) {
+        if (!W.todo) {
+            /* the submitter that hands us a call moves us out of idle and owes us a wake-up */
             W.idle++;
-            pthread_cond_wait(&W.work, &W.mu);
-            W.idle--;
+            while (!W.wakeups) pthread_cond_wait(&W.work, &W.mu);
+            W.wakeups--;
+            /* a worker that just finished may have taken the call first: wait again */
+            if (!W.todo) continue;
         }
         rpc_call *c = W.todo;
         W.todo = c->next;
@@ -94,7 +105,11 @@ void workers_submit(rpc_call *call)
 {
     pthread_mutex_lock(&W.mu);
     push(&W.todo, &W.todo_tail, call);
-    if (W.idle == 0 && W.threads < W.max) {
+    if (W.idle > 0) {
+        W.idle--;
+        W.wakeups++;
+        pthread_cond_signal(&W.work);
+    } else if (W.threads < W.max) {
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
@@ -104,8 +119,7 @@ void workers_submit(rpc_call *call)
         else if (W.threads == 0)
             tf_log(TF_LOG_ERROR, "cannot start a worker thread", NULL);
         pthread_attr_destroy(&attr);
-    }
-    pthread_cond_signal(&W.work);
+    } /* else every worker is busy: the first to finish takes the call */
     pthread_mutex_unlock(&W.mu);
 }
 
