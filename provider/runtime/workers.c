@@ -96,7 +96,10 @@ static void *worker_main(void *arg)
 
 int workers_init(int max_threads)
 {
-    W.max = max_threads > 0 ? max_threads : 16;
+    /* Terraform runs up to -parallelism calls at once (10 by default; users raise it): each must get
+     * a thread, or a burst queues behind slow API calls. Threads start only when needed, so the
+     * cap costs nothing until a plan is that parallel. */
+    W.max = max_threads > 0 ? max_threads : WORKERS_DEFAULT_MAX;
     W.event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     return W.event_fd;
 }

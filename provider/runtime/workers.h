@@ -9,6 +9,9 @@
 
 #include "grpcconn.h"
 
+/* Default maximum of threads (max_threads 0): above any -parallelism users set in practice. */
+#define WORKERS_DEFAULT_MAX 64
+
 /* Returns the eventfd to poll (readable when answered calls are waiting), or -1. */
 int workers_init(int max_threads);
 /* Runs call->method->handler on a worker; the answered call comes back through workers_take. */
