@@ -188,12 +188,12 @@ static ef_state do_phase2(tf_ctx *c, pk_client *client, env_flow *f)
     } else if (f->token) {
         tf_log(TF_LOG_INFO, "POST /cvms/{id}/commit-update", "cvm_id", f->cvm_id,
                "transaction_hash", tx, NULL);
-        rc = pk_cvm_commit_update(client, f->cvm_id, f->token, phala_strip0x(f->compose_hash), tx,
-                                  &r, &err);
+        /* the hash exactly as the 465 named it (prefix and case), as Phala's CLI echoes it */
+        rc = pk_cvm_commit_update(client, f->cvm_id, f->token, f->compose_hash, tx, &r, &err);
     } else {
         tf_log(TF_LOG_INFO, "PATCH /cvms/{id} confirm (X-Compose-Hash)", "cvm_id", f->cvm_id,
                "transaction_hash", tx, NULL);
-        rc = pk_cvm_confirm_patch(client, f->cvm_id, phala_strip0x(f->compose_hash), tx, &r, &err);
+        rc = pk_cvm_confirm_patch(client, f->cvm_id, f->compose_hash, tx, &r, &err);
     }
     ef_state next = EF_FAILED;
     if (rc == 0 && r.status == PK_ENVS_IN_PROGRESS) {
