@@ -238,7 +238,7 @@ static ef_state do_wait(tf_ctx *c, pk_client *client, env_flow *f)
     f->accepted = true;
     if (!f->wait) return EF_APPLIED;
     return env_wait_running(c, client, f->cvm_id, f->deadline_ms, f->timeout_ms,
-                            f->correlation_id) == 0
+                            f->correlation_id) >= 0
                ? EF_APPLIED
                : EF_FAILED;
 }
