@@ -263,6 +263,8 @@ ef_state ef_step(tf_ctx *c, pk_client *client, env_flow *f)
         return ef_do_register(c, f);
     case EF_DEVICE:
         return ef_do_device(c, client, f);
+    case EF_VISIBLE:
+        return ef_do_visible(c, client, f);
     case EF_PHASE2:
         return do_phase2(c, client, f);
     case EF_WAIT:
@@ -286,8 +288,8 @@ ef_state ef_run(tf_ctx *c, pk_client *client, env_flow *f)
 const char *ef_state_name(ef_state s)
 {
     static const char *const names[] = {"encrypt",  "phase1",  "need_tx", "verify",
-                                        "register", "device",  "phase2",  "wait",
-                                        "applied",  "pending", "failed"};
+                                        "register", "device",  "visible", "phase2",
+                                        "wait",     "applied", "pending", "failed"};
     return (unsigned)s < TF_COUNT(names) ? names[s] : "?";
 }
 
