@@ -5,7 +5,8 @@
 # its key, then asks is-allowed until the KMS sees it before committing (progress in the info log):
 # the apply waits and succeeds. With a timeout shorter than the lag it fails clearly, the update stays
 # pending_onchain, and the next apply commits without a second transaction (the owner's nonce). The
-# 465s spell the hash 0x + upper case here: the same-apply commit echoes it (item 6).
+# 465s spell the hash 0x + upper case here: the same-apply commit echoes it (item 6). On an API
+# without is-allowed, onchain.confirmations above the lag is what the provider has (documented).
 # ganache mines only on demand; a miner loop of this test adds one empty block a second.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -99,4 +100,30 @@ tf_ok apply -auto-approve -input=false
 assert_eq "$(state_attr phala_encrypted_env.l .status)" applied "the next apply commits"
 assert_eq "$(nonce "$OWNER")" $((n0 + 1)) "no second transaction"
 assert_eq "$(sim_env $CVM)" '{"API_KEY":"a","MORE":"m","NEW_KEY":"n"}' "the env was committed"
+
+acc_log "an API without is-allowed (PATCH envs): onchain.confirmations above the lag covers it"
+sim_admin POST /config '{"legacy_only": true}' >/dev/null
+sim_admin POST /lag '{"blocks": 3}' >/dev/null
+{ phala_header; cat <<TF
+provider "phala" {
+  onchain {
+    confirmations = 4
+  }
+}
+resource "phala_encrypted_env" "l" {
+  cvm_id = "$CVM"
+  env    = { API_KEY = "a", NEW_KEY = "n", MORE = "m", OLD_API = "o" }
+}
+TF
+} | write_config
+n0=$(nonce "$OWNER")
+miner_start
+t0=$(now_ms)
+tf_ok apply -auto-approve -input=false
+elapsed=$(($(now_ms) - t0))
+miner_stop
+echo "apply on an API without is-allowed, 3-block lag, confirmations = 4: ${elapsed} ms"
+assert_eq "$(state_attr phala_encrypted_env.l .status)" applied "applied in one apply"
+assert_eq "$(nonce "$OWNER")" $((n0 + 1)) "one transaction"
+assert_eq "$(sim_env $CVM | jq -r .OLD_API)" o "the env was committed through PATCH envs"
 echo PASS
