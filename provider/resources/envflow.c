@@ -188,12 +188,12 @@ static ef_state do_phase2(tf_ctx *c, pk_client *client, env_flow *f)
     } else if (f->token) {
         tf_log(TF_LOG_INFO, "POST /cvms/{id}/commit-update", "cvm_id", f->cvm_id,
                "transaction_hash", tx, NULL);
-        rc = pk_cvm_commit_update(client, f->cvm_id, f->token, phala_strip0x(f->compose_hash), tx,
-                                  &r, &err);
+        /* the hash exactly as the 465 named it (prefix and case), as Phala's CLI echoes it */
+        rc = pk_cvm_commit_update(client, f->cvm_id, f->token, f->compose_hash, tx, &r, &err);
     } else {
         tf_log(TF_LOG_INFO, "PATCH /cvms/{id} confirm (X-Compose-Hash)", "cvm_id", f->cvm_id,
                "transaction_hash", tx, NULL);
-        rc = pk_cvm_confirm_patch(client, f->cvm_id, phala_strip0x(f->compose_hash), tx, &r, &err);
+        rc = pk_cvm_confirm_patch(client, f->cvm_id, f->compose_hash, tx, &r, &err);
     }
     ef_state next = EF_FAILED;
     if (rc == 0 && r.status == PK_ENVS_IN_PROGRESS) {
@@ -238,7 +238,7 @@ static ef_state do_wait(tf_ctx *c, pk_client *client, env_flow *f)
     f->accepted = true;
     if (!f->wait) return EF_APPLIED;
     return env_wait_running(c, client, f->cvm_id, f->deadline_ms, f->timeout_ms,
-                            f->correlation_id) == 0
+                            f->correlation_id) >= 0
                ? EF_APPLIED
                : EF_FAILED;
 }
@@ -263,6 +263,8 @@ ef_state ef_step(tf_ctx *c, pk_client *client, env_flow *f)
         return ef_do_register(c, f);
     case EF_DEVICE:
         return ef_do_device(c, client, f);
+    case EF_VISIBLE:
+        return ef_do_visible(c, client, f);
     case EF_PHASE2:
         return do_phase2(c, client, f);
     case EF_WAIT:
@@ -286,8 +288,8 @@ ef_state ef_run(tf_ctx *c, pk_client *client, env_flow *f)
 const char *ef_state_name(ef_state s)
 {
     static const char *const names[] = {"encrypt",  "phase1",  "need_tx", "verify",
-                                        "register", "device",  "phase2",  "wait",
-                                        "applied",  "pending", "failed"};
+                                        "register", "device",  "visible", "phase2",
+                                        "wait",     "applied", "pending", "failed"};
     return (unsigned)s < TF_COUNT(names) ? names[s] : "?";
 }
 

@@ -14,6 +14,12 @@
  *                ▼               ▼                                 ▼ else       │ │467/468: FAILED,
  *             PENDING ◀──────────┴──────────────────────────────── PENDING      ┘ │ pending kept
  *
+ * Between DEVICE and PHASE2, after a transaction or a read of the contract itself, VISIBLE asks the
+ * API's is-allowed until the KMS — which reads the contract some blocks behind the head — allows the
+ * update (timeout: FAILED, pending kept; the next apply commits without a new transaction).
+ * WAIT ends when the CVM is settled (envsettle.h): running, or resting in a status that does not
+ * change by itself — a stopped CVM is APPLIED with a warning: it uses the new env when it starts.
+ *
  * PENDING is state pending_onchain with a warning saying what to do (register the hash, which this
  * provider also computed itself; or allow the device); nothing is signed that VERIFY did not prove.
  * A pending update is resumed at NEED_TX with what state and private state recorded (ciphertext,
@@ -33,6 +39,7 @@ typedef enum {
     EF_VERIFY,   /* prove the hash before signing it (envverify.h) */
     EF_REGISTER, /* addComposeHash with the key (or the transaction that already did it) */
     EF_DEVICE,   /* the CVM's device must be allowed before the update is committed */
+    EF_VISIBLE,  /* wait until the KMS (is-allowed) sees the registration: it lags the chain head */
     EF_PHASE2,   /* commit the prepared update */
     EF_WAIT,     /* the API accepted: wait until the CVM runs the new env */
     EF_APPLIED,  /* terminal: accepted (and, when waiting, running) */
@@ -79,6 +86,9 @@ typedef struct {
     char *tx;                   /* the registering transaction for phase 2, or NULL … */
     bool already_registered;    /* … when the contract allows the hash: "already-registered" */
     const char *allowed_source; /* who said it is allowed */
+    bool seen_on_chain;         /* the contract itself (a read at the head, or this provider's
+                             transaction) allows the hash: the KMS may lag it (VISIBLE) … */
+    bool device_on_chain;       /* … or the CVM's device */
     char *correlation_id;
     bool allowed_envs_changed;
     bool restarted;    /* 466 was already answered by starting over */

@@ -52,6 +52,8 @@ static void check_allowed(pk_client *client, env_flow *f, bool fresh_465)
         f->status.is_allowed =
             k.hash_allowed == PK_TRUE && k.device_allowed != PK_FALSE ? PK_TRUE : PK_FALSE;
         f->allowed_source = k.source;
+        /* read from the contract at the head (rpc_url), not from the API's lagging view */
+        f->seen_on_chain = k.hash_allowed == PK_TRUE && env_chain_can_read(f->pc) && f->app_id;
     } else if (k.why) {
         tf_log(TF_LOG_INFO, "cannot tell whether the compose hash is registered", "reason", k.why,
                NULL);
@@ -189,6 +191,7 @@ ef_state ef_do_register(tf_ctx *c, env_flow *f)
     }
     free(f->tx);
     f->tx = tx;
+    f->seen_on_chain = true; /* the receipt (or the contract) confirmed it */
     return EF_DEVICE;
 }
 
@@ -218,7 +221,8 @@ ef_state ef_do_device(tf_ctx *c, pk_client *client, env_flow *f)
     }
     if (dev) ef_set(&f->device_id, dev);
     free(dev);
-    if (!f->device_id) return EF_PHASE2; /* nothing names a device: the API checks at commit */
+    if (!f->device_id)
+        return ef_before_commit(f); /* nothing names a device: the API checks at commit */
     pk_tristate ok = f->has_status ? f->status.device_id_allowed : PK_UNSET;
     if (env_chain_can_read(f->pc)) {
         bool allowed = false;
@@ -228,15 +232,17 @@ ef_state ef_do_device(tf_ctx *c, pk_client *client, env_flow *f)
             return EF_FAILED;
         }
         ok = allowed ? PK_TRUE : PK_FALSE;
+        f->device_on_chain = allowed;
     }
-    if (ok != PK_FALSE) return EF_PHASE2;
+    if (ok != PK_FALSE) return ef_before_commit(f);
     if (can_sign(f) && f->pc->onchain.add_device) {
         if (env_chain_register_device(c, f->pc, f->app_id, f->device_id, f->has_chain_id,
                                       f->chain_id) != 0) {
             f->keep_pending = true;
             return EF_FAILED;
         }
-        return EF_PHASE2;
+        f->device_on_chain = true;
+        return ef_before_commit(f);
     }
     f->waiting_for = EF_WAIT_DEVICE;
     return EF_PENDING;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "envsettle.h"
 #include "tflog.h"
 
 #define POLL_MS    1000 /* one GET a second: the CVM takes tens of seconds to restart */
@@ -135,16 +136,27 @@ int env_wait_running(tf_ctx *c, pk_client *client, const char *cvm_id, long long
             misses = 0;
             snprintf(last, sizeof last, "%s", cvm.status ? cvm.status : "(none)");
             last_busy = cvm.in_progress;
-            bool done = !cvm.in_progress && cvm.status && strcmp(cvm.status, "running") == 0;
+            env_cvm_settle s = env_cvm_settled(cvm.status, cvm.in_progress);
             const char *elapsed = env_duration_text(c->arena, env_now_ms() - start + 1);
-            tf_log(TF_LOG_INFO,
-                   done ? "the CVM runs the new env" : "waiting for the CVM to run the new env",
-                   "cvm_id", cvm_id, "status", last, "in_progress",
-                   cvm.in_progress ? "true" : "false", "waited", elapsed, "timeout",
-                   env_duration_text(c->arena, timeout_ms), "correlation_id",
-                   correlation_id ? correlation_id : "", NULL);
+            tf_log(
+                TF_LOG_INFO,
+                s == ENV_CVM_RUNNING ? "the CVM runs the new env"
+                : s == ENV_CVM_IDLE  ? "the CVM is not running: it uses the new env when it starts"
+                                     : "waiting for the CVM to run the new env",
+                "cvm_id", cvm_id, "status", last, "in_progress", cvm.in_progress ? "true" : "false",
+                "waited", elapsed, "timeout", env_duration_text(c->arena, timeout_ms),
+                "correlation_id", correlation_id ? correlation_id : "", NULL);
             pk_cvm_free(&cvm);
-            if (done) return 0;
+            if (s == ENV_CVM_RUNNING) return 0;
+            if (s == ENV_CVM_IDLE) {
+                /* nothing will start it: waiting for "running" would only run into the timeout */
+                tf_warning(c, NULL, "The CVM is not running",
+                           "The API accepted the env update of CVM %s, which is \"%s\" and not "
+                           "updating, so the provider did not wait for it. The CVM will use the "
+                           "new env when it starts; state records the update as applied.",
+                           cvm_id, last);
+                return 1;
+            }
         }
         pk_error_clear(&err);
         long long left = deadline_ms - env_now_ms();

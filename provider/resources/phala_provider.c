@@ -32,7 +32,14 @@ static const tf_attr_def onchain_attrs[] = {
     {.name = "confirmations",
      .type = &tf_type_number,
      .flags = TF_OPTIONAL,
-     .description = "Blocks to wait after the registering transaction is mined (default 1)."},
+     .description =
+         "How deep the provider's own transactions (`addComposeHash`, `addDevice`) must be "
+         "before it goes on, counting the block that includes them (default 1: mined). "
+         "dstack's KMS reads the app contract some blocks behind the chain head, so before "
+         "committing an update the provider also asks the API (`POST /cvms/{id}/is-allowed`, "
+         "which sees what the KMS sees) until it allows the registration, within the "
+         "resource's `timeouts`, whatever this says. Raise it above the KMS's lag only for an "
+         "API without is-allowed (the older `PATCH /cvms/{id}/envs`)."},
     {.name = "receipt_timeout_seconds",
      .type = &tf_type_number,
      .flags = TF_OPTIONAL,

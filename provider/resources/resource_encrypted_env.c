@@ -124,7 +124,10 @@ static const tf_attr_def attrs[] = {
      .flags = TF_OPTIONAL,
      .description = "After the API accepts an update, wait until the CVM runs the new env "
                     "(`in_progress` false, status `running`), up to the `timeouts` (default "
-                    "`true`). `false` returns as soon as the API accepts."},
+                    "`true`). A CVM that is not updating and rests in another status "
+                    "(`stopped`, …) is not waited for: the apply succeeds with a warning, and the "
+                    "CVM uses the new env when it starts. `false` returns as soon as the API "
+                    "accepts."},
     {.name = "clear_on_destroy",
      .type = &tf_type_bool,
      .flags = TF_OPTIONAL,

@@ -84,7 +84,7 @@ wait_until() {
 children_of() {
     local f stat fields
     for f in /proc/[0-9]*/stat; do
-        stat=$(cat "$f" 2>/dev/null) || continue
+        { read -r stat <"$f"; } 2>/dev/null || continue # no fork per process: hundreds run at times
         read -r -a fields <<<"${stat##*) }"
         [ "${fields[1]:-}" = "$1" ] || continue
         f=${f#/proc/}

@@ -163,8 +163,9 @@ void sim_apply_update(const struct sim_state *st, struct sim_cvm *c, cJSON *env,
     c->updates++;
     if (c->pending.active && changed) sim_pending_clear(c);
     /* the CVM restarts with the new env: in_progress for update_ms (or for ever) */
-    c->busy_forever = st->update_ms < 0;
-    c->busy_until = sim_now() + (st->update_ms > 0 ? (double)st->update_ms / 1000.0 : 0);
+    bool runs = sim_cvm_will_run(c); /* a stopped CVM stays stopped: it reads the env at start */
+    c->busy_forever = runs && st->update_ms < 0;
+    c->busy_until = runs ? sim_now() + (st->update_ms > 0 ? (double)st->update_ms / 1000.0 : 0) : 0;
     /* A UUID made from the request counter: unique per update and reproducible across runs. */
     char hex[SIM_HEX_HASH], corr[37];
     sim_keccak_hex(q->request_id, strlen(q->request_id), hex);
@@ -199,7 +200,9 @@ void sim_reply_465(const struct sim_state *st, const struct sim_cvm *c, const ch
                    const char *app_id, cJSON *extra, const struct sim_req *q, struct sim_reply *r)
 {
     cJSON *details = cJSON_CreateArray();
-    cJSON_AddItemToArray(details, detail("compose_hash", cJSON_CreateString(hash)));
+    char spelled[80];
+    cJSON_AddItemToArray(details, detail("compose_hash", cJSON_CreateString(sim_hash_echo(
+                                                             c, hash, spelled, sizeof spelled))));
     cJSON_AddItemToArray(details, detail("app_id", cJSON_CreateString(app_id)));
     cJSON_AddItemToArray(details, detail("device_id", cJSON_CreateString(c->device_id)));
     cJSON_AddItemToArray(details, detail("kms_info", sim_kms_info_json(st, &st->kms[c->kms])));
@@ -275,7 +278,7 @@ int sim_hash_allowed(const struct sim_state *st, const struct sim_cvm *c, const 
     }
     char data[10 + 64 + 1];
     snprintf(data, sizeof data, "%s%s", SIM_SEL_ALLOWED_COMPOSE_HASHES, hash);
-    return sim_rpc_call_bool(st->rpc_url, c->app_id, data, allowed, msg, msglen);
+    return sim_rpc_call_bool(st->rpc_url, c->app_id, data, st->lag_blocks, allowed, msg, msglen);
 }
 
 int sim_device_allowed(const struct sim_state *st, const struct sim_cvm *c, const char *device,
@@ -298,9 +301,10 @@ int sim_device_allowed(const struct sim_state *st, const struct sim_cvm *c, cons
     }
     char data[10 + 64 + 1];
     snprintf(data, sizeof data, "%s", SIM_SEL_ALLOW_ANY_DEVICE);
-    if (sim_rpc_call_bool(st->rpc_url, c->app_id, data, any, msg, msglen)) return -1;
+    if (sim_rpc_call_bool(st->rpc_url, c->app_id, data, st->lag_blocks, any, msg, msglen))
+        return -1;
     snprintf(data, sizeof data, "%s%s", SIM_SEL_ALLOWED_DEVICE_IDS, device);
-    return sim_rpc_call_bool(st->rpc_url, c->app_id, data, listed, msg, msglen);
+    return sim_rpc_call_bool(st->rpc_url, c->app_id, data, st->lag_blocks, listed, msg, msglen);
 }
 
 /* A registration on the fake chain: 467 unless the tx registered exactly this hash on this app's
@@ -352,6 +356,6 @@ int sim_verify_registration(const struct sim_state *st, const struct sim_cvm *c,
     }
     if (!st->rpc_url) return verify_fake_chain(st, c, hash, tx, msg);
     const struct sim_kms *k = &st->kms[c->kms];
-    return sim_rpc_verify(st->rpc_url, k->has_chain, k->chain_id, c->app_id, hash, tx, buf,
-                          sizeof buf);
+    return sim_rpc_verify(st->rpc_url, k->has_chain, k->chain_id, c->app_id, hash, tx,
+                          st->lag_blocks, buf, sizeof buf);
 }

@@ -298,7 +298,8 @@ bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_r
 {
     struct sim_path p;
     bool mine = true;
-    sim_path_split(&p, q->path); /* seg[0] == "_sim" */
+    if (sim_route_admin_flow(st, q, r)) return true; /* cvm_status.c: power, flow, lag */
+    sim_path_split(&p, q->path);                     /* seg[0] == "_sim" */
     const char *a = p.n > 1 ? p.seg[1] : "";
     if (p.n == 2 && strcmp(a, "health") == 0 && is(q, "GET")) {
         cJSON *o = cJSON_CreateObject();

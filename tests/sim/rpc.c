@@ -131,6 +131,31 @@ out:
     return rc;
 }
 
+/* The block the KMS reads at: "latest", or head - lag ("0x…"). *none: the chain is younger than the
+ * lag, so nothing registered on it is visible yet. */
+static enum rpc_rc block_tag(const char *url, long lag, char tag[24], bool *none, char *err,
+                             size_t errlen)
+{
+    *none = false;
+    snprintf(tag, 24, "latest");
+    if (lag <= 0) return RPC_OK;
+    cJSON *res = NULL;
+    enum rpc_rc rc = rpc_call(url, "eth_blockNumber", cJSON_CreateArray(), &res, err, errlen);
+    if (rc == RPC_OK) {
+        long long head = cJSON_IsString(res) ? strtoll(res->valuestring, NULL, 16) : -1;
+        if (head < 0) {
+            fmt(err, errlen, "eth_blockNumber: unexpected answer");
+            rc = RPC_ERROR;
+        } else if (head < lag) {
+            *none = true;
+        } else {
+            snprintf(tag, 24, "0x%llx", head - lag);
+        }
+    }
+    cJSON_Delete(res);
+    return rc;
+}
+
 static bool str_ieq(const cJSON *v, const char *want)
 {
     return cJSON_IsString(v) && strcasecmp(v->valuestring, want) == 0;
@@ -158,7 +183,7 @@ static bool abi_true(const cJSON *v)
 }
 
 int sim_rpc_verify(const char *rpc_url, bool has_chain, long long chain_id, const char *app_id,
-                   const char *hash, const char *tx, char *msg, size_t msglen)
+                   const char *hash, const char *tx, long lag, char *msg, size_t msglen)
 {
     char addr[2 + 40 + 1], data[2 + 64 + 1], err[384];
     snprintf(addr, sizeof addr, "0x%s", app_id);
@@ -209,18 +234,12 @@ int sim_rpc_verify(const char *rpc_url, bool has_chain, long long chain_id, cons
 
     char call_data[10 + 64 + 1];
     snprintf(call_data, sizeof call_data, "%s%s", SIM_SEL_ALLOWED_COMPOSE_HASHES, hash);
-    params = cJSON_CreateArray();
-    cJSON *call = cJSON_CreateObject();
-    cJSON_AddStringToObject(call, "to", addr);
-    cJSON_AddStringToObject(call, "data", call_data);
-    cJSON_AddItemToArray(params, call);
-    cJSON_AddItemToArray(params, cJSON_CreateString("latest"));
-    enum rpc_rc rc = rpc_call(rpc_url, "eth_call", params, &res, err, sizeof err);
-    if (rc == RPC_UNREACHABLE) {
+    bool allowed = false;
+    if (sim_rpc_call_bool(rpc_url, app_id, call_data, lag, &allowed, err, sizeof err) != 0) {
         fmt(msg, msglen, "Cannot verify the transaction: %s", err);
         goto out;
     }
-    if (rc != RPC_OK || !abi_true(res)) { /* a revert or a non-contract is "not allowed" too */
+    if (!allowed) { /* a revert or a non-contract is "not allowed" too; so is a lagging KMS's view */
         status = 468;
         fmt(msg, msglen, "Compose hash not allowed by the app contract");
         goto out;
@@ -232,20 +251,26 @@ out:
     return status;
 }
 
-int sim_rpc_call_bool(const char *rpc_url, const char *app_id, const char *calldata, bool *out,
-                      char *msg, size_t msglen)
+int sim_rpc_call_bool(const char *rpc_url, const char *app_id, const char *calldata, long lag,
+                      bool *out, char *msg, size_t msglen)
 {
-    char addr[2 + 40 + 1], err[384];
+    char addr[2 + 40 + 1], err[384], tag[24];
+    bool none = false;
+    *out = false;
+    if (block_tag(rpc_url, lag, tag, &none, err, sizeof err) != RPC_OK) {
+        fmt(msg, msglen, "%s", err);
+        return -1;
+    }
+    if (none) return 0;
     snprintf(addr, sizeof addr, "0x%s", app_id);
     cJSON *params = cJSON_CreateArray();
     cJSON *call = cJSON_CreateObject();
     cJSON_AddStringToObject(call, "to", addr);
     cJSON_AddStringToObject(call, "data", calldata);
     cJSON_AddItemToArray(params, call);
-    cJSON_AddItemToArray(params, cJSON_CreateString("latest"));
+    cJSON_AddItemToArray(params, cJSON_CreateString(tag));
     cJSON *res = NULL;
     enum rpc_rc rc = rpc_call(rpc_url, "eth_call", params, &res, err, sizeof err);
-    *out = false;
     if (rc == RPC_UNREACHABLE) {
         fmt(msg, msglen, "%s", err);
         cJSON_Delete(res);

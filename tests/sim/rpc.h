@@ -19,12 +19,14 @@
  * or misbehaving endpoint gives 467 (the registration could not be confirmed). Blocks for at most
  * a few seconds; thread-safe. */
 int sim_rpc_verify(const char *rpc_url, bool has_chain, long long chain_id, const char *app_id,
-                   const char *hash, const char *tx, char *msg, size_t msglen);
+                   const char *hash, const char *tx, long lag, char *msg, size_t msglen);
 
-/* eth_call of a bool getter (calldata "0x…") on 0x<app_id> at latest: 0 with *out (a revert or an
- * address without code counts as false, as the SDK's multicall does), -1 when the endpoint cannot
- * be reached or answers garbage (reason in msg). */
-int sim_rpc_call_bool(const char *rpc_url, const char *app_id, const char *calldata, bool *out,
-                      char *msg, size_t msglen);
+/* eth_call of a bool getter (calldata "0x…") on 0x<app_id> at latest, or lag blocks behind it (a
+ * KMS reading a few blocks behind the head; a chain younger than the lag answers false): 0 with
+ * *out (a revert or an address without code counts as false, as the SDK's multicall does), -1 when
+ * the endpoint cannot be reached or answers garbage (reason in msg). sim_rpc_verify reads the
+ * allowlist with the same lag. */
+int sim_rpc_call_bool(const char *rpc_url, const char *app_id, const char *calldata, long lag,
+                      bool *out, char *msg, size_t msglen);
 
 #endif

@@ -91,6 +91,15 @@ struct sim_hostile {
     bool unknown_form;         /* hash the honest compose in a form no SDK uses (tabs) */
 };
 
+/* A CVM's power state (POST /_sim/cvms/{id}/power): settled in `settled` ("" = running), or moving
+ * (transition, e.g. "stopping") until `until`, then settled in `after`. */
+struct sim_power {
+    char settled[24];
+    char transition[24];
+    char after[24];
+    double until; /* monotonic seconds */
+};
+
 /* Compose hash forms (research/phala-api.md §6.2): compact (dstack) or indented (app-compose.json). */
 enum sim_hash_form { SIM_FORM_COMPACT = 0, SIM_FORM_INDENT4 = 1 };
 
@@ -110,6 +119,10 @@ struct sim_cvm {
     double busy_until;            /* an accepted update keeps the CVM in_progress until then … */
     bool busy_forever;            /* … or for ever (config update_ms = -1) */
     struct sim_hostile hostile;
+    /* ---- cvm_status.c: power state, how 465s spell the hash, what commits sent ---- */
+    struct sim_power power;
+    char hash_echo[8];         /* 465s name the hash as: "" (64 hex), "0x", "upper", "0xupper" */
+    char last_commit_hash[80]; /* the compose hash of the last commit, exactly as received */
 };
 
 /* The fake chain's device allowlist of one app (no entry: any device may run it). */
@@ -174,6 +187,7 @@ struct sim_state {
     size_t napps;
     long update_ms;   /* how long an accepted update keeps the CVM in_progress (-1: never ends) */
     bool legacy_only; /* the server predates PATCH /cvms/{id}, commit-update and is-allowed */
+    long lag_blocks;  /* the KMS's lag: is-allowed and commits read the app at head - lag_blocks */
     struct sim_fault *faults;
     size_t nfaults;
     long latency_ms;
@@ -320,6 +334,18 @@ struct sim_app_devices *sim_app_devices(struct sim_state *st, const char *app_id
 /* The stats key of an API path: "/kms/{id}", "/cvms/{id}/envs", … ("/{unknown}" otherwise). */
 const char *sim_route_template(const char *path);
 bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
+
+/* cvm_status.c: stopped and restarting CVMs, the hash spelling of 465s, the commit log, the KMS's
+ * lag. The status GET /cvms/{id} shows and whether it is in progress (an update or a transition). */
+const char *sim_cvm_status(const struct sim_cvm *c, bool *in_progress);
+/* An accepted update restarts the CVM only when it runs (or is starting): a stopped one stays so. */
+bool sim_cvm_will_run(const struct sim_cvm *c);
+/* The compose hash as the CVM's 465s spell it (hash_echo); out holds at least 67 bytes. */
+const char *sim_hash_echo(const struct sim_cvm *c, const char *hash, char *out, size_t len);
+/* Remembers the compose hash a commit sent, byte for byte. */
+void sim_note_commit(struct sim_cvm *c, const char *hash_as_sent);
+/* POST /_sim/cvms/{id}/power, POST|GET /_sim/cvms/{id}/flow, POST /_sim/lag; false: not theirs. */
+bool sim_route_admin_flow(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
 
 /* faults.c */
 int sim_fault_push(struct sim_state *st, const cJSON *spec, char *err, size_t errlen);
