@@ -291,8 +291,8 @@ static void make_client(tf_ctx *c, phala_config *pc, bool credential_unknown)
     cfg.max_retries = (int)pc->max_retries;
     cfg.cancel = g_cancel;
     cfg.log_fn = log_http;
-    /* A client lives for one Terraform command (every command configures the provider anew): its
-     * identical reads are sent once, as a plan is a snapshot (the rule: kmsapi's pkx_get_cache.h). */
+    /* Within one Terraform command identical reads are sent once, as a plan is a snapshot (the
+     * rule: kmsapi's pkx_get_cache.h); the next command starts afresh (configure_provider). */
     cfg.get_cache_ms = PHALA_GET_CACHE_MS;
     pk_error err = {0};
     if (pk_client_new(&cfg, &pc->client, &err) != 0) {
@@ -391,6 +391,7 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
     for (known_config *k = g_known; k; k = k->next)
         if (sodium_memcmp(k->digest, digest, 32) == 0 && k->pc->client) {
             pthread_mutex_unlock(&g_known_mu);
+            pk_client_forget_reads(k->pc->client); /* a new command: a new snapshot */
             return k->pc;
         }
     pthread_mutex_unlock(&g_known_mu);

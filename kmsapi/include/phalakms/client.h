@@ -143,6 +143,9 @@ int pk_url_check(const char *url, const char *what, pk_error *err);
 /* Validates the configuration; a missing API key is reported by the first request, not here. */
 int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err);
 void pk_client_free(pk_client *c); /* wipes the credential copies */
+/* The GET cache (pk_config.get_cache_ms) forgets every answer: a new snapshot begins, e.g. the
+ * next Terraform command on a provider that serves several. Objects written stay uncached. */
+void pk_client_forget_reads(pk_client *c);
 /* Wipes the credentials in place (the process is about to exit); later calls fail. */
 void pk_client_wipe_credentials(pk_client *c);
 const char *pk_client_api_prefix(const pk_client *c);

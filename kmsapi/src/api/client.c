@@ -159,6 +159,11 @@ void pk_client_free(pk_client *c)
     free(c);
 }
 
+void pk_client_forget_reads(pk_client *c)
+{
+    if (c) pkx_get_cache_forget(c->get_cache);
+}
+
 const char *pk_client_api_prefix(const pk_client *c)
 {
     return c ? c->prefix : NULL;

@@ -19,6 +19,7 @@ typedef struct entry {
     char *key, *object;
     bool pending; /* the first GET is in flight; the others wait */
     int ticket;
+    unsigned epoch; /* the snapshot it belongs to: pkx_get_cache_forget starts another */
     long long expires;
     pkx_cached answer;
 } entry;
@@ -32,6 +33,7 @@ struct pkx_get_cache {
     char **written; /* objects written to: never cached again */
     size_t n_written;
     int next_ticket;
+    unsigned epoch;
     bool off; /* a write could not be recorded (out of memory): nothing is served any more */
 };
 
@@ -163,7 +165,10 @@ int pkx_get_cache_lookup(pkx_get_cache *gc, const char *key, const char *object,
                 gc->items = ni;
                 gc->cap = cap;
             }
-            entry ne = {.key = pkx_strdup(key), .object = pkx_strdup(object), .pending = true};
+            entry ne = {.key = pkx_strdup(key),
+                        .object = pkx_strdup(object),
+                        .pending = true,
+                        .epoch = gc->epoch};
             if (!ne.key || !ne.object) {
                 free(ne.key);
                 free(ne.object);
@@ -201,7 +206,7 @@ void pkx_get_cache_done(pkx_get_cache *gc, const char *key, int ticket, const pk
     if (i < gc->n) {
         entry *e = &gc->items[i];
         bool store = ok && ok->status >= 200 && ok->status < 300 && ok->len <= MAX_BYTES &&
-                     !gc->off && !is_written(gc, e->object) &&
+                     !gc->off && e->epoch == gc->epoch && !is_written(gc, e->object) &&
                      !names_written(gc, e->object, ok->body) && copy_answer(ok, &e->answer) == 0;
         if (store) {
             e->pending = false;
@@ -246,5 +251,15 @@ void pkx_get_cache_wrote(pkx_get_cache *gc, const char *object)
         if (strcmp(e->object, object) == 0 || names(e->object, e->answer.body, object))
             remove_at(gc, i);
     }
+    pthread_mutex_unlock(&gc->mu);
+}
+
+void pkx_get_cache_forget(pkx_get_cache *gc)
+{
+    if (!gc) return;
+    pthread_mutex_lock(&gc->mu);
+    gc->epoch++; /* what is in flight now belongs to the old snapshot */
+    for (size_t i = gc->n; i-- > 0;)
+        if (!gc->items[i].pending) remove_at(gc, i);
     pthread_mutex_unlock(&gc->mu);
 }

@@ -13,7 +13,9 @@
  *    see the live CVM), nor is an answer that was still in flight when the write began. Entries of
  *    the same collection whose body names the written id (another spelling of the same CVM) go too;
  *  - identical GETs sent at once wait for the first (single flight); if it fails, each sends its
- *    own request. */
+ *    own request;
+ *  - a new Terraform command starts from nothing: the provider makes a new client, or calls
+ *    pk_client_forget_reads when it reuses one (a --debug provider serves many commands). */
 #ifndef PKX_GET_CACHE_H
 #define PKX_GET_CACHE_H
 
@@ -44,6 +46,9 @@ int pkx_get_cache_lookup(pkx_get_cache *gc, const char *key, const char *object,
 void pkx_get_cache_done(pkx_get_cache *gc, const char *key, int ticket, const pkx_cached *ok);
 /* A write to object is about to be sent (see the rule above). */
 void pkx_get_cache_wrote(pkx_get_cache *gc, const char *object);
+/* A new snapshot begins (another Terraform command on a long-lived provider): every stored answer
+ * goes, answers in flight will not be stored; written objects stay uncached. */
+void pkx_get_cache_forget(pkx_get_cache *gc);
 void pkx_cached_free(pkx_cached *c);
 
 #endif

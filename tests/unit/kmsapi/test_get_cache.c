@@ -157,3 +157,23 @@ Test(get_cache, a_failed_first_lets_each_waiter_send)
     cr_assert_eq(w.hit, 0);
     pkx_get_cache_free(gc);
 }
+
+Test(get_cache, forget_starts_a_new_snapshot)
+{
+    pkx_get_cache *gc = pkx_get_cache_new(10000);
+    put(gc, "k", "kms/base", 200, "{}");
+    pkx_cached out;
+    int ticket;
+    cr_assert_eq(pkx_get_cache_lookup(gc, "k2", "kms/base", NULL, 0, &out, &ticket), 0);
+    pkx_get_cache_wrote(gc, "cvms/cvm_a");
+    pkx_get_cache_forget(gc);
+    cr_assert_not(served(gc, "k", "kms/base", ""), "an answer of the old snapshot");
+    pkx_cached a = {200, (char *)"old", 3, NULL};
+    pkx_get_cache_done(gc, "k2", ticket, &a); /* in flight across the new start */
+    cr_assert_not(served(gc, "k2", "kms/base", ""), "stored across the new start");
+    cr_assert_eq(pkx_get_cache_lookup(gc, "c", "cvms/cvm_a", NULL, 0, &out, &ticket), 0);
+    cr_assert_eq(ticket, 0, "a written object stays uncached");
+    put(gc, "k", "kms/base", 200, "{}");
+    cr_assert(served(gc, "k", "kms/base", "{}"));
+    pkx_get_cache_free(gc);
+}
