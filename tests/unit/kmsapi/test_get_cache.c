@@ -1,8 +1,10 @@
 /* test_get_cache.c — the GET cache's rule (net/pkx_get_cache.h): 2xx answers only, a lifetime,
  * nothing served or stored for an object once written (an answer in flight during the write
- * included, and entries naming the written id), single flight for concurrent identical GETs. */
+ * included, and entries naming the written id), single flight for concurrent identical GETs, a new
+ * snapshot on demand, and a bound on what is kept. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -175,5 +177,19 @@ Test(get_cache, forget_starts_a_new_snapshot)
     cr_assert_eq(ticket, 0, "a written object stays uncached");
     put(gc, "k", "kms/base", 200, "{}");
     cr_assert(served(gc, "k", "kms/base", "{}"));
+    pkx_get_cache_free(gc);
+}
+
+Test(get_cache, bounded_the_oldest_answers_make_room)
+{
+    pkx_get_cache *gc = pkx_get_cache_new(60000);
+    char key[32];
+    for (int i = 0; i < 2100; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        put(gc, key, "kms/base", 200, key);
+    }
+    cr_assert_not(served(gc, "k0", "kms/base", ""), "the oldest went");
+    cr_assert(served(gc, "k2099", "kms/base", "k2099"), "the newest stays");
+    cr_assert(served(gc, "k100", "kms/base", "k100"));
     pkx_get_cache_free(gc);
 }
