@@ -17,6 +17,10 @@
 #include "tfcancel.h"
 #include "tflog.h"
 
+/* How long a read may answer an identical one: longer than the refresh-then-plan of one resource
+ * or a plan's data sources, short against what a person changes by hand between commands. */
+#define PHALA_GET_CACHE_MS 30000L
+
 static const tf_attr_def onchain_attrs[] = {
     {.name = "rpc_url",
      .type = &tf_type_string,
@@ -294,6 +298,9 @@ static void make_client(tf_ctx *c, phala_config *pc, bool credential_unknown)
     cfg.max_retries = (int)pc->max_retries;
     cfg.cancel = g_cancel;
     cfg.log_fn = log_http;
+    /* Within one Terraform command identical reads are sent once, as a plan is a snapshot (the
+     * rule: kmsapi's pkx_get_cache.h); the next command starts afresh (configure_provider). */
+    cfg.get_cache_ms = PHALA_GET_CACHE_MS;
     pk_error err = {0};
     if (pk_client_new(&cfg, &pc->client, &err) != 0) {
         /* The client names what it refused first in its message (never the value of a secret). */
@@ -391,6 +398,7 @@ static void *configure_provider(tf_ctx *c, const tf_value *config)
     for (known_config *k = g_known; k; k = k->next)
         if (sodium_memcmp(k->digest, digest, 32) == 0 && k->pc->client) {
             pthread_mutex_unlock(&g_known_mu);
+            pk_client_forget_reads(k->pc->client); /* a new command: a new snapshot */
             return k->pc;
         }
     pthread_mutex_unlock(&g_known_mu);

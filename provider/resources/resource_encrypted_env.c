@@ -533,7 +533,8 @@ static void read_env(tf_ctx *c, const tf_value *state, tf_value *ns)
     tf_set(ns, "id", tf_string(c->arena, cvm));
     pk_compose_file cf = {0};
     pk_error err = {0};
-    if (pk_cvm_compose_file_fetch(client, cvm, &cf, &err) != 0) {
+    /* the CVM's detail carries its compose file: one request, shared with the key check below */
+    if (pk_cvm_compose_read(client, cvm, &cf, &err) != 0) {
         if (err.http_status == 404) {
             /* The CVM is gone: so is its env. The plan then refuses to "create" it again. */
             *ns = tf_null(state->type);

@@ -128,6 +128,10 @@ typedef struct pk_config {
     pk_cancel *cancel; /* borrowed; must outlive the client */
     pk_log_fn log_fn;
     void *log_user;
+    /* > 0: identical GETs of this client within this many ms are sent once (single flight, 2xx
+     * only, and never for an object this client has written to; the rule is in
+     * kmsapi/src/net/pkx_get_cache.h). 0 (default): every call goes to the network. */
+    long get_cache_ms;
 } pk_config;
 
 typedef struct pk_client pk_client;
@@ -139,6 +143,9 @@ int pk_url_check(const char *url, const char *what, pk_error *err);
 /* Validates the configuration; a missing API key is reported by the first request, not here. */
 int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err);
 void pk_client_free(pk_client *c); /* wipes the credential copies */
+/* The GET cache (pk_config.get_cache_ms) forgets every answer: a new snapshot begins, e.g. the
+ * next Terraform command on a provider that serves several. Objects written stay uncached. */
+void pk_client_forget_reads(pk_client *c);
 /* Wipes the credentials in place (the process is about to exit); later calls fail. */
 void pk_client_wipe_credentials(pk_client *c);
 const char *pk_client_api_prefix(const pk_client *c);
@@ -338,6 +345,8 @@ typedef struct pk_cvm {
     bool has_kms_info;
     pk_cvm_kms_info kms_info;
     char *device_id; /* node_info.device_id: the TEE host the CVM runs on (device allowlist) */
+    struct pk_compose_file *compose_file; /* the detail's compose_file (object or JSON text) when
+                                           * it decodes as one, else NULL; freed by pk_cvm_free */
 } pk_cvm;
 
 int pk_cvm_fetch(pk_client *c, const char *cvm_id, pk_cvm *out, pk_error *err);
@@ -356,6 +365,10 @@ typedef struct pk_compose_file {
 
 int pk_cvm_compose_file_fetch(pk_client *c, const char *cvm_id, pk_compose_file *out,
                               pk_error *err);
+/* The compose file as the CVM's detail (GET /cvms/{id}) carries it — one request, which a client
+ * with a GET cache shares with the other reads of the CVM — else GET /cvms/{id}/compose_file.
+ * A missing CVM is the detail's 404. */
+int pk_cvm_compose_read(pk_client *c, const char *cvm_id, pk_compose_file *out, pk_error *err);
 void pk_compose_file_free(pk_compose_file *f);
 
 typedef enum pk_envs_update_status {

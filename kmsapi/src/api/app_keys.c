@@ -123,5 +123,6 @@ int pk_app_ids_reserve(pk_client *c, int counts, pk_app_ids *out, pk_error *err)
                              PK_APP_IDS_MAX, counts);
     char query[32];
     snprintf(query, sizeof query, "counts=%d", counts);
-    return pkx_api_get(c, "/kms/phala/next_app_id", query, NULL, decode_app_ids_cb, out, err);
+    /* every call reserves new ids: two reservations in one plan must not share an answer */
+    return pkx_api_get_uncached(c, "/kms/phala/next_app_id", query, decode_app_ids_cb, out, err);
 }

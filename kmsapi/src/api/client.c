@@ -117,6 +117,17 @@ int pk_client_new(const pk_config *cfg, pk_client **out, pk_error *err)
     c->log_user = cfg->log_user;
     snprintf(c->user_agent, sizeof c->user_agent, "terraform-provider-phala/%s libphalakms",
              PHALAKMS_VERSION);
+    /* Which credential, for the GET cache's keys: a hash, so no copy of the secret spreads. */
+    unsigned char id[16];
+    const char *secret = key ? c->api_key : c->bearer;
+    size_t secret_len = key ? c->api_key_len : c->bearer_len;
+    crypto_generichash(id, sizeof id, (const unsigned char *)(secret ? secret : ""),
+                       secret ? secret_len : 0, NULL, 0);
+    sodium_bin2hex(c->cred_id, sizeof c->cred_id, id, sizeof id);
+    if (cfg->get_cache_ms > 0 && !(c->get_cache = pkx_get_cache_new(cfg->get_cache_ms))) {
+        pk_client_free(c);
+        return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    }
     *out = c;
     return 0;
 }
@@ -143,8 +154,14 @@ void pk_client_free(pk_client *c)
     free(c->prefix);
     free(c->host);
     free(c->api_version);
+    pkx_get_cache_free(c->get_cache);
     sodium_memzero(c, sizeof *c);
     free(c);
+}
+
+void pk_client_forget_reads(pk_client *c)
+{
+    if (c) pkx_get_cache_forget(c->get_cache);
 }
 
 const char *pk_client_api_prefix(const pk_client *c)

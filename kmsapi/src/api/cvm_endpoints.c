@@ -71,6 +71,8 @@ void pk_cvm_free(pk_cvm *cvm)
                      &cvm->kms_info.k256_pubkey,
                      &cvm->device_id};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) free(*strs[i]);
+    pk_compose_file_free(cvm->compose_file);
+    free(cvm->compose_file);
     memset(cvm, 0, sizeof *cvm);
 }
 
@@ -81,6 +83,29 @@ const char *pk_cvm_env_pubkey(const pk_cvm *cvm)
         cvm->kms_info.encrypted_env_pubkey[0])
         return cvm->kms_info.encrypted_env_pubkey;
     return cvm->encrypted_env_pubkey;
+}
+
+/* The detail's compose_file, an object or its JSON text: optional, so one that does not decode is
+ * left out (pk_cvm_compose_read then asks GET /cvms/{id}/compose_file). */
+static void detail_compose(const cJSON *root, pk_cvm *out)
+{
+    const cJSON *cf = cJSON_GetObjectItemCaseSensitive(root, "compose_file");
+    char *txt = cJSON_IsObject(cf)   ? cJSON_PrintUnformatted(cf)
+                : cJSON_IsString(cf) ? pkx_strdup(cf->valuestring)
+                                     : NULL;
+    if (!txt) return;
+    pk_compose_file *f = calloc(1, sizeof *f);
+    pk_error ignored = {0};
+    if (f && pkx_decode_compose_file(txt, strlen(txt), f, &ignored) == 0) {
+        out->compose_file = f;
+    } else {
+        free(f);
+    }
+    pk_error_clear(&ignored);
+    if (cJSON_IsObject(cf))
+        cJSON_free(txt);
+    else
+        free(txt);
 }
 
 int pkx_decode_cvm(const char *body, size_t len, pk_cvm *out, pk_error *err)
@@ -108,6 +133,7 @@ int pkx_decode_cvm(const char *body, size_t len, pk_cvm *out, pk_error *err)
         (node && pkx_json_str(node, "cvm.node_info", "device_id", 0, &out->device_id, err)))
         goto fail;
     out->in_progress = in_progress == PK_TRUE;
+    detail_compose(root, out);
     if (ki) {
         pk_cvm_kms_info *m = &out->kms_info;
         out->has_kms_info = true;
@@ -225,6 +251,25 @@ int pk_cvm_compose_file_fetch(pk_client *c, const char *cvm_id, pk_compose_file 
     if (!path) return -1;
     int rc = pkx_api_get(c, path, NULL, NULL, decode_compose_cb, out, err);
     free(path);
+    return rc;
+}
+
+int pk_cvm_compose_read(pk_client *c, const char *cvm_id, pk_compose_file *out, pk_error *err)
+{
+    if (!out) return pkx_error_set(err, PK_ERR_INVALID_ARG, "pk_cvm_compose_read: out is NULL");
+    pk_cvm cvm;
+    if (pk_cvm_fetch(c, cvm_id, &cvm, err) != 0) {
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    int rc = 0;
+    if (cvm.compose_file) {
+        *out = *cvm.compose_file; /* moved */
+        memset(cvm.compose_file, 0, sizeof *cvm.compose_file);
+    } else {
+        rc = pk_cvm_compose_file_fetch(c, cvm_id, out, err);
+    }
+    pk_cvm_free(&cvm);
     return rc;
 }
 

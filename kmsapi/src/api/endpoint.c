@@ -9,12 +9,11 @@
 #include "common/pkx_error.h"
 #include "common/pkx_str.h"
 
-int pkx_api_get(pk_client *c, const char *path, const char *query, const char *pin,
-                pkx_decode_fn decode, void *out, pk_error *err)
+static int get_decoded(pk_client *c, const pkx_request *req, pkx_decode_fn decode, void *out,
+                       pk_error *err)
 {
-    pkx_request req = {.method = "GET", .path = path, .query = query, .pin_version = pin};
     pkx_response resp;
-    if (pkx_http_call(c, &req, false, &resp, err) != 0) return -1;
+    if (pkx_http_call(c, req, false, &resp, err) != 0) return -1;
     int rc = decode(resp.body, resp.len, out, err);
     if (rc != 0 && err) {
         if (!err->request_id && resp.request_id) err->request_id = pkx_strdup(resp.request_id);
@@ -24,6 +23,20 @@ int pkx_api_get(pk_client *c, const char *path, const char *query, const char *p
     }
     pkx_response_free(&resp);
     return rc;
+}
+
+int pkx_api_get(pk_client *c, const char *path, const char *query, const char *pin,
+                pkx_decode_fn decode, void *out, pk_error *err)
+{
+    pkx_request req = {.method = "GET", .path = path, .query = query, .pin_version = pin};
+    return get_decoded(c, &req, decode, out, err);
+}
+
+int pkx_api_get_uncached(pk_client *c, const char *path, const char *query, pkx_decode_fn decode,
+                         void *out, pk_error *err)
+{
+    pkx_request req = {.method = "GET", .path = path, .query = query, .uncached = true};
+    return get_decoded(c, &req, decode, out, err);
 }
 
 char *pkx_build_path(const char *head, const char *a, const char *mid, const char *b, pk_error *err)

@@ -26,6 +26,8 @@
 #define PKX_BODY_MAX_MIB 4u
 #define PKX_BODY_MAX     (PKX_BODY_MAX_MIB * 1024u * 1024u)
 #define PKX_CONNECT_MAX  10000L
+/* A write reuses only a connection idle for at most this long (seconds); see attempt_once. */
+#define PKX_WRITE_IDLE_MAX_S 2L
 
 int pkx_prefix_check(const char *prefix, char **host_out, pk_error *err)
 {
@@ -62,6 +64,9 @@ typedef struct attempt {
     pkx_body body;
     char *request_id;
     char *retry_after;
+    bool write;          /* not a GET: never sent twice by libcurl */
+    int sends;           /* times libcurl was about to send the request (pre-request callback) */
+    bool resend_refused; /* a write libcurl wanted to send again was stopped */
 } attempt;
 
 static char *header_value(const char *line, size_t n, const char *name)
@@ -92,6 +97,23 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
     else if (!a->retry_after && (v = header_value(data, n, "Retry-After")))
         a->retry_after = v;
     return n;
+}
+
+/* libcurl calls this right before it sends the request, and again — after closing the connection —
+ * when it decides on its own to send it once more: a reused connection that died before the first
+ * byte of an answer (transfer.c, Curl_retry_request; also a refused HTTP/2 stream). For a GET that
+ * is harmless and allowed; a write may already have been carried out by the server, so its second
+ * send is refused here and the caller gets an error whose outcome is unknown (request_sent): the
+ * provider decides what to do, never libcurl. */
+static int on_prereq(void *user, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    (void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
+    attempt *a = user;
+    if (++a->sends > 1 && a->write) {
+        a->resend_refused = true;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
 }
 
 static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
@@ -136,7 +158,10 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
                         struct curl_slist *headers, long long deadline, pkx_response *resp,
                         char **retry_after, pk_error *err)
 {
-    attempt a = {.c = c, .deadline = deadline, .body = {.max = PKX_BODY_MAX}};
+    attempt a = {.c = c,
+                 .deadline = deadline,
+                 .body = {.max = PKX_BODY_MAX},
+                 .write = strcmp(req->method, "GET") != 0};
     char errbuf[CURL_ERROR_SIZE] = "";
     long long left = deadline - pkx_now_ms();
     if (left <= 0)
@@ -156,13 +181,19 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &a);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, &a);
     if (strcmp(req->method, "GET") == 0) {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
-        /* A write gets a connection of its own: on a reused one libcurl silently sends a request
-         * again when the first try got no answer, and a write is never repeated behind our back. */
-        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+        /* A write reuses a warm connection (no TCP+TLS handshake per write) but is sent once per
+         * attempt: on_prereq refuses libcurl's own re-send. A connection idle for longer than
+         * PKX_WRITE_IDLE_MAX_S is not reused for a write: servers close idle connections after a
+         * few seconds at the least (Node's default is 5 s), and a close that crosses the request
+         * would end the write with an unknown outcome. (libcurl itself drops a reused connection
+         * already seen closed.) */
+        curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, PKX_WRITE_IDLE_MAX_S);
         const char *body = req->json_body ? req->json_body : "";
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
@@ -176,7 +207,14 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
     curl_easy_cleanup(h);
 
     int ret = -1;
-    if (cancelled || (rc == CURLE_ABORTED_BY_CALLBACK && pk_cancel_requested(c->cancel))) {
+    if (a.resend_refused) {
+        /* Sent once on a reused connection that then closed without a byte of answer. */
+        pkx_error_set(err, PK_ERR_NETWORK,
+                      "%s %s: the connection closed before any answer; the request may have "
+                      "been carried out, so it was not sent again",
+                      req->method, req->path);
+        sent_bytes = 1;
+    } else if (cancelled || (rc == CURLE_ABORTED_BY_CALLBACK && pk_cancel_requested(c->cancel))) {
         pkx_error_set(err, PK_ERR_CANCELLED, "cancelled");
     } else if (expired || rc == CURLE_ABORTED_BY_CALLBACK) {
         pkx_error_set(err, PK_ERR_TIMEOUT, "the call's deadline of %ld ms passed", c->deadline_ms);
@@ -293,7 +331,10 @@ static void log_attempt(const pk_client *c, const pkx_request *req, int status,
 {
     if (!c->log_fn) return;
     char line[512];
-    if (status)
+    if (status && attempt_no == 0)
+        snprintf(line, sizeof line, "%s %s%s%s -> %d (answered by the plan's cache)", req->method,
+                 req->path, req->query ? "?" : "", req->query ? req->query : "", status);
+    else if (status)
         snprintf(line, sizeof line, "%s %s%s%s -> %d (%lld ms, attempt %d)", req->method, req->path,
                  req->query ? "?" : "", req->query ? req->query : "", status, ms, attempt_no);
     else
@@ -304,6 +345,42 @@ static void log_attempt(const pk_client *c, const pkx_request *req, int status,
     safe = pkx_redact(safe, c->bearer, c->bearer_len);
     if (safe) c->log_fn(c->log_user, safe);
     free(safe);
+}
+
+/* ---- the GET cache's keys (net/pkx_get_cache.h) ---------------------------------------------- */
+
+/* The object a path is about: its first two segments, a CVM id in its normalized spelling. */
+static void object_of(const char *path, char *out, size_t n)
+{
+    const char *p = path[0] == '/' ? path + 1 : path;
+    size_t l1 = strcspn(p, "/?");
+    const char *s2 = p[l1] == '/' ? p + l1 + 1 : p + l1;
+    size_t l2 = s2 > p + l1 ? strcspn(s2, "/?") : 0;
+    char id[128] = "";
+    if (l2 && l2 < sizeof id) memcpy(id, s2, l2), id[l2] = '\0';
+    char norm[160];
+    if (l1 == 4 && strncmp(p, "cvms", 4) == 0 && id[0] &&
+        pk_cvm_id_normalize(id, norm, sizeof norm) == 0)
+        snprintf(out, n, "cvms/%s", norm);
+    else
+        snprintf(out, n, "%.*s/%s", (int)l1, p, id);
+}
+
+/* Everything that can change a GET's answer: URL, version, workspace, credential, extra headers. */
+static char *cache_key(const pk_client *c, const pkx_request *req, const char *url)
+{
+    size_t n = strlen(url) + strlen(c->api_version) + sizeof c->cred_id + 8 +
+               (req->pin_version ? strlen(req->pin_version) : 0) +
+               (c->workspace ? strlen(c->workspace) : 0);
+    for (const char *const *h = req->headers; h && *h; h++) n += strlen(*h) + 1;
+    char *k = malloc(n);
+    if (!k) return NULL;
+    int o =
+        snprintf(k, n, "%s\n%s\n%s\n%s", url, req->pin_version ? req->pin_version : c->api_version,
+                 c->workspace ? c->workspace : "", c->cred_id);
+    for (const char *const *h = req->headers; h && *h && o > 0 && (size_t)o < n; h++)
+        o += snprintf(k + o, n - (size_t)o, "\n%s", *h);
+    return k;
 }
 
 int pkx_http_call(pk_client *c, const pkx_request *req, bool accept_465, pkx_response *resp,
@@ -343,7 +420,24 @@ int pkx_http_call(pk_client *c, const pkx_request *req, bool accept_465, pkx_res
     bool idempotent = strcmp(req->method, "GET") == 0;
     long long deadline = pkx_now_ms() + c->deadline_ms;
     int rc = -1;
-    for (int retry = 0;; retry++) {
+    char object[200], *ckey = NULL;
+    int ticket = 0;
+    if (c->get_cache) {
+        object_of(req->path, object, sizeof object);
+        if (!idempotent) {
+            pkx_get_cache_wrote(c->get_cache, object);
+        } else if (!req->uncached && (ckey = cache_key(c, req, url))) {
+            pkx_cached hit;
+            if (pkx_get_cache_lookup(c->get_cache, ckey, object, c->cancel, deadline, &hit,
+                                     &ticket)) {
+                *resp = (pkx_response){hit.status, hit.body, hit.len, hit.request_id};
+                log_attempt(c, req, hit.status, NULL, -1, 0);
+                pkx_error_reset(err);
+                rc = 0;
+            }
+        }
+    }
+    for (int retry = 0; rc != 0; retry++) {
         char *retry_after = NULL;
         long long t0 = pkx_now_ms();
         pkx_response r = {0};
@@ -384,6 +478,11 @@ int pkx_http_call(pk_client *c, const pkx_request *req, bool accept_465, pkx_res
             break;
         }
     }
+    if (ticket) {
+        pkx_cached got = {resp->status, resp->body, resp->len, resp->request_id};
+        pkx_get_cache_done(c->get_cache, ckey, ticket, rc == 0 ? &got : NULL);
+    }
+    free(ckey);
     wipe_headers(headers);
     free(url);
     if (rc == 0) return 0;

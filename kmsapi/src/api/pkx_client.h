@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "common/pkx_error.h"
+#include "net/pkx_get_cache.h"
 #include "phalakms/client.h"
 
 struct pk_client {
@@ -25,6 +26,8 @@ struct pk_client {
     pk_log_fn log_fn;
     void *log_user;
     char user_agent[96];
+    char cred_id[33];         /* hex of a hash of the credential: part of the GET cache keys */
+    pkx_get_cache *get_cache; /* NULL unless pk_config.get_cache_ms (see pkx_get_cache.h) */
 };
 
 #endif /* PKX_CLIENT_H */

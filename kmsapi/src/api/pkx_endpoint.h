@@ -17,6 +17,9 @@
 typedef int (*pkx_decode_fn)(const char *body, size_t len, void *out, pk_error *err);
 int pkx_api_get(pk_client *c, const char *path, const char *query, const char *pin,
                 pkx_decode_fn decode, void *out, pk_error *err);
+/* The same for a GET whose answer changes with every call (a reservation): never cached. */
+int pkx_api_get_uncached(pk_client *c, const char *path, const char *query, pkx_decode_fn decode,
+                         void *out, pk_error *err);
 /* head + escaped(a) [+ mid [+ escaped(b)]], malloc'd; b NULL: mid is a literal tail. NULL with err
  * set when a or b cannot be a path segment (pk_path_segment_valid) or memory ran out. */
 char *pkx_build_path(const char *head, const char *a, const char *mid, const char *b,

@@ -17,6 +17,8 @@ typedef struct pkx_request {
     const char *pin_version;    /* overrides X-Phala-Version; NULL = client's */
     const char *json_body;      /* NULL = no body, no Content-Type */
     const char *const *headers; /* extra "Name: value" lines, NULL-terminated; NULL = none */
+    bool uncached; /* a GET whose every answer differs (a reservation): never from or into the
+                    * client's GET cache (net/pkx_get_cache.h) */
 } pkx_request;
 
 typedef struct pkx_response {
