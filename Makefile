@@ -24,7 +24,7 @@ DEB_PACKAGES = build-essential cmake pkg-config clang libclang-rt-14-dev valgrin
 # the arm64 cross toolchain; the release tests: zip/unzip, gnupg, qemu-user-static (the arm64
 # handshake), debootstrap (an older Debian to run in), unshare (util-linux), strace, openssl.
 
-.PHONY: all deps build test test-unit test-asan test-fuzz fuzz-long demo install release docs bench clean
+.PHONY: all deps build test test-unit test-asan test-fuzz test-mutation fuzz-long demo install release docs bench clean
 
 all: build
 
@@ -53,8 +53,13 @@ build: $(BUILD)/CMakeCache.txt
 
 # Everything: the full ctest suite, the unit tests again under ASan+UBSan, and a short fuzz run.
 test: deps build
-	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -LE mutation
 	$(MAKE) --no-print-directory test-asan test-fuzz
+
+# The mutation check of the trust code, not part of make test (slow): each defect of
+# tests/mutation/defects.txt applied in turn to a scratch copy must fail the tests it names.
+test-mutation: deps build
+	JOBS=$(JOBS) tests/mutation/run_mutations.sh $(BUILD)
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -L unit

@@ -73,13 +73,12 @@ bool env_plan_same_cvm(tf_ctx *c, const char *a, const char *b)
 }
 
 /* How the apply would commit, in the words of the API. */
-static const char *commit_path(const tf_ctx *c, const env_private *p, const char *hash)
+static const char *commit_path(tf_ctx *c, const env_private *p, const char *hash, const char *cvm)
 {
-    const phala_config *pc = c->provider_data;
     if (p->legacy)
         return "phase 2 of PATCH /cvms/{id}/envs with the registering transaction, found by its "
                "ComposeHashAdded log";
-    char *t = env_private_token(p, pc, hash);
+    char *t = env_private_token_or_warn(c, p, hash, cvm);
     bool token = t != NULL;
     if (t) memset(t, 0, strlen(t));
     free(t);
@@ -118,7 +117,7 @@ bool env_plan_pending(tf_ctx *c, const tf_value *prior, const tf_value *config,
                        "wallet. Apply commits the prepared update through %s; no transaction_hash "
                        "is needed.",
                        phala_strip0x(hash), app ? phala_strip0x(app) : "?", k.source,
-                       commit_path(c, p, hash));
+                       commit_path(c, p, hash, cvm));
         }
     } else if (k.hash_allowed == PK_TRUE) {
         if (!(env_chain_can_sign(pc) && pc->onchain.add_device))

@@ -94,6 +94,23 @@ char *env_private_token(const env_private *p, const phala_config *pc, const char
     return pc && pk_client_open(pc->client, p->token_sealed, TOKEN_PURPOSE, &t) == 0 ? t : NULL;
 }
 
+char *env_private_token_or_warn(tf_ctx *c, const env_private *p, const char *hash,
+                                const char *cvm_id)
+{
+    const phala_config *pc = c->provider_data;
+    char *t = env_private_token(p, pc, hash);
+    if (!t && p->token_sealed && p->token_for && phala_hex_same(p->token_for, hash) && pc &&
+        pc->client)
+        tf_warning(c, "cvm_id", "The pending update's commit token does not open",
+                   "The pending update of CVM %s has a sealed commit token in Terraform's private "
+                   "state that does not open with this provider's API credential: it was changed, "
+                   "or sealed with another API key or OIDC token. It is ignored: the update is "
+                   "committed through the confirm PATCH /cvms/{id} with the registering "
+                   "transaction instead, which the API checks on its own.",
+                   cvm_id ? cvm_id : "?");
+    return t;
+}
+
 void env_private_set_approved(env_private *p, cJSON *d)
 {
     cJSON_Delete(p->approved);

@@ -34,6 +34,11 @@ void env_private_set_token(env_private *p, const phala_config *pc, const char *t
 void env_private_clear_token(env_private *p);
 /* The commit token for hash (malloc'd; wipe and free), or NULL when none opens. */
 char *env_private_token(const env_private *p, const phala_config *pc, const char *hash);
+/* The same, with a warning on cvm_id naming the CVM when a sealed token for hash is there but does
+ * not open (tampered with, or sealed with another credential): the commit then goes through the
+ * confirm PATCH, which must not happen silently. */
+char *env_private_token_or_warn(tf_ctx *c, const env_private *p, const char *hash,
+                                const char *cvm_id);
 /* Replaces the approved-compose digests (takes d). */
 void env_private_set_approved(env_private *p, cJSON *d);
 

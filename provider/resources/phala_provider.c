@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "credenv.h"
 #include "phala_common.h"
 #include "tfcancel.h"
 #include "tflog.h"
@@ -240,6 +241,9 @@ static void validate_provider(tf_ctx *c, const tf_value *config)
 static char *pick(const char *explicit_value, const char *env, const char *dflt)
 {
     if (explicit_value) return strdup(explicit_value);
+    char *held = phala_credenv_get(env); /* a credential: no longer in the environment */
+    if (held && *held) return held;
+    free(held);
     const char *e = env ? getenv(env) : NULL;
     if (e && *e) return strdup(e);
     return dflt ? strdup(dflt) : NULL;

@@ -435,7 +435,8 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
         /* the API named a hash that could not be proved: ask it again rather than resume it */
         f.state = EF_ENCRYPT;
     } else if (pending) {
-        char *token = env_private_token(&p, c->provider_data, tf_get_string(prior, "compose_hash"));
+        char *token =
+            env_private_token_or_warn(c, &p, tf_get_string(prior, "compose_hash"), f.cvm_id);
         ef_resume(&f, prior, token, p.legacy);
         if (token) memset(token, 0, strlen(token));
         free(token);

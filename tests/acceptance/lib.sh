@@ -106,7 +106,9 @@ assert_eq() { [ "$1" = "$2" ] || acc_fail "${3:-values differ}: expected [$2], g
 # Terraform wraps diagnostic text at ~76 columns inside a "│ " box: match either the output as is
 # or with the box and line breaks removed.
 flatten() { sed 's/^[│╵╷] \{0,1\}//' <<<"$1" | tr '\n' ' ' | tr -s ' '; }
-assert_contains() {
+assert_contains() { # assert_contains TEXT EXPECTED [WHAT] — an empty EXPECTED is a test bug (grep
+    # finds "" everywhere, so the check could never fail): refused loudly
+    [ -n "$2" ] || acc_fail "assert_contains: the expected text for ${3:-output} is empty"
     grep -qF -- "$2" <<<"$1" || grep -qF -- "$2" <<<"$(flatten "$1")" ||
         { echo "$1" >&2; acc_fail "${3:-output} does not contain [$2]"; }
 }

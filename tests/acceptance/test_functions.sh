@@ -105,6 +105,16 @@ assert_eq "$(console "provider::phala::compose_hash(file(\"$NOENVS\"), [\"DATABA
 assert_eq "$(console "provider::phala::compose_hash(file(\"$A\"), [\"API_KEY\"]) == provider::phala::compose_hash(file(\"$A\"))")" true "the same keys, the same hash"
 assert_eq "$(console "provider::phala::compose_hash(file(\"$A\"), []) == provider::phala::compose_hash(file(\"$A\"))")" false "[] empties allowed_envs"
 
+acc_log "compose_hash: a NUL inside a string is kept (jsonencode writes it as \\u0000), as the SDK keeps it"
+printf '%s' '{"a":"\u0000x","b":""}' >"$WORK/nul.json"
+assert_eq "$(console 'provider::phala::compose_hash(jsonencode({ a = "\u0000x", b = "" }))')" "\"$(sdk "$WORK/nul.json" | sed -n 1p)\"" "a NUL through jsonencode"
+printf '%s' '{"a":"\u0000x","b":"\ud800"}' >"$WORK/odd.json"
+want=$(sdk "$WORK/odd.json")
+assert_eq "$(console "provider::phala::compose_hash(file(\"$WORK/odd.json\"))")" "\"$(sed -n 1p <<<"$want")\"" "NUL and lone surrogate, compact"
+assert_eq "$(console "provider::phala::compose_hash_indent4(file(\"$WORK/odd.json\"))")" "\"$(sed -n 2p <<<"$want")\"" "NUL and lone surrogate, indented"
+out=$(console 'provider::phala::compose_hash("{\"a\":\"\u0000\"}")' || true) # a raw NUL: not JSON
+assert_contains "$(flatten "$out")" 'control character (0x00) inside a string must be escaped' "a raw NUL is refused, not cut"
+
 acc_log "compose_hash with env_keys is the hash phala_encrypted_env is asked to register"
 curl -s -H 'X-API-Key: phak_test_key' "$SIM/api/v1/cvms/cvm_base01/compose_file" >"$WORK/base01.json"
 { phala_header; cat <<'TF'

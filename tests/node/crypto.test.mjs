@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes, webcrypto } from 'node:crypto';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import fs from 'node:fs';
 import { encryptEnvVars } from '@phala/dstack-sdk/encrypt-env-vars';
 import { getComposeHash } from '@phala/dstack-sdk/get-compose-hash';
@@ -13,7 +13,7 @@ import {
   verifyEnvEncryptPublicKey,
   verifyEnvEncryptPublicKeyLegacy,
 } from '@phala/dstack-sdk/verify-env-encrypt-public-key';
-import { parseEnv } from '@phala/cloud';
+import { dumpAppCompose, parseEnv } from '@phala/cloud';
 import { x25519 } from '@noble/curves/ed25519';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { keccak_256 } from '@noble/hashes/sha3';
@@ -177,6 +177,62 @@ test('compose hash vectors of research §6.2 agree with the SDK', () => {
     assert.equal(getComposeHash(JSON.parse(v.input), !!v.normalize), v.hash, v.name);
     assert.equal(pktool(v.normalize ? ['compose-hash', '--normalize'] : ['compose-hash'], v.input), v.hash, v.name);
   }
+});
+
+// Strings JSON.parse keeps but a C string cannot: U+0000 and lone surrogates, in keys and values.
+// getComposeHash prints them as JSON.stringify does (\u0000, \udXXX); the indented form is checked
+// against @phala/cloud's dumpAppCompose (no ':' in the pieces: its regex rewrites '": ' in strings).
+const ODD_PIECES = ['a', 'Z', '0', '\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\ud83d', '\ude00',
+  '😀', '\uffff', '\ue000', '\u0001', '\\', '"', 'é'];
+function oddString(max) {
+  let s = '';
+  const n = rnd(max + 1);
+  for (let i = 0; i < n; i++) s += pick(ODD_PIECES);
+  return s;
+}
+function oddJson(depth) {
+  const r = rnd(depth > 0 ? 5 : 3);
+  if (r === 0) return oddString(6);
+  if (r === 1) return rnd(100);
+  if (r === 2) return null;
+  if (r === 3) {
+    const o = {};
+    for (let i = rnd(6); i > 0; i--) o[oddString(3)] = oddJson(depth - 1);
+    return o;
+  }
+  return Array.from({ length: rnd(4) }, () => oddJson(depth - 1));
+}
+const indentedSdk = (obj) => createHash('sha256').update(dumpAppCompose(obj), 'utf8').digest('hex');
+
+test('NUL and lone surrogates hash as @phala/dstack-sdk and @phala/cloud hash them', () => {
+  const texts = [
+    '{"a":"\\u0000x"}',
+    '{"a":""}',
+    '{"a":"\\ud800"}',
+    '{"a":"\\uD800\\uD800","b":"\\uDBFF\\uDFFF","c":"x\\u0000\\u0000y","d":"\\udc00\\ud800"}',
+    '{"\\udc00":1,"\\ud800":2,"\\ud83d\\ude00":3,"\\uffff":4,"\\u0000":5,"":6,"\\u0000\\u0000":7}',
+    '{"k\\u0000":1,"k":2,"k\\u0000":3,"\\ud800x":4,"\\ud800":5}',
+    '{"runner":"bash\\u0000","docker_compose_file":"\\u0000","pre_launch_script":"\\u0000"}',
+    '{"runner":"bash","docker_compose_file":"x","bash_script":"\\ud800","pre_launch_script":""}',
+  ];
+  for (let i = 0; i < 150; i++) {
+    const c = oddJson(3);
+    texts.push(JSON.stringify(c && typeof c === 'object' && !Array.isArray(c) ? c : { v: c }));
+  }
+  for (const text of texts) {
+    for (const normalize of [false, true])
+      assert.equal(pktool(normalize ? ['compose-hash', '--normalize'] : ['compose-hash'], text),
+        getComposeHash(JSON.parse(text), normalize), `normalize=${normalize} input=${text}`);
+    assert.equal(pktool(['compose-hash', '--indent4'], text), indentedSdk(JSON.parse(text)),
+      `indented: ${text}`);
+  }
+  // The data file's vectors of these (the unit and acceptance tests read them) are the SDKs' too.
+  const d = JSON.parse(fs.readFileSync('../data/crypto/compose_hash.json', 'utf8'));
+  const odd = d.indent4_vectors.filter((v) => ['nul_in_strings', 'lone_surrogates'].includes(v.name));
+  assert.equal(odd.length, 2);
+  for (const v of odd) assert.equal(indentedSdk(JSON.parse(v.input)), v.hash, v.name);
+  // The NUL is part of the string: not the hash of the string cut there.
+  assert.notEqual(pktool(['compose-hash'], '{"a":"\\u0000x"}'), pktool(['compose-hash'], '{"a":""}'));
 });
 
 // ---- public key signature ----------------------------------------------------------------------

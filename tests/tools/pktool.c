@@ -16,7 +16,7 @@ static const char usage[] =
     "  decrypt SKHEX             < encrypted_env hex             -> "
     "[{\"key\":..,\"value\":..},..]\n"
     "  dotenv                    < dotenv text                   -> [[key,value],..]\n"
-    "  compose-hash [--normalize] < app-compose JSON             -> sha256 hex\n"
+    "  compose-hash [--normalize|--indent4] < app-compose JSON   -> sha256 hex\n"
     "  verify PUBHEX SIGHEX APPID [TIMESTAMP NOW]                -> 0x<signer>\n"
     "  sig-digest APPID PUBHEX [TIMESTAMP]                       -> keccak hex\n"
     "  sign SKHEX DIGESTHEX                                      -> r||s||v hex\n"
@@ -147,12 +147,12 @@ static int cmd_dotenv(void)
     return 0;
 }
 
-static int cmd_compose_hash(bool normalize)
+static int cmd_compose_hash(bool normalize, pk_compose_form form)
 {
     size_t len;
     char *in = read_stdin(&len), out[65], err[512];
     if (!in) return fail("out of memory");
-    int rc = pk_compose_hash(in, len, normalize, out, err, sizeof err);
+    int rc = pk_compose_hash_form(in, len, form, normalize, out, err, sizeof err);
     free(in);
     if (rc != 0) return fail(err);
     printf("%s\n", out);
@@ -267,7 +267,10 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "decrypt") == 0 && argc == 3) return cmd_decrypt(argv[2]);
     if (strcmp(cmd, "dotenv") == 0 && argc == 2) return cmd_dotenv();
     if (strcmp(cmd, "compose-hash") == 0 && argc <= 3)
-        return cmd_compose_hash(argc == 3 && strcmp(argv[2], "--normalize") == 0);
+        return cmd_compose_hash(argc == 3 && strcmp(argv[2], "--normalize") == 0,
+                                argc == 3 && strcmp(argv[2], "--indent4") == 0
+                                    ? PK_COMPOSE_INDENT4
+                                    : PK_COMPOSE_COMPACT);
     if (strcmp(cmd, "verify") == 0 && (argc == 5 || argc == 7)) {
         uint64_t ts = argc == 7 ? strtoull(argv[5], NULL, 10) : 0;
         int64_t now = argc == 7 ? strtoll(argv[6], NULL, 10) : 0;

@@ -5,8 +5,10 @@
  * reproduced here: keys sorted by UTF-16 code units, array-index keys ("0", "17") first in numeric
  * order (JS objects keep them there), duplicate keys keep the last value, numbers printed by
  * Number.prototype.toString rules, non-finite numbers (1e400 parses to Infinity) become null, no HTML
- * or non-ASCII escaping. Also: the compose with allowed_envs replaced (what an env update asks the
- * chain to approve) and per-field digests (to name the fields two composes differ in). */
+ * or non-ASCII escaping, "\u0000" kept inside strings and a lone surrogate ("\ud800") kept and
+ * printed as JS's well-formed JSON.stringify prints it (\udXXX, lowercase). Also: the compose with
+ * allowed_envs replaced (what an env update asks the chain to approve) and per-field digests (to
+ * name the fields two composes differ in). */
 #include "crypto/crypto_priv.h"
 
 #include <math.h>
@@ -111,9 +113,171 @@ static bool array_index(const char *k, unsigned long long *v)
     return true;
 }
 
-static uint32_t utf8_next(const unsigned char **p)
+/* ---- strings JSON.parse keeps but cJSON cannot ---------------------------------------------------
+ * cJSON keeps strings NUL-terminated (a "\u0000" cuts the string) and refuses a lone surrogate escape;
+ * JSON.parse keeps both. So before cJSON sees the text, inside string literals "\u0000" becomes the
+ * bytes C0 80 and a lone surrogate escape its three-byte generalised UTF-8 (ED A0..BF xx): byte
+ * sequences that valid UTF-8 input never holds (checked up front), which cJSON copies through
+ * unchanged. Key order, duplicates and the writer read them back; the writer prints them as JS does:
+ * \u0000 and \udXXX. */
+
+static int hex4(const char *p, size_t avail)
 {
+    if (avail < 4) return -1;
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+static bool is_high(int u)
+{
+    return u >= 0xd800 && u <= 0xdbff;
+}
+
+static bool is_low(int u)
+{
+    return u >= 0xdc00 && u <= 0xdfff;
+}
+
+/* The text with those escapes replaced (never longer), NUL-terminated; NULL after an error. A raw
+ * control character inside a string is refused as JSON.parse refuses it (cJSON would keep it, and
+ * a raw NUL would cut the string). Malformed escapes are copied for cJSON to refuse. */
+static char *protect_specials(const char *json, size_t len, size_t *out_len, char *err,
+                              size_t errlen)
+{
+    char *out = malloc(len + 1);
+    if (!out) {
+        pkx_seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    size_t i = 0, o = 0;
+    bool in_string = false;
+    while (i < len) {
+        unsigned char c = (unsigned char)json[i];
+        if (!in_string || (c != '\\' && c >= 0x20)) {
+            if (c == '"') in_string = !in_string;
+            out[o++] = json[i++];
+            continue;
+        }
+        if (c < 0x20) {
+            free(out);
+            pkx_seterr(err, errlen,
+                       "app compose is not valid JSON: a control character (0x%02x) inside a "
+                       "string must be escaped",
+                       c);
+            return NULL;
+        }
+        int u = i + 1 < len && json[i + 1] == 'u' ? hex4(json + i + 2, len - i - 2) : -1;
+        bool pair = is_high(u) && i + 7 < len && json[i + 6] == '\\' && json[i + 7] == 'u' &&
+                    is_low(hex4(json + i + 8, len - i - 8));
+        if (u == 0) {
+            out[o++] = (char)0xc0;
+            out[o++] = (char)0x80;
+            i += 6;
+        } else if ((is_high(u) || is_low(u)) && !pair) {
+            out[o++] = (char)(0xe0 | (u >> 12));
+            out[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
+            out[o++] = (char)(0x80 | (u & 0x3f));
+            i += 6;
+        } else { /* any other escape: its first two bytes (a pair is then copied whole) */
+            size_t n = pair ? 12 : (i + 1 < len ? 2 : 1);
+            memcpy(out + o, json + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
+/* Length of the protected sequence at s (C0 80 or ED A0..BF xx), 0 if there is none. */
+static size_t special_at(const unsigned char *s)
+{
+    if (s[0] == 0xc0 && s[1] == 0x80) return 2;
+    if (s[0] == 0xed && s[1] >= 0xa0 && s[1] <= 0xbf && s[2]) return 3;
+    return 0;
+}
+
+/* The escape JS prints for the protected sequence at s (n bytes long), into out[7]. */
+static void special_escape(const unsigned char *s, size_t n, char out[7])
+{
+    unsigned u = n == 2 ? 0 : ((s[0] & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
+    snprintf(out, 7, "\\u%04x", u);
+}
+
+/* Appends s as a JS JSON.stringify string literal, protected sequences as their escapes. */
+static int quote_string(pkx_buf *o, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), start = 0, i = 0;
+    while (i < n && !special_at(p + i)) i++;
+    if (i == n) return pkx_json_quote(o, s, n); /* the common case */
+    pkx_buf_putc(o, '"');
+    for (i = 0; i <= n;) {
+        size_t sp = i < n ? special_at(p + i) : 0;
+        if (i < n && !sp) {
+            i++;
+            continue;
+        }
+        if (i > start) { /* the plain run before: quoted, then its quotes dropped */
+            size_t at = o->len;
+            if (pkx_json_quote(o, s + start, i - start) != 0) return -1;
+            memmove(o->data + at, o->data + at + 1, o->len - at - 2);
+            o->len -= 2;
+        }
+        if (i == n) break;
+        char esc[7];
+        special_escape(p + i, sp, esc);
+        pkx_buf_append(o, esc, 6);
+        i += sp;
+        start = i;
+    }
+    return pkx_buf_putc(o, '"');
+}
+
+/* s with each protected sequence written as its escape text, for text that leaves this file (a
+ * JSON document cJSON printed, a member name): malloc'd, NULL when out of memory. */
+static char *unprotect(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(n * 3 + 1); /* at most 6 bytes for 2 */
+    if (!out) return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t sp = special_at(p + i);
+        if (sp) {
+            special_escape(p + i, sp, out + o);
+            o += 6;
+            i += sp;
+        } else {
+            out[o++] = s[i++];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Next UTF-16 code unit of a (protected) UTF-8 string, -1 at its end; *low holds the second half of
+ * a surrogate pair between calls. */
+static int32_t utf16_next(const unsigned char **p, uint32_t *low)
+{
+    if (*low) {
+        uint32_t u = *low;
+        *low = 0;
+        return (int32_t)u;
+    }
     const unsigned char *s = *p;
+    if (!s[0]) return -1;
     uint32_t c = s[0];
     int n = 0;
     if (c >= 0xf0) {
@@ -128,25 +292,24 @@ static uint32_t utf8_next(const unsigned char **p)
     }
     for (int i = 1; i <= n && s[i]; i++) c = (c << 6) | (s[i] & 0x3f);
     *p = s + 1 + n;
-    return c;
+    if (c >= 0x10000) {
+        c -= 0x10000;
+        *low = 0xdc00 | (c & 0x3ff);
+        return (int32_t)(0xd800 | (c >> 10));
+    }
+    return (int32_t)c;
 }
 
-/* Compare as JS sorts strings: by UTF-16 code units (input is valid UTF-8, checked up front). A
- * supplementary character's first unit is a high surrogate (D800..DBFF): above every BMP character
- * below D800, below every one from E000. */
+/* Compare as JS sorts strings: by UTF-16 code units (a lone surrogate is one unit, U+0000 another). */
 static int utf16_cmp(const char *a, const char *b)
 {
     const unsigned char *pa = (const unsigned char *)a, *pb = (const unsigned char *)b;
-    while (*pa && *pb) {
-        uint32_t ca = utf8_next(&pa), cb = utf8_next(&pb);
-        if (ca == cb) continue;
-        bool sa = ca >= 0x10000, sb = cb >= 0x10000;
-        if (sa == sb) return ca < cb ? -1 : 1;
-        uint32_t bmp = sa ? cb : ca;
-        int supp_first = bmp >= 0xe000 ? -1 : 1; /* sign of (supplementary - bmp) */
-        return sa ? supp_first : -supp_first;
+    uint32_t la = 0, lb = 0;
+    for (;;) {
+        int32_t ca = utf16_next(&pa, &la), cb = utf16_next(&pb, &lb);
+        if (ca != cb) return ca < cb ? -1 : 1; /* the end (-1) sorts first */
+        if (ca < 0) return 0;
     }
-    return *pa ? 1 : (*pb ? -1 : 0);
 }
 
 typedef struct member {
@@ -204,7 +367,7 @@ static int write_object(pkx_buf *o, const cJSON *obj, int indent, int depth)
         if (!first) pkx_buf_putc(o, ',');
         first = false;
         newline(o, indent, depth + 1);
-        pkx_json_quote(o, m[i].item->string, strlen(m[i].item->string));
+        quote_string(o, m[i].item->string);
         pkx_buf_putc(o, ':'); /* no space in either form: form b is "key":value */
         rc = write_value(o, m[i].item, indent, depth + 1);
     }
@@ -227,7 +390,7 @@ static int write_value(pkx_buf *o, const cJSON *v, int indent, int depth)
         if (v->child) newline(o, indent, depth); /* an empty array stays [] */
         return pkx_buf_putc(o, ']');
     }
-    if (cJSON_IsString(v)) return pkx_json_quote(o, v->valuestring, strlen(v->valuestring));
+    if (cJSON_IsString(v)) return quote_string(o, v->valuestring);
     if (cJSON_IsNumber(v)) {
         if (!isfinite(v->valuedouble)) return pkx_buf_append(o, "null", 4);
         char num[40];
@@ -279,7 +442,8 @@ static void normalize(cJSON *root)
     if (pls && js_falsy(pls)) delete_members(root, "pre_launch_script");
 }
 
-/* Parses an app-compose: valid UTF-8, one JSON object, nothing but whitespace after it. */
+/* Parses an app-compose: valid UTF-8, one JSON object, nothing but whitespace after it; strings
+ * protected as described above. */
 static cJSON *parse_compose(const char *json, size_t len, char *err, size_t errlen)
 {
     if (!json) {
@@ -290,22 +454,20 @@ static cJSON *parse_compose(const char *json, size_t len, char *err, size_t errl
         pkx_seterr(err, errlen, "app compose is not valid UTF-8");
         return NULL;
     }
+    size_t plen = 0;
+    char *text = protect_specials(json, len, &plen, err, errlen);
+    if (!text) return NULL;
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
-    if (!root) {
-        pkx_seterr(err, errlen, "app compose is not valid JSON");
-        return NULL;
-    }
-    for (; end && end < json + len; end++) {
-        if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
-            cJSON_Delete(root);
-            pkx_seterr(err, errlen, "app compose has trailing data after the JSON value");
-            return NULL;
-        }
-    }
-    if (!cJSON_IsObject(root)) {
+    cJSON *root = cJSON_ParseWithLengthOpts(text, plen, &end, false);
+    const char *why = !root ? "app compose is not valid JSON" : NULL;
+    for (; root && !why && end && end < text + plen; end++)
+        if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r')
+            why = "app compose has trailing data after the JSON value";
+    if (!why && !cJSON_IsObject(root)) why = "app compose must be a JSON object";
+    free(text);
+    if (why) {
         cJSON_Delete(root);
-        pkx_seterr(err, errlen, "app compose must be a JSON object");
+        pkx_seterr(err, errlen, "%s", why);
         return NULL;
     }
     return root;
@@ -378,7 +540,7 @@ int pk_compose_with_allowed_envs(const char *json, size_t len, const char *const
     char *txt = arr ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
     if (!txt) return pkx_seterr(err, errlen, "out of memory");
-    *out_json = strdup(txt);
+    *out_json = unprotect(txt); /* cJSON printed protected sequences raw: escapes again */
     cJSON_free(txt);
     return *out_json ? 0 : pkx_seterr(err, errlen, "out of memory");
 }
@@ -395,7 +557,10 @@ int pk_compose_field_digests(const char *json, size_t len, pk_compose_field_fn f
         if (last_member(root, c->string) != c) continue; /* an earlier duplicate */
         char hex[PK_SHA256_HEX_LEN + 1];
         rc = hash_value(c, PK_COMPOSE_COMPACT, hex, err, errlen);
-        if (rc == 0) fn(c->string, hex, user);
+        char *name = rc == 0 ? unprotect(c->string) : NULL; /* a name to show: valid UTF-8 */
+        if (rc == 0 && !name) rc = pkx_seterr(err, errlen, "out of memory");
+        if (name) fn(name, hex, user);
+        free(name);
     }
     cJSON_Delete(root);
     return rc;

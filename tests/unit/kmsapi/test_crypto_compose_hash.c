@@ -3,6 +3,8 @@
  * normalisation) from tests/data/crypto/compose_hash.json, plus input errors. */
 #include "crypto_test_util.h"
 
+#include <sodium.h>
+
 Test(compose_hash, every_vector_matches_dstack_sdk)
 {
     cJSON *d = tu_read_json("crypto/compose_hash.json");
@@ -56,7 +58,15 @@ Test(compose_hash, normalize_changes_only_what_dstack_drops)
 
 Test(compose_hash, rejects_non_objects_and_bad_json)
 {
-    const char *bad[] = {"[]", "\"x\"", "1", "{", "{\"a\":1} x", "", "{\"a\":\"\\ud800\"}"};
+    const char *bad[] = {"[]",
+                         "\"x\"",
+                         "1",
+                         "{",
+                         "{\"a\":1} x",
+                         "",
+                         "{\"a\":\"\x01\"}",
+                         "{\"a\":\"\\u12\"}",
+                         "{\"a\":\"\\ud800\\u\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char out[65], err[256] = "";
         cr_assert_eq(pk_compose_hash(bad[i], strlen(bad[i]), false, out, err, sizeof err), -1, "%s",
@@ -66,6 +76,73 @@ Test(compose_hash, rejects_non_objects_and_bad_json)
     char out[65];
     const char invalid_utf8[] = "{\"a\":\"\xff\"}";
     cr_assert_eq(pk_compose_hash(invalid_utf8, strlen(invalid_utf8), false, out, NULL, 0), -1);
+    /* A raw NUL inside a string (JSON.parse refuses raw control characters) must not cut it. */
+    const char raw_nul[] = "{\"a\":\"x\0y\"}";
+    char err[256] = "";
+    cr_assert_eq(pk_compose_hash(raw_nul, sizeof raw_nul - 1, false, out, err, sizeof err), -1);
+    cr_assert(strstr(err, "control character") != NULL, "%s", err);
+}
+
+/* The hash of input in form equals SHA-256 of the canonical text JS's JSON.stringify writes. */
+static void expect_canonical(const char *input, pk_compose_form form, const char *canonical)
+{
+    char got[65], want[65], err[256] = "";
+    cr_assert_eq(pk_compose_hash_form(input, strlen(input), form, false, got, err, sizeof err), 0,
+                 "%s: %s", input, err);
+    uint8_t d[32];
+    crypto_hash_sha256(d, (const unsigned char *)canonical, strlen(canonical));
+    pk_hex_encode(d, sizeof d, want, sizeof want);
+    cr_expect_str_eq(got, want, "%s should hash as %s", input, canonical);
+}
+
+/* JSON.parse keeps U+0000 and lone surrogates; JSON.stringify writes them as \u0000 and \udXXX
+ * (lowercase); a surrogate pair is one character, written as UTF-8. Keys sort by UTF-16 units. */
+Test(compose_hash, nul_and_lone_surrogates_as_js_writes_them)
+{
+    expect_canonical("{\"a\":\"\\u0000x\"}", PK_COMPOSE_COMPACT, "{\"a\":\"\\u0000x\"}");
+    expect_canonical("{\"a\":\"\\u0000\\u0000\"}", PK_COMPOSE_COMPACT,
+                     "{\"a\":\"\\u0000\\u0000\"}");
+    expect_canonical("{\"b\":\"\\uD800\", \"a\":\"\\udfff\\ud800x\"}", PK_COMPOSE_COMPACT,
+                     "{\"a\":\"\\udfff\\ud800x\",\"b\":\"\\ud800\"}");
+    expect_canonical("{\"a\":\"\\ud800\\ud800\\udc00\"}", PK_COMPOSE_COMPACT,
+                     "{\"a\":\"\\ud800\xf0\x90\x80\x80\"}");
+    expect_canonical("{\"k\":\"\\ud83d\\ude00\\u0001\\\\u0000\"}", PK_COMPOSE_COMPACT,
+                     "{\"k\":\"\xf0\x9f\x98\x80\\u0001\\\\u0000\"}");
+    expect_canonical("{\"\\udc00\":1,\"\\ud83d\\ude00\":2,\"\\uffff\":3,\"\\u0000\":4,\"\":5,"
+                     "\"\\ud800\":6,\"a\":7}",
+                     PK_COMPOSE_COMPACT,
+                     "{\"\":5,\"\\u0000\":4,\"a\":7,\"\\ud800\":6,\"\xf0\x9f\x98\x80\":2,"
+                     "\"\\udc00\":1,\"\xef\xbf\xbf\":3}");
+    expect_canonical("{\"k\\u0000\":1,\"k\":2,\"k\\u0000\":3}", PK_COMPOSE_COMPACT,
+                     "{\"k\":2,\"k\\u0000\":3}");
+    expect_canonical("{\"b\":[\"\\udbff\"],\"a\":\"\\u0000\"}", PK_COMPOSE_INDENT4,
+                     "{\n    \"a\":\"\\u0000\",\n    \"b\":[\n        \"\\udbff\"\n    ]\n}");
+    /* not the hash of the string cut at the NUL */
+    char cut[65], whole[65];
+    cr_assert_eq(pk_compose_hash("{\"a\":\"\"}", 8, false, cut, NULL, 0), 0);
+    cr_assert_eq(pk_compose_hash("{\"a\":\"\\u0000x\"}", 15, false, whole, NULL, 0), 0);
+    cr_assert_str_neq(cut, whole);
+}
+
+Test(compose_hash, nul_and_lone_surrogates_survive_normalize_and_edits)
+{
+    /* "bash\u0000" is not "bash": nothing is dropped; a NUL string is truthy */
+    const char *odd = "{\"runner\":\"bash\\u0000\",\"docker_compose_file\":\"x\","
+                      "\"pre_launch_script\":\"\\u0000\"}";
+    char h1[65], h2[65];
+    cr_assert_eq(pk_compose_hash(odd, strlen(odd), true, h1, NULL, 0), 0);
+    cr_assert_eq(pk_compose_hash(odd, strlen(odd), false, h2, NULL, 0), 0);
+    cr_assert_str_eq(h1, h2);
+    /* allowed_envs replaced: the rest keeps its escapes (the edited text is JSON again) */
+    const char *in = "{\"x\":\"\\u0000\\ud800\",\"allowed_envs\":[]}";
+    const char *keys[] = {"A"};
+    char *out = NULL, err[128] = "";
+    cr_assert_eq(pk_compose_with_allowed_envs(in, strlen(in), keys, 1, &out, err, sizeof err), 0,
+                 "%s", err);
+    cr_expect(strstr(out, "\"x\":\"\\u0000\\ud800\"") != NULL, "%s", out);
+    expect_canonical(out, PK_COMPOSE_COMPACT,
+                     "{\"allowed_envs\":[\"A\"],\"x\":\"\\u0000\\ud800\"}");
+    free(out);
 }
 
 Test(compose_hash, empty_object_hashes_to_sha256_of_braces)
@@ -162,4 +239,11 @@ Test(compose_hash, field_digests_name_what_differs)
     cr_expect_str_eq(da.hex[0], db.hex[1], "same runner");
     cr_expect_str_neq(da.hex[1], db.hex[0], "docker_compose_file differs");
     cr_expect_str_eq(da.hex[2], db.hex[2], "key order inside a field does not matter");
+    /* a name with a NUL or a lone surrogate is shown as its JSON escape (valid UTF-8 text) */
+    const char *odd = "{\"k\\u0000\":1,\"\\ud800\":2}";
+    digests dn = {0};
+    cr_assert_eq(pk_compose_field_digests(odd, strlen(odd), collect, &dn, NULL, 0), 0);
+    cr_assert_eq(dn.n, 2);
+    cr_expect_str_eq(dn.names[0], "k\\u0000");
+    cr_expect_str_eq(dn.names[1], "\\ud800");
 }

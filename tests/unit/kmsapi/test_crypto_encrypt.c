@@ -176,11 +176,40 @@ Test(encrypt_env, output_is_header_plus_json_plus_tag)
     cr_assert_eq(pk_encrypt_env(NULL, 0, pkhex, &a, NULL, 0), 0, "empty env is allowed");
     cr_assert_eq(strlen(a), 2 * (60 + strlen("{\"env\":[]}")));
     cr_assert_eq(pk_encrypt_env(NULL, 0, pkhex, &b, NULL, 0), 0);
-    cr_assert_str_neq(a, b, "fresh ephemeral key and IV every call");
+    cr_assert_str_neq(a, b);
     for (const char *p = a; *p; p++)
         cr_assert((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'));
     free(a);
     free(b);
+}
+
+/* Every call draws its own ephemeral X25519 key and its own IV: each is checked on its own (whole
+ * ciphertexts would differ by the IV alone, hiding a constant ephemeral key, and the other way
+ * round). The header is eph_pk (32 bytes) || iv (12 bytes), as hex. */
+Test(encrypt_env, no_two_calls_share_the_ephemeral_key_or_the_iv)
+{
+    enum { N = 24 };
+    uint8_t sk[32], pk[32];
+    char pkhex[65];
+    randombytes_buf(sk, 32);
+    pk_x25519_public(sk, pk);
+    pk_hex_encode(pk, 32, pkhex, sizeof pkhex);
+    char eph[N][65], iv[N][25];
+    pk_env_var v = {"K", "the same value", 14};
+    for (int i = 0; i < N; i++) {
+        char *hex = NULL, err[256] = "";
+        cr_assert_eq(pk_encrypt_env(&v, 1, pkhex, &hex, err, sizeof err), 0, "%s", err);
+        memcpy(eph[i], hex, 64);
+        eph[i][64] = '\0';
+        memcpy(iv[i], hex + 64, 24);
+        iv[i][24] = '\0';
+        free(hex);
+        cr_assert_str_neq(eph[i], pkhex, "the ephemeral key is not the recipient's");
+        for (int j = 0; j < i; j++) {
+            cr_assert_str_neq(eph[i], eph[j], "calls %d and %d share the ephemeral key", j, i);
+            cr_assert_str_neq(iv[i], iv[j], "calls %d and %d share the IV", j, i);
+        }
+    }
 }
 
 Test(encrypt_env, rejects_public_keys_that_are_not_32_bytes)
