@@ -77,7 +77,9 @@ wait_until() {
 children_of() {
     local f stat fields
     for f in /proc/[0-9]*/stat; do
-        stat=$(cat "$f" 2>/dev/null) || continue
+        # read, not $(cat): a fork per process takes seconds on a loaded machine, long enough for
+        # the provider to finish before it is found
+        read -r stat 2>/dev/null <"$f" || continue
         read -r -a fields <<<"${stat##*) }"
         [ "${fields[1]:-}" = "$1" ] || continue
         f=${f#/proc/}
