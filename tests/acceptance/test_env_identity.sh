@@ -5,14 +5,24 @@
 # (app B, same owner key, its compose approved) gets an error on cvm_id naming both apps — at
 # refresh, at plan, at first create with the app pinned in the configuration, and at import — and
 # the owner key signs nothing (nonce counted), nothing is committed (the simulator's update
-# counters) and the state file is untouched.
+# counters) and the state is untouched. The signer also refuses an app the CVM's KMS contract does
+# not list in registeredApps, and signs once the KMS registers it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/onchain_lib.sh"
 acc_init "$PHALA_BIN" phala phala
 chain_start
-onchain_seed "$WORK/seed.json" '[ ($base | .id = "cvm_a" | .name = "app-a" | .app_id = $a0),
-                                  ($base | .id = "cvm_b" | .name = "app-b" | .app_id = $a1) ]'
+# An app the owner deployed but that is not registered on the KMS contract (registeredApps false).
+deploy=$(curl -s -X POST -H 'Content-Type: application/json' --data "{\"jsonrpc\":\"2.0\",\"id\":1,
+  \"method\":\"eth_sendTransaction\",\"params\":[{\"from\":\"$OWNER\",\"gas\":\"0x200000\",
+  \"data\":\"$(jq -r .bytecode "$REPO_ROOT/tests/eth/ComposeHashApp.json")\"}]}" "$RPC" | jq -r .result)
+APPX=$(rpc eth_getTransactionReceipt "[\"$deploy\"]" | jq -r .contractAddress | sed 's/^0x//')
+[[ "$APPX" =~ ^[0-9a-f]{40}$ ]] || acc_fail "setup: no unregistered app deployed ($APPX)"
+jq_appx() { jq --arg ax "$APPX" "$@"; }
+onchain_seed "$WORK/seed0.json" '[ ($base | .id = "cvm_a" | .name = "app-a" | .app_id = $a0),
+                                   ($base | .id = "cvm_b" | .name = "app-b" | .app_id = $a1),
+                                   ($base | .id = "cvm_x" | .name = "app-x") ]'
+jq_appx '(.cvms[] | select(.id == "cvm_x") | .app_id) = $ax' "$WORK/seed0.json" >"$WORK/seed.json"
 sim_start "$WORK/seed.json" --rpc-url "$RPC"
 trap 'kill $SIM_PID $CHAIN_PID 2>/dev/null; acc_cleanup' EXIT
 export PHALA_ONCHAIN_RPC_URL=$RPC PHALA_ONCHAIN_PRIVATE_KEY=$(chain_info .owner_key)
@@ -103,4 +113,25 @@ assert_contains "$(flatten "$(tf_out)")" "The CVM is not the one this resource m
 config '{ API_KEY = "a" }' 'app_id = "not-hex"'
 tf validate && { tf_out; acc_fail "an invalid app_id validated"; }
 assert_contains "$(tf_out)" "Invalid app id" "app_id validated"
+acc_log "an app not registered on the CVM's KMS contract: the owner key does not sign for it"
+approve_current cvm_x "$APPX" "$OWNER"
+{ phala_header; cat <<TF
+resource "phala_encrypted_env" "x" {
+  cvm_id = "cvm_x"
+  env    = { API_KEY = "x", X1 = "1" }
+}
+TF
+} | write_config
+n0=$(nonce "$OWNER")
+tf apply -auto-approve -input=false && { tf_out; acc_fail "signed for an app its KMS does not list"; }
+assert_contains "$(flatten "$(tf_out)")" "The app is not registered on the CVM's KMS contract" "refused"
+assert_contains "$(flatten "$(tf_out)")" "does not list app contract $APPX" "names the app"
+assert_eq "$(nonce "$OWNER")" "$n0" "nothing signed for an unregistered app"
+assert_eq "$(log_count "$APPX" "$TOPIC_COMPOSE_HASH_ADDED" "$(current_hash cvm_x)")" 1 "only the approval"
+acc_log "... registered by the KMS owner (registerApp): signed once, applied"
+send_from "$OWNER" "$KMS" "0x17a1d80f000000000000000000000000$APPX"
+n0=$(nonce "$OWNER")
+tf_ok apply -auto-approve -input=false
+assert_eq "$(state_attr phala_encrypted_env.x .status)" applied "applied once registered"
+assert_eq "$(nonce "$OWNER")" $((n0 + 1)) "one addComposeHash"
 echo PASS
