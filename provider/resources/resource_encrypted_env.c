@@ -369,11 +369,12 @@ static void warn_no_variables(tf_ctx *c, const tf_value *prior, const tf_value *
     tf_buf_free(&names);
 }
 
-/* A configured app_id is what the plan (and the state) shows, as written: it was compared with the
- * CVM normalised. */
+/* A configured app_id is what the plan (and the state) shows, as written — or unknown while the
+ * configuration's value is: it was compared with the CVM normalised. */
 static void keep_configured_app(tf_value *planned, const tf_value *config)
 {
-    if (tf_get_string(config, "app_id")) tf_set(planned, "app_id", *tf_attr(config, "app_id"));
+    const tf_value *v = tf_attr(config, "app_id");
+    if (v && !tf_is_null(v)) tf_set(planned, "app_id", *v);
 }
 
 static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, tf_value *planned)

@@ -32,6 +32,7 @@ int pk_eth_kms_k256(pk_eth *eth, const char *kms, char out[PK_ETH_K256_STRLEN], 
     if (pk_eth_call(eth, kms, sel, sizeof sel, &res, &rl, err) != 0) return -1;
     /* (bytes k256Pubkey, bytes, bytes, bytes): the first head word is the first member's offset */
     long off = word_at(res, rl, 0);
+    if (off < 4 * 32) off = -1; /* the first member's data follows the four head words */
     long len = off < 0 ? -1 : word_at(res, rl, (size_t)off);
     int rc;
     if (rl == 0)
