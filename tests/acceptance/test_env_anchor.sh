@@ -64,6 +64,23 @@ assert_eq "$(state_attr phala_encrypted_env.k .status)" applied "applied"
 assert_eq "$(state_attr phala_encrypted_env.k .public_key_signer_source)" chain "source recorded"
 assert_eq "$(state_attr phala_encrypted_env.k .public_key_signer)" "$S" "the on-chain key vouched"
 
+acc_log "the data source phala_app_pubkey with rpc_url: verified against the on-chain key"
+mkdir -p "$WORK/ds"
+{ phala_header; cat <<TF
+data "phala_app_pubkey" "p" {
+  kms    = "base"
+  app_id = "$APP0"
+}
+output "verified" { value = data.phala_app_pubkey.p.verified }
+output "signer" { value = data.phala_app_pubkey.p.signer }
+TF
+} >"$WORK/ds/main.tf"
+terraform -chdir="$WORK/ds" init -input=false >/dev/null 2>&1 || acc_fail "init of the data source config"
+terraform -chdir="$WORK/ds" apply -auto-approve -input=false >"$WORK/ds.out" 2>&1 ||
+    { cat "$WORK/ds.out"; acc_fail "the data source failed on an honest KMS"; }
+assert_eq "$(terraform -chdir="$WORK/ds" output -raw verified)" true "verified"
+assert_eq "$(terraform -chdir="$WORK/ds" output -raw signer)" "$S" "signed by the on-chain key"
+
 R2=$(printf 'f0%.0s' $(seq 32))
 acc_log "an app key signed by a foreign key behind the real anchor: the resource refuses it"
 sim_admin POST /kms/kc_base01/rotate "{\"root_secret\":\"$R2\",\"keep_k256\":true}" >/dev/null
@@ -82,15 +99,6 @@ tf apply -auto-approve -input=false && { tf_out; acc_fail "an app key vouched fo
 refused "foreign KMS, chain" "The API's KMS key is not the one on-chain" "$S" "$F"
 
 acc_log "... the data source phala_app_pubkey reads the anchor from the chain too"
-{ phala_header; cat <<TF
-data "phala_app_pubkey" "p" {
-  kms    = "base"
-  app_id = "$APP0"
-}
-TF
-} >"$WORK/ds.tf"
-mkdir -p "$WORK/ds" && cp "$WORK/ds.tf" "$WORK/ds/main.tf"
-terraform -chdir="$WORK/ds" init -input=false >/dev/null 2>&1 || acc_fail "init of the data source config"
 out=$(terraform -chdir="$WORK/ds" plan -input=false -no-color 2>&1) && { echo "$out"; acc_fail "the data source accepted a foreign KMS key"; }
 assert_contains "$(flatten "$out")" "The API's KMS key is not the one on-chain" "data source refuses"
 assert_contains "$(flatten "$out")" "$S" "data source names the on-chain key"
