@@ -24,7 +24,8 @@ DEB_PACKAGES = build-essential cmake pkg-config clang libclang-rt-14-dev valgrin
 # the arm64 cross toolchain; the release tests: zip/unzip, gnupg, qemu-user-static (the arm64
 # handshake), debootstrap (an older Debian to run in), unshare (util-linux), strace, openssl.
 
-.PHONY: all deps build test test-unit test-asan test-fuzz fuzz-long demo install release docs bench clean
+.PHONY: all deps build test test-unit test-asan test-fuzz fuzz-long demo install release docs bench clean \
+  mutation-trust
 
 all: build
 
@@ -72,6 +73,11 @@ test-fuzz: deps
 	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DFUZZ=ON -DCMAKE_C_COMPILER=clang >/dev/null
 	cmake --build $(BUILD_FUZZ) -j$(JOBS)
 	cd $(BUILD_FUZZ) && ctest --output-on-failure -L fuzz
+
+# The trust code's mutation check (issue 17), not part of make test: each one-line defect of the
+# identity, anchor and proof checks applied in turn must fail its acceptance test.
+mutation-trust: build
+	bash tests/tools/mutate_trust.sh $(BUILD)
 
 # Long fuzzing, not part of make test: FUZZ_SECONDS per target (default 600), one at a time.
 FUZZ_SECONDS ?= 600
