@@ -182,10 +182,26 @@ static int onchain_key(tf_ctx *c, pk_client *client, const pk_cvm *cvm, const en
     /* The off-chain sentinel "phala" is no address; then the CVM's own field, if any. */
     bool real = found && k.contract_address && strcmp(k.contract_address, "phala") != 0;
     const char *kms_addr = real ? k.contract_address : cvm->kms_info.dstack_kms_address;
+    /* The contract the API's kms_contract_id leads to must be the CVM's own KMS (its
+     * dstack_kms_address) and the one pinned in state: its key is what the chain is asked for. */
+    const char *cvm_kms = cvm->kms_info.dstack_kms_address;
+    const char *other = cvm_kms && kms_addr && !phala_hex_same(cvm_kms, kms_addr)     ? cvm_kms
+                        : pin->kms && kms_addr && !phala_hex_same(pin->kms, kms_addr) ? pin->kms
+                                                                                      : NULL;
+    if (other) {
+        tf_error(c, "cvm_id", "The CVM is not the one this resource manages",
+                 "The API leads the CVM's key lookup to KMS contract %s, but the CVM's KMS is %s "
+                 "(%s). Nothing was encrypted, signed or sent.",
+                 kms_addr, other,
+                 other == cvm_kms ? "its kms_info.dstack_kms_address" : "the state");
+        pk_kms_contract_free(&k);
+        return -1;
+    }
     const char *source = NULL;
     char *chain_key = NULL;
     const char *anchor = trusted_anchor(c, pin, kms_addr, api_anchor, cvm, &source, &chain_key);
     if (!anchor) {
+        free(chain_key);
         pk_kms_contract_free(&k);
         return -1;
     }
