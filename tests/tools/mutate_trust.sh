@@ -61,6 +61,6 @@ mutant $R/envsigner.c '    } else if (reg == PK_FALSE) {' '    } else if (0 && r
     acc_test_env_identity "the signer ignores registeredApps = false"
 
 restore
-cmake --build "$BUILD" -j2 --target terraform-provider-phala >/dev/null
+cmake --build "$BUILD" -j2 --target terraform-provider-phala >/dev/null 2>&1
 [ "$survived" = 0 ] || { echo "mutate_trust: $survived mutant(s) survived" >&2; exit 1; }
 echo "mutate_trust: every mutant was killed"
