@@ -4,9 +4,11 @@
  * `kms` is whatever the current API accepts for it (contract slug or kc_ id, kms_type, node id or
  * slug); the lookup itself goes out on the client's API version, the replica-safe path. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "envsigner.h"
 #include "phala_common.h"
 
 static const tf_attr_def attrs[] = {
@@ -31,8 +33,10 @@ static const tf_attr_def attrs[] = {
      .flags = TF_OPTIONAL,
      .description =
          "Compressed secp256k1 public key (hex, optional `0x`) that must have signed the "
-         "key. Default: the `k256_pubkey` of the KMS contract `kms` names (of the KMS node "
-         "when `kms` names a node the contract API does not know)."},
+         "key. Default: with the provider's `onchain.rpc_url`, the k256 key the KMS contract "
+         "`kms` names holds on-chain (`kmsInfo()`; the API's `k256_pubkey` must equal it); "
+         "else the `k256_pubkey` the API gives for that contract (of the KMS node when `kms` "
+         "names a node the contract API does not know)."},
     {.name = "public_key",
      .type = &tf_type_string,
      .flags = TF_COMPUTED,
@@ -58,13 +62,6 @@ static const tf_attr_def attrs[] = {
      .description = "true when the signature was checked and matched the expected signer."},
 };
 
-/* A compressed secp256k1 public key: 02 or 03 then 32 bytes, in hex with an optional 0x. */
-static bool compressed_key_valid(const char *s)
-{
-    const char *h = phala_strip0x(s);
-    return phala_is_hex(s, 66, false) && (strncmp(h, "02", 2) == 0 || strncmp(h, "03", 2) == 0);
-}
-
 static void validate_app_pubkey(tf_ctx *c, const tf_value *config)
 {
     phala_check_path_id(c, config, "kms", "KMS contract, kms_type or node id");
@@ -74,7 +71,7 @@ static void validate_app_pubkey(tf_ctx *c, const tf_value *config)
                  "\"%s\" is not an app id: expected 40 hex digits, optionally prefixed by 0x.",
                  app_id);
     const char *signer = tf_get_string(config, "expected_signer");
-    if (signer && !compressed_key_valid(signer))
+    if (signer && !phala_is_k256_pubkey(signer))
         tf_error(c, "expected_signer", "Invalid expected_signer",
                  "expected_signer must be a compressed secp256k1 public key: 66 hex digits "
                  "starting with 02 or 03, optionally prefixed by 0x.");
@@ -131,6 +128,36 @@ static int find_contract(tf_ctx *c, pk_client *client, const char *kms, pk_kms_c
     return n == 1;
 }
 
+/* The KMS contract's own key on-chain (kmsInfo through the provider's rpc_url), which the API's
+ * k256_pubkey (api, may be NULL) must equal. Arena string, or NULL after an error on kms. */
+static const char *chain_anchor(tf_ctx *c, const pk_kms_contract *k, const char *api,
+                                anchor_src *src)
+{
+    char *why = NULL;
+    char *key = env_chain_kms_k256(c->provider_data, k->contract_address, true, k->chain_id, &why);
+    const char *out = NULL;
+    if (!key)
+        tf_error(c, "kms", "Cannot read the KMS's key on-chain",
+                 "onchain.rpc_url is configured, so the key that must have signed the app key "
+                 "comes from KMS contract %s (%s) on chain %lld, but reading its kmsInfo() "
+                 "failed: %s. Set expected_signer, or fix the rpc_url.",
+                 k->id, k->contract_address, (long long)k->chain_id, why ? why : "?");
+    else if (api && !phala_hex_same(api, key))
+        tf_error(c, "kms", "The API's KMS key is not the one on-chain",
+                 "KMS contract %s (%s) holds k256 key %s on chain %lld (kmsInfo), but the API "
+                 "gives %s. Do not encrypt secrets with a key the API vouches for this way.",
+                 k->id, k->contract_address, key, (long long)k->chain_id, api);
+    else {
+        out = tf_arena_strdup(c->arena, key);
+        src->what =
+            tf_arena_printf(c->arena, "the k256 key KMS contract %s holds on chain %lld (kmsInfo)",
+                            k->id, (long long)k->chain_id);
+    }
+    free(key);
+    free(why);
+    return out;
+}
+
 /* The verification anchor: expected_signer; else the k256_pubkey of the KMS contract kms names (the
  * contract API's anchor); else, for a node the contract API does not know, the node's k256_pubkey
  * from the deprecated node-shaped API. A node id (kms_…) goes to the node lookup first. */
@@ -150,6 +177,14 @@ static const char *anchor(tf_ctx *c, pk_client *client, const tf_value *config, 
             src->contract_id = tf_arena_strdup(c->arena, k.id);
             src->what = tf_arena_printf(c->arena, "the k256_pubkey of KMS contract %s", k.id);
             out = k.k256_pubkey ? tf_arena_strdup(c->arena, k.k256_pubkey) : NULL;
+            const phala_config *pc = c->provider_data;
+            if (env_chain_can_read(pc) && k.chain_id != 0 && k.contract_address &&
+                phala_is_hex(k.contract_address, 40, false)) {
+                /* issue 17: the chain vouches for the KMS key, the API's must be the same */
+                out = chain_anchor(c, &k, out, src);
+                pk_kms_contract_free(&k);
+                return out;
+            }
             pk_kms_contract_free(&k);
             if (!out)
                 tf_error(c, "kms", "Cannot verify the app key",

@@ -37,16 +37,37 @@ static void drop_token(env_flow *f)
     f->token = NULL;
 }
 
+/* What the state records about the CVM: its own app, KMS and chain (none for Phala's KMS). */
+static void set_identity(env_flow *f, bool onchain, const char *app, const char *kms, int64_t chain)
+{
+    f->id_known = true;
+    ef_set(&f->id_app, onchain ? app : NULL);
+    ef_set(&f->id_kms, onchain ? kms : NULL);
+    f->id_has_chain = onchain;
+    f->id_chain = onchain ? chain : 0;
+}
+
 static ef_state do_encrypt(tf_ctx *c, pk_client *client, env_flow *f)
 {
     free(f->public_key);
     f->public_key = NULL;
     if (f->pinned_key) {
+        /* the key is the user's, the CVM still must be the pinned one */
+        pk_cvm cvm;
+        int rc = env_pin_read_check(c, client, &f->pin, f->cvm_id, &cvm);
+        if (rc == 0)
+            set_identity(f, cvm.has_kms_info && cvm.kms_info.has_chain_id, cvm.app_id,
+                         cvm.kms_info.dstack_kms_address, cvm.kms_info.chain_id);
+        pk_cvm_free(&cvm);
+        if (rc != 0) return EF_FAILED;
         f->public_key = strdup(f->pinned_key);
-        f->onchain = true; /* not read: prepare-only is harmless on a Phala-KMS CVM (applied) */
+        f->onchain = true; /* prepare-only is harmless on a Phala-KMS CVM (applied) */
+        free(f->signer);
+        f->signer = NULL; /* the user's key: no KMS vouched for it */
+        f->signer_source = NULL;
     } else {
         env_key k;
-        if (env_key_resolve(c, client, f->cvm_id, &k) != 0) return EF_FAILED;
+        if (env_key_resolve(c, client, f->cvm_id, &f->pin, &k) != 0) return EF_FAILED;
         /* The plan showed what this apply does; a CVM that changed since must not get an env
          * encrypted for something else than what the user approved. */
         const char *changed = NULL;
@@ -64,6 +85,11 @@ static ef_state do_encrypt(tf_ctx *c, pk_client *client, env_flow *f)
             env_key_free(&k);
             return EF_FAILED;
         }
+        set_identity(f, k.onchain, k.app_id, k.kms_contract_address, k.chain_id);
+        free(f->signer);
+        f->signer = k.signer;
+        k.signer = NULL;
+        f->signer_source = k.signer_source;
         f->public_key = k.public_key;
         f->onchain = k.onchain;
         k.public_key = NULL;
@@ -308,6 +334,8 @@ void ef_resume(env_flow *f, const tf_value *state, const char *token, bool legac
     f->has_chain_id = tf_get_int(state, "chain_id", &f->chain_id);
     f->public_key = ef_dup(tf_get_string(state, "public_key"));
     f->token = ef_dup(token);
+    f->signer = ef_dup(tf_get_string(state, "public_key_signer"));
+    f->signer_source = tf_get_string(state, "public_key_signer_source");
     f->legacy = legacy;
     f->onchain = true;
 }
@@ -330,5 +358,8 @@ void ef_free(env_flow *f)
     free(f->verify_note);
     free(f->local_hash);
     cJSON_Delete(f->approved_out);
+    free(f->id_app);
+    free(f->id_kms);
+    free(f->signer);
     memset(f, 0, sizeof *f);
 }

@@ -31,6 +31,7 @@
 #include <cjson/cJSON.h>
 
 #include "envinput.h"
+#include "envtrust.h"
 
 typedef enum {
     EF_ENCRYPT,  /* resolve the key, encrypt the env */
@@ -59,6 +60,7 @@ typedef struct {
     ef_state state;
     /* inputs */
     const char *cvm_id;
+    env_pin pin;              /* what the CVM must still be: every read of it is checked */
     const env_input *env;     /* what to encrypt (EF_ENCRYPT) */
     const char *pinned_key;   /* explicit public_key, or NULL to resolve */
     const char *expect_key;   /* the resolved key the plan showed: another one is an error */
@@ -103,6 +105,16 @@ typedef struct {
     bool verified_onchain; /* local_hash was proved against the app contract */
     bool local_approved;   /* local_hash comes from a compose proved approved */
     cJSON *approved_out;   /* digests of the compose that a registration makes approved */
+    /* The CVM's identity as read (and checked against pin) at ENCRYPT, which the state records as
+     * app_id, kms_contract_address and chain_id — never the 465's words. */
+    bool id_known;
+    char *id_app, *id_kms;
+    bool id_has_chain;
+    int64_t id_chain;
+    /* The KMS key that vouched for public_key and its source (public_key_signer[_source]); NULL
+     * when the key was not verified (Phala's KMS, or a configured public_key). */
+    char *signer;
+    const char *signer_source;
 } env_flow;
 
 /* One transition; returns the next state. */

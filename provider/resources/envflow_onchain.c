@@ -106,7 +106,8 @@ static env_verify_in verify_in(const env_flow *f)
                            .chain_id = f->chain_id,
                            .device_id = f->device_id,
                            .approved = f->approved_in,
-                           .pc = f->pc};
+                           .pc = f->pc,
+                           .pin = &f->pin};
 }
 
 /* What this provider computes for the update, for a warning a person reads before approving. */
@@ -181,8 +182,20 @@ ef_state ef_do_verify(tf_ctx *c, pk_client *client, env_flow *f)
     return EF_REGISTER;
 }
 
+/* The KMS contract the CVM belongs to: what the state pinned, else what was read at ENCRYPT, else
+ * the 465's. */
+static const char *kms_of(const env_flow *f)
+{
+    return f->pin.kms ? f->pin.kms : f->id_kms ? f->id_kms : f->kms_contract_address;
+}
+
 ef_state ef_do_register(tf_ctx *c, env_flow *f)
 {
+    if (env_chain_check_app_registered(c, f->pc, kms_of(f), f->app_id, f->has_chain_id,
+                                       f->chain_id) != 0) {
+        f->keep_pending = true;
+        return EF_FAILED;
+    }
     char *tx =
         env_chain_register_hash(c, f->pc, f->app_id, f->compose_hash, f->has_chain_id, f->chain_id);
     if (!tx) {
@@ -195,13 +208,18 @@ ef_state ef_do_register(tf_ctx *c, env_flow *f)
     return EF_DEVICE;
 }
 
-/* The CVM's device id from the CVM itself (node_info), never only from a 465. */
-static char *cvm_device(pk_client *client, const env_flow *f)
+/* The CVM's device id from the CVM itself (node_info), never only from a 465. The read is also the
+ * last check of the CVM's identity before the commit (*changed, after an error). */
+static char *cvm_device(tf_ctx *c, pk_client *client, const env_flow *f, bool *changed)
 {
     pk_cvm cvm = {0};
     pk_error err = {0};
     char *d = NULL;
-    if (pk_cvm_fetch(client, f->cvm_id, &cvm, &err) == 0) d = ef_dup(cvm.device_id);
+    *changed = false;
+    if (pk_cvm_fetch(client, f->cvm_id, &cvm, &err) == 0) {
+        *changed = env_pin_check(c, &f->pin, f->cvm_id, &cvm) != 0;
+        d = ef_dup(cvm.device_id);
+    }
     pk_cvm_free(&cvm);
     pk_error_clear(&err);
     return d;
@@ -209,7 +227,12 @@ static char *cvm_device(pk_client *client, const env_flow *f)
 
 ef_state ef_do_device(tf_ctx *c, pk_client *client, env_flow *f)
 {
-    char *dev = cvm_device(client, f);
+    bool changed;
+    char *dev = cvm_device(c, client, f, &changed);
+    if (changed) { /* an error; the state stays what it was (no keep_pending) */
+        free(dev);
+        return EF_FAILED;
+    }
     if (dev && f->device_id && !phala_hex_same(dev, f->device_id)) {
         char note[400];
         snprintf(note, sizeof note, "the API names device 0x%s, but the CVM runs on device 0x%s",
@@ -236,7 +259,9 @@ ef_state ef_do_device(tf_ctx *c, pk_client *client, env_flow *f)
     }
     if (ok != PK_FALSE) return ef_before_commit(f);
     if (can_sign(f) && f->pc->onchain.add_device) {
-        if (env_chain_register_device(c, f->pc, f->app_id, f->device_id, f->has_chain_id,
+        if (env_chain_check_app_registered(c, f->pc, kms_of(f), f->app_id, f->has_chain_id,
+                                           f->chain_id) != 0 ||
+            env_chain_register_device(c, f->pc, f->app_id, f->device_id, f->has_chain_id,
                                       f->chain_id) != 0) {
             f->keep_pending = true;
             return EF_FAILED;

@@ -6,6 +6,7 @@
 #ifndef ENVKEY_H
 #define ENVKEY_H
 
+#include "envtrust.h"
 #include "phala_common.h"
 
 typedef struct {
@@ -15,11 +16,16 @@ typedef struct {
     char *kms_contract_address;
     bool has_chain_id;
     int64_t chain_id;
+    char *signer;              /* on-chain: the KMS key that vouched for public_key (the anchor) */
+    const char *signer_source; /* … and where it came from (ENV_ANCHOR_*); NULL off-chain */
 } env_key;
 
-/* Resolves the key for cvm_id. attr names the attribute to blame for API errors about the CVM.
- * Returns 0, or -1 after adding a diagnostic. */
-int env_key_resolve(tf_ctx *c, pk_client *client, const char *cvm_id, env_key *out);
+/* Resolves the key for cvm_id. The CVM read must match pin (NULL: nothing pinned; envtrust.h), and
+ * an on-chain app key must be signed by the anchor env_anchor_source names (the chain's key, which
+ * the API's must equal; the configured or recorded one, which the API's must equal too; or, on first
+ * use, the API's). Returns 0, or -1 after adding a diagnostic. */
+int env_key_resolve(tf_ctx *c, pk_client *client, const char *cvm_id, const env_pin *pin,
+                    env_key *out);
 void env_key_free(env_key *k);
 
 #endif

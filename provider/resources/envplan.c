@@ -9,7 +9,7 @@
 #include "envsigner.h"
 #include "tflog.h"
 
-env_cvm_kind env_plan_cvm(tf_ctx *c, const char *cvm_id, const char **key)
+env_cvm_kind env_plan_cvm(tf_ctx *c, const char *cvm_id, const env_pin *pin, const char **key)
 {
     const phala_config *pc = c->provider_data;
     *key = NULL;
@@ -17,7 +17,10 @@ env_cvm_kind env_plan_cvm(tf_ctx *c, const char *cvm_id, const char **key)
     pk_cvm cvm = {0};
     pk_error err = {0};
     env_cvm_kind kind = ENV_CVM_UNKNOWN;
-    if (pk_cvm_fetch(pc->client, cvm_id, &cvm, &err) == 0) {
+    int rc = pk_cvm_fetch(pc->client, cvm_id, &cvm, &err);
+    if (rc == 0 && pin && env_pin_check(c, pin, cvm_id, &cvm) != 0) {
+        kind = ENV_CVM_CHANGED; /* issue 17: the plan stops here, nothing is sent */
+    } else if (rc == 0) {
         /* the rule of env_key_resolve: on-chain iff kms_info names a chain */
         if (cvm.has_kms_info && cvm.kms_info.has_chain_id) {
             kind = ENV_CVM_ONCHAIN;

@@ -6,6 +6,7 @@
 #define ENVPLAN_H
 
 #include "envprivate.h"
+#include "envtrust.h"
 
 /* What a plan learns from reading the CVM (GET /cvms/{id}) before anything is sent. */
 typedef enum {
@@ -13,11 +14,13 @@ typedef enum {
     ENV_CVM_ONCHAIN,  /* an on-chain KMS: the registration results stay unknown */
     ENV_CVM_OFFCHAIN, /* Phala's KMS: nothing on-chain will happen; *key is the key apply uses */
     ENV_CVM_MISSING,  /* 404: an error on cvm_id was added (the provider cannot create a CVM) */
+    ENV_CVM_CHANGED,  /* not the pinned CVM (envtrust.h): an error on cvm_id was added */
 } env_cvm_kind;
 
-/* Reads cvm_id's KMS kind with the same rule as the apply (envkey.h). For ENV_CVM_OFFCHAIN, *key
- * (arena-allocated, may be NULL when the API shows none) is the CVM's env encryption key. */
-env_cvm_kind env_plan_cvm(tf_ctx *c, const char *cvm_id, const char **key);
+/* Reads cvm_id's KMS kind with the same rule as the apply (envkey.h), after checking the read
+ * against pin. For ENV_CVM_OFFCHAIN, *key (arena-allocated, may be NULL when the API shows none) is
+ * the CVM's env encryption key. */
+env_cvm_kind env_plan_cvm(tf_ctx *c, const char *cvm_id, const env_pin *pin, const char **key);
 
 /* Whether two spellings of a CVM id (cvm_…, UUID with or without dashes, app id, app_…) name the
  * same CVM: equal once normalised, else both read and the API's ids compared. A read that fails

@@ -214,3 +214,59 @@ char *env_chain_find_hash_tx(const phala_config *pc, const char *app, const char
     pk_eth_free(eth);
     return tx;
 }
+
+char *env_chain_kms_k256(const phala_config *pc, const char *kms, bool has_chain, int64_t chain_id,
+                         char **why)
+{
+    pk_error err = {0};
+    char k[PK_ETH_K256_STRLEN], *out = NULL;
+    *why = NULL;
+    pk_eth *eth = eth_new(pc, &err);
+    if (eth && check_chain(eth, has_chain, chain_id, &err) == 0 &&
+        pk_eth_kms_k256(eth, kms, k, &err) == 0)
+        out = strdup(k);
+    else
+        *why = strdup(pk_error_message(&err));
+    pk_error_clear(&err);
+    pk_eth_free(eth);
+    return out;
+}
+
+int env_chain_check_app_registered(tf_ctx *c, const phala_config *pc, const char *kms,
+                                   const char *app, bool has_chain, int64_t chain_id)
+{
+    if (!kms || !phala_is_hex(kms, 40, false)) {
+        tf_log(TF_LOG_INFO, "no KMS contract known: the app's registration is not checked",
+               "app_contract", app, NULL);
+        return 0;
+    }
+    pk_error err = {0};
+    pk_tristate reg = PK_UNSET;
+    pk_eth *eth = eth_new(pc, &err);
+    int rc = -1;
+    if (eth && check_chain(eth, has_chain, chain_id, &err) == 0 &&
+        pk_eth_kms_app_registered(eth, kms, app, &reg, &err) == 0)
+        rc = 0;
+    if (rc != 0) {
+        chain_error(c, "Cannot check the app's registration on its KMS contract", &err,
+                    "Nothing was signed; the update stays pending_onchain. Fix the onchain "
+                    "rpc_url and apply again.");
+    } else if (reg == PK_FALSE) {
+        tf_error(c, "cvm_id", "The app is not registered on the CVM's KMS contract",
+                 "KMS contract %s does not list app contract %s in registeredApps, so that KMS "
+                 "would never release keys for it: the API named an app that does not belong to "
+                 "this CVM's KMS. Nothing was signed.",
+                 kms, app);
+        rc = -1;
+    } else if (reg == PK_UNSET) {
+        /* Contracts without the read (or not a DstackKms at all) cannot answer: the other checks
+         * (the pinned app, the proof of the compose) still hold, so the signer goes on. */
+        tf_log(TF_LOG_WARN,
+               "the KMS contract cannot say whether the app is registered (no registeredApps): "
+               "signing on the strength of the other checks",
+               "kms_contract", kms, "app_contract", app, NULL);
+    }
+    pk_error_clear(&err);
+    pk_eth_free(eth);
+    return rc;
+}

@@ -35,4 +35,14 @@ int env_chain_register_device(tf_ctx *c, const phala_config *pc, const char *app
  * search): malloc'd, or NULL with *why (malloc'd) saying what was searched, or why it failed. */
 char *env_chain_find_hash_tx(const phala_config *pc, const char *app, const char *hash, char **why);
 
+/* DstackKms reads (issue 17). The KMS contract's own k256 key (kmsInfo) on a node that must serve
+ * chain_id: malloc'd "0x…" (66 hex), or NULL with *why (malloc'd: what failed, the RPC host only). */
+char *env_chain_kms_k256(const phala_config *pc, const char *kms, bool has_chain, int64_t chain_id,
+                         char **why);
+/* Before signing for app: is it registered on the KMS contract kms? 0 when the provider may go on
+ * (registered, or the contract cannot tell — logged), -1 after an error diagnostic (not registered,
+ * or the chain could not be asked). */
+int env_chain_check_app_registered(tf_ctx *c, const phala_config *pc, const char *kms,
+                                   const char *app, bool has_chain, int64_t chain_id);
+
 #endif

@@ -41,10 +41,19 @@ void env_store_outcome(tf_ctx *c, const env_flow *f, const tf_value *config, boo
     tf_set(s, "env_keys", env_str_list(c, f->keys, f->n_keys));
     tf_set(s, "public_key", phala_str_or_null(a, f->public_key));
     tf_set(s, "compose_hash", phala_str_or_null(a, f->compose_hash));
-    tf_set(s, "app_id", phala_str_or_null(a, f->app_id));
-    tf_set(s, "kms_contract_address", phala_str_or_null(a, f->kms_contract_address));
-    tf_set(s, "chain_id", phala_int_or_null(f->has_chain_id, f->chain_id));
+    /* the CVM's identity as read and checked (envtrust.h), not the 465's words; a configured
+     * app_id is kept as written (it was compared normalised) */
+    const char *cfg_app = tf_get_string(config, "app_id");
+    const char *app = f->id_known ? f->id_app : f->app_id;
+    tf_set(s, "app_id", phala_str_or_null(a, cfg_app ? cfg_app : app));
+    tf_set(s, "kms_contract_address",
+           phala_str_or_null(a, f->id_known ? f->id_kms : f->kms_contract_address));
+    tf_set(s, "chain_id",
+           f->id_known ? phala_int_or_null(f->id_has_chain, f->id_chain)
+                       : phala_int_or_null(f->has_chain_id, f->chain_id));
     tf_set(s, "device_id", phala_str_or_null(a, f->device_id));
+    tf_set(s, "public_key_signer", phala_str_or_null(a, f->signer));
+    tf_set(s, "public_key_signer_source", phala_str_or_null(a, f->signer_source));
     tf_set(s, "onchain_status", onchain_status_value(c, f));
     tf_set(s, "correlation_id",
            applied ? phala_str_or_null(a, f->correlation_id) : tf_null(&tf_type_string));

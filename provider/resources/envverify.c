@@ -166,6 +166,7 @@ int env_verify(tf_ctx *c, pk_client *client, const env_verify_in *in, env_verdic
         phala_api_error(c, "cvm_id", "Cannot read the CVM", &err);
         goto done;
     }
+    if (in->pin && env_pin_check(c, in->pin, in->cvm_id, &cvm) != 0) goto done;
     out->app_id = dup_or_null(cvm.app_id);
     out->device_id = dup_or_null(cvm.device_id);
     out->has_chain_id = cvm.has_kms_info && cvm.kms_info.has_chain_id;

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "envtrust.h"
 #include "phala_common.h"
 
 typedef struct {
@@ -23,6 +24,7 @@ typedef struct {
     const char *device_id;  /* the device the API names, or NULL */
     const cJSON *approved;  /* {field: digest} of the compose last proved approved, or NULL */
     const phala_config *pc; /* its rpc_url is used for the on-chain half, when set */
+    const env_pin *pin;     /* the CVM read must match it (NULL: nothing pinned) */
 } env_verify_in;
 
 typedef struct {
@@ -40,7 +42,7 @@ typedef struct {
 } env_verdict;
 
 /* 0 with *out filled (ok or not), -1 after an error diagnostic (the API or the chain could not be
- * asked: nothing can be proved, nothing is sent). */
+ * asked, or the CVM is not the pinned one: nothing can be proved, nothing is sent). */
 int env_verify(tf_ctx *c, pk_client *client, const env_verify_in *in, env_verdict *out);
 void env_verdict_free(env_verdict *v);
 

@@ -96,3 +96,9 @@ bool phala_hex_same(const char *a, const char *b)
 {
     return a && b && strcasecmp(phala_strip0x(a), phala_strip0x(b)) == 0;
 }
+
+bool phala_is_k256_pubkey(const char *s)
+{
+    const char *h = phala_strip0x(s);
+    return phala_is_hex(s, 66, false) && (strncmp(h, "02", 2) == 0 || strncmp(h, "03", 2) == 0);
+}

@@ -34,5 +34,8 @@ const char *phala_strip0x(const char *s); /* without an optional 0x/0X (NULL sta
 bool phala_is_hex(const char *s, size_t digits, bool require_0x);
 /* The same hex value: case-insensitive, optional 0x on either side; false when one is NULL. */
 bool phala_hex_same(const char *a, const char *b);
+/* A compressed secp256k1 public key (a KMS's k256 key, an expected_signer): 66 hex digits starting
+ * with 02 or 03, optional 0x. */
+bool phala_is_k256_pubkey(const char *s);
 
 #endif

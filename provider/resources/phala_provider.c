@@ -132,6 +132,15 @@ static const tf_attr_def provider_attrs[] = {
                     "timeouts and truncated answers. Waits follow `Retry-After`, else 1, 2, 4, … s "
                     "up to 20 s, within the call's time bound (see `timeout_seconds`). Updates "
                     "are never re-sent after an answer that may have been applied."},
+    {.name = "expected_signer",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description =
+         "The KMS signing key (compressed secp256k1 public key, hex, optional `0x`) that must "
+         "have signed every on-chain app key `phala_encrypted_env` encrypts for, unless the "
+         "resource sets its own `expected_signer`. Without `onchain.rpc_url` (which reads the "
+         "KMS contract's key from the chain) this pins the KMS key instead of trusting the "
+         "API's `k256_pubkey`; see `public_key_signer_source`."},
 };
 
 /* A header value: no control characters (they would split the header). */
@@ -214,6 +223,11 @@ static void validate_provider(tf_ctx *c, const tf_value *config)
                  printable(version) ? version : "(control characters)", PHALA_DEFAULT_API_VERSION);
     check_positive(c, config, "timeout_seconds", 1, 3600, root);
     check_positive(c, config, "max_retries", 0, 30, root);
+    const char *signer = tf_get_string(config, "expected_signer");
+    if (signer && !phala_is_k256_pubkey(signer))
+        tf_error(c, "expected_signer", "Invalid provider configuration",
+                 "expected_signer must be a compressed secp256k1 public key: 66 hex digits "
+                 "starting with 02 or 03, optionally prefixed by 0x.");
     tf_value *oc = tf_attr(config, "onchain");
     if (tf_is_known(oc) && oc->u.coll.n == 1) {
         tf_path ob = tf_path_with_index(c->arena, tf_path_attr(c->arena, "onchain"), 0);
@@ -332,6 +346,7 @@ phala_config *phala_config_resolve(tf_ctx *c, const tf_value *config)
     pc->api_version = pick(tf_get_string(config, "api_version"), NULL, PHALA_DEFAULT_API_VERSION);
     pc->timeout_seconds = pick_int(config, "timeout_seconds", PHALA_DEFAULT_TIMEOUT_S);
     pc->max_retries = pick_int(config, "max_retries", 5);
+    pc->expected_signer = pick(tf_get_string(config, "expected_signer"), NULL, NULL);
     tf_value *oc = tf_attr(config, "onchain");
     const tf_value *o = tf_is_known(oc) && oc->u.coll.n == 1 ? &oc->u.coll.items[0] : NULL;
     pc->onchain.rpc_url =

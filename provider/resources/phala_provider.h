@@ -31,6 +31,8 @@ typedef struct {
         bool add_device;     /* default false: addDevice for a CVM's device when the app lacks it */
     } onchain;
     pk_client *client; /* shares the process-wide connection pool; cancelled by StopProvider */
+
+    char *expected_signer; /* the KMS key on-chain app keys must be signed by (NULL: none pinned) */
 } phala_config;
 
 extern const tf_provider_def phala_provider;

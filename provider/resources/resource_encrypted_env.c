@@ -15,6 +15,7 @@
 #include "envplan.h"
 #include "envprivate.h"
 #include "envstate.h"
+#include "envtrust.h"
 #include "envwait.h"
 
 static const tf_type map_of_string = {.kind = TF_MAP, .elem = &tf_type_string};
@@ -83,8 +84,14 @@ static const tf_attr_def attrs[] = {
          "(off-chain), already in the plan."},
     {.name = "app_id",
      .type = &tf_type_string,
-     .flags = TF_COMPUTED,
-     .description = "The app contract to register the compose hash on (null on Phala's KMS)."},
+     .flags = TF_OPTIONAL | TF_COMPUTED,
+     .description =
+         "The CVM's app (= the app contract compose hashes are registered on; 40 hex, optional "
+         "`0x`). Computed: recorded at the first apply (null on Phala's KMS) or from an import "
+         "id that names the app (`app_<id>`, 40 hex), and from then on every read of the CVM "
+         "must show the same app, KMS contract and chain, or nothing is encrypted, signed or "
+         "sent. Set it to pin the app from the first contact on; otherwise the first read is "
+         "trusted (trust on first use)."},
     {.name = "kms_contract_address",
      .type = &tf_type_string,
      .flags = TF_COMPUTED,
@@ -107,6 +114,29 @@ static const tf_attr_def attrs[] = {
      .type = &tf_type_bool,
      .flags = TF_COMPUTED,
      .description = "Whether the last accepted update changed the allowed env keys."},
+    {.name = "expected_signer",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description =
+         "The KMS signing key (compressed secp256k1 public key, hex, optional `0x`) that must "
+         "have signed the app key on an on-chain KMS; overrides the provider's "
+         "`expected_signer`. Set it to pin the KMS key without `onchain.rpc_url`, or to accept "
+         "a KMS key that changed since the state recorded it (after checking it out of band)."},
+    {.name = "public_key_signer",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
+     .description = "The KMS key that vouched for `public_key` (its signature over the app key "
+                    "recovers to it). Null on Phala's KMS and for a configured `public_key`."},
+    {.name = "public_key_signer_source",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
+     .description =
+         "Which source vouched for that KMS key, already in the plan: `chain` (read from the "
+         "KMS contract's `kmsInfo()` through `onchain.rpc_url`; the API's `k256_pubkey` must "
+         "equal it), `configuration` (`expected_signer`), `state` (the key recorded at the "
+         "last apply: the API's must still equal it, as SSH does with host keys) or "
+         "`api (first use)` (the API's `k256_pubkey`, trusted once and recorded). Null when "
+         "no KMS signature was checked."},
     {.name = "device_id",
      .type = &tf_type_string,
      .flags = TF_COMPUTED,
@@ -167,6 +197,8 @@ static const char *const result_attrs[] = {"encrypted_env",
                                            "allowed_envs_changed",
                                            "device_id",
                                            "onchain_status",
+                                           "public_key_signer",
+                                           "public_key_signer_source",
                                            NULL};
 
 /* ---- validate ------------------------------------------------------------------------------- */
@@ -179,6 +211,15 @@ static void validate_env(tf_ctx *c, const tf_value *config)
         tf_error(c, "public_key", "Invalid public key",
                  "public_key must be an X25519 public key: 64 hex digits, optionally prefixed by "
                  "0x.");
+    const char *signer = tf_get_string(config, "expected_signer");
+    if (signer && !phala_is_k256_pubkey(signer))
+        tf_error(c, "expected_signer", "Invalid expected_signer",
+                 "expected_signer must be a compressed secp256k1 public key: 66 hex digits "
+                 "starting with 02 or 03, optionally prefixed by 0x.");
+    const char *app = tf_get_string(config, "app_id");
+    if (app && !pk_app_id_valid(app))
+        tf_error(c, "app_id", "Invalid app id",
+                 "app_id must be 40 hex digits, optionally prefixed by 0x.");
     const char *tx = tf_get_string(config, "transaction_hash");
     if (tx && !phala_is_hex(tx, 64, true))
         tf_error(c, "transaction_hash", "Invalid transaction hash",
@@ -230,9 +271,15 @@ static bool needs_encryption(tf_ctx *c, const tf_value *prior, const tf_value *c
 /* The results a Phala-KMS (off-chain) CVM can take: no registration, so no hash, app, chain,
  * contract, device or transaction, and the update is applied (or fails). The key is the CVM's,
  * read now; apply checks it is still the one it encrypts with. */
-static const char *const onchain_attrs[] = {
-    "compose_hash",   "app_id", "kms_contract_address", "chain_id", "device_id",
-    "onchain_status", NULL};
+static const char *const onchain_attrs[] = {"compose_hash",
+                                            "app_id",
+                                            "kms_contract_address",
+                                            "chain_id",
+                                            "device_id",
+                                            "onchain_status",
+                                            "public_key_signer",
+                                            "public_key_signer_source",
+                                            NULL};
 
 static void plan_offchain(tf_ctx *c, const tf_value *prior, const tf_value *config,
                           tf_value *planned, const char *key)
@@ -253,17 +300,43 @@ static void plan_offchain(tf_ctx *c, const tf_value *prior, const tf_value *conf
         tf_set(planned, "public_key", tf_string(c->arena, key));
 }
 
+/* Which source will vouch for an on-chain app key, and the key itself when the configuration or
+ * the state names it: decided by the configuration alone, so the plan shows it (envtrust.h). A
+ * configured public_key is the user's: no KMS vouches for it. */
+static void plan_anchor(tf_ctx *c, const tf_value *config, tf_value *planned, const env_pin *pin)
+{
+    if (tf_is_unknown(tf_attr(config, "public_key")) ||
+        tf_is_unknown(tf_attr(config, "expected_signer")))
+        return; /* stays unknown */
+    if (tf_get_string(config, "public_key")) {
+        tf_set(planned, "public_key_signer", tf_null(&tf_type_string));
+        tf_set(planned, "public_key_signer_source", tf_null(&tf_type_string));
+        return;
+    }
+    const char *src = env_anchor_source(c->provider_data, pin);
+    tf_set(planned, "public_key_signer_source", tf_string(c->arena, src));
+    const char *k = strcmp(src, ENV_ANCHOR_CONFIG) == 0  ? pin->config_signer
+                    : strcmp(src, ENV_ANCHOR_STATE) == 0 ? pin->state_signer
+                                                         : NULL;
+    if (k) tf_set(planned, "public_key_signer", tf_string(c->arena, k));
+}
+
 /* Create, or an update that sends a new ciphertext: read the CVM to plan what the apply can
- * really change. Returns false when the CVM does not exist (an error was added). */
+ * really change. Returns false when the CVM does not exist or is not the pinned one (an error was
+ * added). */
 static bool plan_sending(tf_ctx *c, const tf_value *prior, const tf_value *config,
-                         tf_value *planned)
+                         tf_value *planned, const env_pin *pin)
 {
     const char *key = NULL;
-    switch (env_plan_cvm(c, tf_get_string(config, "cvm_id"), &key)) {
+    switch (env_plan_cvm(c, tf_get_string(config, "cvm_id"), pin, &key)) {
     case ENV_CVM_MISSING:
+    case ENV_CVM_CHANGED:
         return false;
     case ENV_CVM_OFFCHAIN:
         plan_offchain(c, prior, config, planned, key);
+        return true;
+    case ENV_CVM_ONCHAIN:
+        plan_anchor(c, config, planned, pin);
         return true;
     default:
         return true;
@@ -299,6 +372,14 @@ static void warn_no_variables(tf_ctx *c, const tf_value *prior, const tf_value *
     tf_buf_free(&names);
 }
 
+/* A configured app_id is what the plan (and the state) shows, as written — or unknown while the
+ * configuration's value is: it was compared with the CVM normalised. */
+static void keep_configured_app(tf_value *planned, const tf_value *config)
+{
+    const tf_value *v = tf_attr(config, "app_id");
+    if (v && !tf_is_null(v)) tf_set(planned, "app_id", *v);
+}
+
 static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, tf_value *planned)
 {
     env_input in;
@@ -307,7 +388,9 @@ static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, t
     tf_set(planned, "id", *tf_attr(config, "cvm_id"));
     if (!prior) { /* create: the generic plan left every result unknown */
         tf_set(planned, "env_keys", keys);
-        plan_sending(c, NULL, config, planned);
+        env_pin pin = env_pin_of(c, NULL, config);
+        plan_sending(c, NULL, config, planned, &pin);
+        keep_configured_app(planned, config);
         env_input_free(&in);
         return;
     }
@@ -339,7 +422,8 @@ static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, t
         tf_set(planned, "env_keys", keys);
         if (no_pk) mark_unknown(planned, "public_key");
         if (no_tx) mark_unknown(planned, "transaction_hash");
-        plan_sending(c, p.pinned ? NULL : prior, config, planned);
+        env_pin pin = env_pin_of(c, prior, config);
+        plan_sending(c, p.pinned ? NULL : prior, config, planned, &pin);
         const char *now = tf_get_string(prior, "public_key");
         if (no_pk && !p.pinned && p.key && now && !phala_hex_same(now, p.key))
             /* the refresh saw it; without this the plan would show only a new ciphertext */
@@ -364,6 +448,7 @@ static void plan_env(tf_ctx *c, const tf_value *prior, const tf_value *config, t
         if (env_plan_pending(c, prior, config, &p))
             tf_set(planned, "status", tf_string(c->arena, STATUS_APPLIED));
     }
+    keep_configured_app(planned, config);
     env_private_free(&p);
     env_input_free(&in);
 }
@@ -421,6 +506,7 @@ static void apply_env(tf_ctx *c, const tf_value *prior, const tf_value *config,
         return;
     }
     env_flow f = flow_for(c, config, &in, &p, prior ? "update" : "create");
+    f.pin = env_pin_of(c, prior, config);
     expect_planned(&f, config, planned);
     /* On create nothing tells which compose hash a configured transaction registered (the API
      * names the hash only in its answer), so the first apply goes pending. This also keeps phase-2
@@ -506,6 +592,7 @@ static void delete_env(tf_ctx *c, const tf_value *prior)
     env_private_read(c, &p);
     env_input empty = {.keys_known = true, .values_known = true};
     env_flow f = flow_for(c, prior, &empty, &p, "delete");
+    f.pin = env_pin_of(c, prior, NULL);
     f.state = EF_ENCRYPT;
     f.pinned_key = p.pinned ? tf_get_string(prior, "public_key") : NULL;
     ef_state end = ef_run(c, client, &f);
@@ -564,13 +651,19 @@ static void read_env(tf_ctx *c, const tf_value *state, tf_value *ns)
     /* Not for an import, before its first apply: a public_key in the imported state would be
      * written into the configuration -generate-config-out makes, pinning the key for good. */
     bool imported = !p.key && !tf_get_string(state, "public_key");
+    env_pin pin = env_pin_of(c, state, NULL); /* a changed CVM is an error at refresh too */
+    pin.soft_anchor = true; /* but a changed KMS key only a warning: apply sees expected_signer */
     if (!p.pinned && !imported) {
         env_key k;
-        if (env_key_resolve(c, client, cvm, &k) == 0) {
+        if (env_key_resolve(c, client, cvm, &pin, &k) == 0) {
             if (!phala_hex_same(k.public_key, tf_get_string(state, "public_key")))
                 tf_set(ns, "public_key", tf_string(c->arena, k.public_key));
             env_key_free(&k);
         }
+    } else if (pin.state_app || pin.kms || pin.has_chain) {
+        pk_cvm cv;
+        env_pin_read_check(c, client, &pin, cvm, &cv);
+        pk_cvm_free(&cv);
     }
     env_private_free(&p);
 }
@@ -580,6 +673,9 @@ static void import_env(tf_ctx *c, const char *id, tf_value *state)
     if (!phala_import_id_ok(c, id, "CVM id")) return;
     tf_set(state, "id", tf_string(c->arena, id));
     tf_set(state, "cvm_id", tf_string(c->arena, id));
+    /* an id that names the app pins it (envtrust.h): the read that follows checks the CVM */
+    const char *app = env_app_of_id(c, id);
+    if (app) tf_set(state, "app_id", tf_string(c->arena, app));
 }
 
 tf_resource_def phala_encrypted_env_resource = {
@@ -593,7 +689,10 @@ tf_resource_def phala_encrypted_env_resource = {
                "wallet (the next plan notices it and the apply completes), with a "
                "`transaction_hash`, or by the provider itself with an `onchain` key, which signs "
                "only a hash it proved to be the approved compose with only `allowed_envs` "
-               "changed.",
+               "changed. The CVM's app, KMS contract and chain are pinned at the first apply (or "
+               "by `app_id`, or an import id naming the app) and every later read must match; the "
+               "KMS key that vouches for the app key comes from the chain, `expected_signer` or "
+               "the state, and from the API only on first use (`public_key_signer_source`).",
                NULL},
     .validate = validate_env,
     .modify_plan = plan_env,

@@ -5,7 +5,7 @@
 # sending from an account, nonces, contract reads, log counts.
 
 # chain_start — starts the chain; sets RPC CHAIN APP0 APP1 APP2 (40 hex, no 0x), OWNER OTHER POOR
-# (addresses) and CHAIN_PID.
+# (addresses), KMS (the KmsStandIn's address, 0x…; the three apps are registered on it) and CHAIN_PID.
 chain_start() {
     node "$REPO_ROOT/tests/eth/chain.mjs" --info-file "$WORK/chain.json" --exit-with-parent \
         >"$WORK/chain.log" 2>&1 &
@@ -20,14 +20,17 @@ chain_start() {
     OWNER=$(chain_info .owner_address)
     OTHER=$(chain_info .other_address)
     POOR=$(chain_info .poor_address)
+    KMS=$(chain_info .kms)
 }
 chain_info() { jq -r "$1" "$WORK/chain.json"; }
 
-# onchain_seed OUT CVMS_JQ — the default seed with its base KMS contract on the test chain and the
-# CVMs that CVMS_JQ builds from $base (cvm_base01) with $a0 $a1 $a2 bound to the apps.
+# onchain_seed OUT CVMS_JQ — the default seed with its base KMS contract on the test chain (at the
+# KmsStandIn's address) and the CVMs that CVMS_JQ builds from $base (cvm_base01) with $a0 $a1 $a2
+# bound to the apps.
 onchain_seed() {
-    jq --argjson chain "$CHAIN" --arg a0 "$APP0" --arg a1 "$APP1" --arg a2 "$APP2" "
-      .kms_contracts |= map(if .chain_id != 0 then .chain_id = \$chain else . end)
+    jq --argjson chain "$CHAIN" --arg a0 "$APP0" --arg a1 "$APP1" --arg a2 "$APP2" --arg kms "$KMS" "
+      .kms_contracts |= map(if .chain_id != 0 then .chain_id = \$chain | .contract_address = \$kms
+                            else . end)
       | (.cvms[] | select(.id == \"cvm_base01\")) as \$base
       | .cvms = $2
     " "$REPO_ROOT/tests/sim/seed-default.json" >"$1"
@@ -62,3 +65,35 @@ TOPIC_DEVICE_ADDED=0x67fc71ab96fe3fa3c6f78e9a00e635d591b7333ce611c0380bc577aac70
 current_hash() { curl -s -H 'X-API-Key: phak_test_key' "$SIM/api/v1/cvms/$1" | jq -r .compose_hash; }
 # approve_current CVM APP FROM — the owner approves the CVM's current compose (as a deployment does).
 approve_current() { send_from "$3" "0x$2" "0xdfc77223$(current_hash "$1")"; }
+
+# kms_sync [SLUG] — the KMS operator's setKmsInfo: writes the k256 key the simulator's KMS contract
+# SLUG (default base) advertises into the KmsStandIn, so that the chain vouches for it as DstackKms
+# does. Run after sim_start (the simulator override below does it for every on-chain world).
+kms_sync() {
+    local k256
+    k256=$(curl -sS -H 'X-API-Key: phak_test_key' -H 'X-Phala-Version: 2026-06-23' \
+        "$SIM/api/v1/kms/${1:-base}" | jq -r .k256_pubkey)
+    kms_set_k256 "$k256"
+}
+# kms_set_k256 KEY — setK256Pubkey(bytes KEY) on the KmsStandIn from its owner (33-byte key).
+kms_set_k256() {
+    local k=${1#0x}
+    [ ${#k} = 66 ] || acc_fail "kms_set_k256: not a compressed key: $1"
+    send_from "$OWNER" "$KMS" \
+        "0x63dbe3e6$(printf '%064x%064x' 32 33)${k}$(printf '%062d' 0)"
+}
+# kms_k256 — what kmsInfo() holds now (0x + 66 hex; empty when unset).
+kms_k256() {
+    local w
+    w=$(rpc eth_call "[{\"to\":\"$KMS\",\"data\":\"0x09177063\"},\"latest\"]")
+    w=${w#0x}
+    echo "0x${w:320:66}"
+}
+
+# sim_start, once a chain runs: the simulator, then kms_sync — every on-chain world starts with the
+# KmsStandIn holding the base contract's key (the provider reads it with onchain.rpc_url).
+eval "lib_$(declare -f sim_start)"
+sim_start() {
+    lib_sim_start "$@"
+    if [ -n "${KMS:-}" ]; then kms_sync; fi
+}

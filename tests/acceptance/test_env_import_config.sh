@@ -29,10 +29,12 @@ n0=$(updates)
 tf_ok plan -input=false -generate-config-out=generated.tf
 gen=$TF/generated.tf
 [ -s "$gen" ] || acc_fail "no generated configuration"
-for computed in id status encrypted_env env_keys compose_hash app_id chain_id correlation_id \
+for computed in id status encrypted_env env_keys compose_hash chain_id correlation_id \
     kms_contract_address allowed_envs_changed device_id onchain_status; do
     grep -Eq "^ *$computed +=" "$gen" && { cat "$gen" >&2; acc_fail "computed attribute $computed was written"; }
 done
+# app_id is optional (it pins the CVM's app, issue 17): an import by cvm_ id pins nothing
+grep -Eq '^ *app_id += null' "$gen" || { cat "$gen" >&2; acc_fail "app_id must be written as null"; }
 grep -Eq "^ *cvm_id += \"$CVM\"" "$gen" || { cat "$gen" >&2; acc_fail "cvm_id not written"; }
 grep -Eq '^ *public_key += null' "$gen" || { cat "$gen" >&2; acc_fail "public_key must not be pinned by the import"; }
 for s in env env_file env_wo; do

@@ -3,11 +3,13 @@
 # (ganache, tests/eth/chain.mjs) and a simulator that verifies phase-2 transactions on that node —
 # after proving each hash is the app's approved compose with only allowed_envs changed (the apps'
 # current composes are approved on-chain first, as a deployment does): one apply ends applied; two
-# resources of one app in one apply do not collide on nonces; a wrong owner key, a poor account, a
-# chain id mismatch and a dead node are clear errors that leave the update pending_onchain; a
-# provider killed after sending is finished by the next apply without a second transaction.
+# resources of one app in one apply do not collide on nonces; a wrong owner key, a poor account and
+# a chain id mismatch are clear errors that leave the update pending_onchain; a dead node is a clear
+# error before anything is sent (the KMS's key is read on-chain first); a provider killed after
+# sending is finished by the next apply without a second transaction.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/onchain_lib.sh" # kms_sync: the KMS contract's key on-chain
 acc_init "$PHALA_BIN" phala phala
 
 node "$REPO_ROOT/tests/eth/chain.mjs" --info-file "$WORK/chain.json" --exit-with-parent \
@@ -22,11 +24,13 @@ APP0=$(info '.apps[0]' | sed 's/^0x//')
 APP1=$(info '.apps[1]' | sed 's/^0x//')
 APP2=$(info '.apps[2]' | sed 's/^0x//')
 OWNER=$(info .owner_address)
+KMS=$(info .kms)
 
 # A world whose on-chain KMS contract lives on the test chain; a second contract (same root key, one
 # replica kms_eth01) claims chain 1 (mismatch test).
-jq --argjson chain "$CHAIN" --arg a0 "$APP0" --arg a1 "$APP1" --arg a2 "$APP2" '
-  .kms_contracts |= map(if .chain_id != 0 then .chain_id = $chain else . end)
+jq --argjson chain "$CHAIN" --arg a0 "$APP0" --arg a1 "$APP1" --arg a2 "$APP2" --arg kms "$KMS" '
+  .kms_contracts |= map(if .chain_id != 0 then .chain_id = $chain | .contract_address = $kms
+                        else . end)
   | .kms_contracts += [(.kms_contracts[] | select(.id == "kc_base01") | .id = "kc_eth01"
                         | .slug = "ethereum" | .label = "Ethereum KMS" | .chain_id = 1
                         | .contract_address = "0x1111111111111111111111111111111111111111")]
@@ -127,11 +131,12 @@ tf apply -auto-approve -input=false && acc_fail "a transaction went to the wrong
 assert_contains "$(tf_out)" "chain" "chain diagnostic"
 assert_contains "$(tf_out)" "$CHAIN" "names the node's chain id"
 
-acc_log "node down: clear error"
+acc_log "node down: clear error, nothing sent (the KMS's key comes from the chain)"
 config "$A" 'cvm_b={ API_KEY = "b", K3 = "z", DOWN = "d" }'
 PHALA_ONCHAIN_RPC_URL=http://127.0.0.1:1 tf apply -auto-approve -input=false && acc_fail "registered without a node"
 assert_contains "$(tf_out)" "could not reach the Ethereum RPC endpoint" "node-down diagnostic"
-assert_eq "$(state_attr phala_encrypted_env.cvm_b .status)" pending_onchain "left pending"
+assert_contains "$(tf_out)" "Cannot read the KMS's key on-chain" "what could not be read"
+assert_eq "$(state_attr phala_encrypted_env.cvm_b .status)" "" "nothing created: nothing was sent"
 tf_ok apply -auto-approve -input=false
 assert_eq "$(state_attr phala_encrypted_env.cvm_b .status)" applied "finished once the node is back"
 

@@ -2,10 +2,11 @@
 # The provider signs only a compose hash it proved (issue 11 part 1): against the ganache chain and
 # a simulator whose 465s a compromised API controls. Honest updates are signed exactly once, in both
 # canonical forms (compact and indented app-compose). A 465 naming an arbitrary hash, a foreign app,
-# a compose with another docker_compose_file, the right compose in an unknown form, or a current
-# compose the contract does not allow: no transaction (the owner's nonce is counted), the resource
-# waits in pending_onchain, the warning names the mismatch and what this provider computes; the
-# next apply asks again. onchain.verify_compose = false signs blindly, with a warning.
+# a compose with another docker_compose_file, the right compose in an unknown form, a current
+# compose the contract does not allow, another device or another chain (issue 17): no transaction
+# (the owner's nonce is counted), the resource waits in pending_onchain, the warning names the
+# mismatch and what this provider computes; the next apply asks again. onchain.verify_compose =
+# false signs blindly, with a warning.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/onchain_lib.sh"
@@ -128,6 +129,24 @@ tf_ok apply -auto-approve -input=false
 assert_eq "$(state_attr phala_encrypted_env.h .status)" applied "applied after the approval"
 assert_eq "$(nonce "$OWNER")" $((n0 + 1)) "exactly one transaction"
 assert_eq "$(sim_env cvm_h | jq -r .K7)" 7 "the CVM got the env"
+
+EEEE=$(printf 'ee%.0s' $(seq 32))
+acc_log "hostile 465 naming another device: nothing signed, both devices named"
+hostile "{\"device_id\":\"$EEEE\"}"
+config '{ API_KEY = "a", K1 = "1", K7 = "7", K9 = "9" }' '{ API_KEY = "b", K2 = "2" }'
+n0=$(nonce "$OWNER")
+tf_ok apply -auto-approve -input=false
+no_tx_pending "foreign device"
+DEV_H=$(curl -s -H 'X-API-Key: phak_test_key' "$SIM/api/v1/cvms/cvm_h" | jq -r .node_info.device_id)
+assert_contains "$(tf_out)" "the API names device 0x$EEEE, but the CVM runs on device 0x$DEV_H" "names the devices"
+
+acc_log "hostile 465 naming another chain: nothing signed, both chains named"
+hostile '{"chain_id": 1}'
+config '{ API_KEY = "a", K1 = "1", K7 = "7", K10 = "10" }' '{ API_KEY = "b", K2 = "2" }'
+n0=$(nonce "$OWNER")
+tf_ok apply -auto-approve -input=false
+no_tx_pending "foreign chain"
+assert_contains "$(tf_out)" "the API names chain 1, but the CVM's KMS is on chain $CHAIN" "names the chains"
 
 acc_log "verify_compose = false signs what the API names (dangerous), with a warning"
 VERIFY=false

@@ -1,11 +1,13 @@
 // chain.mjs — the on-chain tests' Ethereum node: in-process ganache on 127.0.0.1 (free port, instamine,
-// deterministic funded accounts) with three ComposeHashApp contracts deployed; the C, shell and Node tests use it.
+// deterministic funded accounts) with three ComposeHashApp contracts deployed and registered on a
+// KmsStandIn (the DstackKms stand-in; its k256 key is set by the test once the simulator runs, see
+// kms_sync in tests/acceptance/onchain_lib.sh); the C, shell and Node tests use it.
 // CLI: node tests/eth/chain.mjs --info-file PATH [--chain-id 8453] [--verbose]; also importable (startChain).
 import { randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileInWorker, loadArtifact, requirePkg } from './contract.mjs';
+import { compileInWorker, loadArtifacts, requirePkg } from './contract.mjs';
 
 export const OWNER_KEY = '0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d';
 export const OTHER_KEY = '0x6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1';
@@ -27,6 +29,11 @@ export const SEL = Object.freeze({
   setAllowAnyDevice: '0x7c4beeb8',
   allowedDeviceIds: '0xbf8b211b',
   allowAnyDevice: '0x3440a16a',
+  // KmsStandIn (DstackKms): kmsInfo(), registeredApps(address), registerApp(address), setK256Pubkey(bytes)
+  kmsInfo: '0x09177063',
+  registeredApps: '0xa6c4cce9',
+  registerApp: '0x17a1d80f',
+  setK256Pubkey: '0x63dbe3e6',
 });
 export const TOPIC_COMPOSE_HASH_ADDED = '0xfecb34306dd9d8b785b54d65489d06afc8822a0893ddacedff40c50a4942d0af';
 export const TOPIC_DEVICE_ADDED = '0x67fc71ab96fe3fa3c6f78e9a00e635d591b7333ce611c0380bc577aac702243b';
@@ -56,7 +63,7 @@ export function randomHash() {
  * Returns { info, server, provider, rpc(method, params), stop() }; info is the info-file object.
  */
 export async function startChain({ chainId = 8453, verbose = false, compileSource = true } = {}) {
-  const compiled = compileSource ? compileInWorker() : Promise.resolve(loadArtifact());
+  const compiled = compileSource ? compileInWorker() : Promise.resolve(loadArtifacts());
   compiled.catch(() => {}); // awaited below; avoid an unhandled rejection while ganache starts
   const ganache = requirePkg('ganache');
   const server = ganache.server({
@@ -83,7 +90,8 @@ export async function startChain({ chainId = 8453, verbose = false, compileSourc
     await server.close();
   };
   try {
-    const artifact = await compiled;
+    const artifacts = await compiled;
+    const artifact = artifacts.ComposeHashApp;
     const [owner, other, poor] = await rpc('eth_accounts');
     const send = async (tx) => {
       const h = await rpc('eth_sendTransaction', [{ from: owner, gas: hex(1_000_000n), ...tx }]);
@@ -93,6 +101,8 @@ export async function startChain({ chainId = 8453, verbose = false, compileSourc
     };
     const apps = [];
     for (let i = 0; i < 3; i++) apps.push((await send({ data: artifact.bytecode })).contractAddress);
+    const kms = (await send({ data: artifacts.KmsStandIn.bytecode })).contractAddress;
+    for (const app of apps) await send({ to: kms, data: calldata('registerApp', app) });
     await send({ to: apps[2], data: calldata('transferOwnership', poor) });
     const info = {
       rpc_url: `http://127.0.0.1:${port}`,
@@ -104,6 +114,7 @@ export async function startChain({ chainId = 8453, verbose = false, compileSourc
       poor_key: POOR_KEY,
       poor_address: poor,
       apps,
+      kms,
       pid: process.pid,
     };
     return { info, server, provider, rpc, stop, artifact };

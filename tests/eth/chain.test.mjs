@@ -26,7 +26,7 @@ test('default chain: info file, accounts, contracts; SIGTERM exits 0', async () 
   try {
     const i = c.info;
     assert.deepEqual(Object.keys(i).sort(),
-      ['apps', 'chain_id', 'other_address', 'other_key', 'owner_address', 'owner_key', 'pid', 'poor_address',
+      ['apps', 'chain_id', 'kms', 'other_address', 'other_key', 'owner_address', 'owner_key', 'pid', 'poor_address',
         'poor_key', 'rpc_url'].sort());
     assert.match(i.rpc_url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(i.chain_id, 8453);
@@ -50,6 +50,17 @@ test('default chain: info file, accounts, contracts; SIGTERM exits 0', async () 
       const owner = await rpc(i.rpc_url, 'eth_call', [{ to: app, data: '0x8da5cb5b' }, 'latest']);
       assert.equal(owner, word(n === 2 ? i.poor_address : i.owner_address), `apps[${n}] owner`);
     }
+    // The DstackKms stand-in: every app registered (AppRegistered), no k256 key until a test sets one.
+    assert.match(i.kms, /^0x[0-9a-f]{40}$/);
+    assert.equal(await rpc(i.rpc_url, 'eth_getCode', [i.kms, 'latest']), loadArtifact('KmsStandIn').deployedBytecode);
+    for (const app of i.apps) {
+      const reg = await rpc(i.rpc_url, 'eth_call', [{ to: i.kms, data: `0xa6c4cce9${word(app).slice(2)}` }, 'latest']);
+      assert.equal(reg, word('0x1'), `${app} registered on the KMS`);
+    }
+    const other = await rpc(i.rpc_url, 'eth_call', [{ to: i.kms, data: `0xa6c4cce9${word(i.other_address).slice(2)}` }, 'latest']);
+    assert.equal(other, word('0x0'), 'an address that is no app is not registered');
+    const info = await rpc(i.rpc_url, 'eth_call', [{ to: i.kms, data: '0x09177063' }, 'latest']);
+    assert.equal(info.slice(2 + 4 * 64, 2 + 5 * 64), word('0x0').slice(2), 'no k256 key set yet');
     // Deterministic: the same deployer nonces give the same addresses on every run.
     assert.deepEqual(i.apps, ['0xe78a0f7e598cc8b0bb87894b0f60dd2a88d6a8ab', '0x5b1869d9a4c187f2eaa108f3062412ecf0526b24',
       '0xcfeb869f69431e42cdb54a4f4f105c19c080a601']);

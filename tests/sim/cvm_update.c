@@ -204,8 +204,17 @@ void sim_reply_465(const struct sim_state *st, const struct sim_cvm *c, const ch
     cJSON_AddItemToArray(details, detail("compose_hash", cJSON_CreateString(sim_hash_echo(
                                                              c, hash, spelled, sizeof spelled))));
     cJSON_AddItemToArray(details, detail("app_id", cJSON_CreateString(app_id)));
-    cJSON_AddItemToArray(details, detail("device_id", cJSON_CreateString(c->device_id)));
-    cJSON_AddItemToArray(details, detail("kms_info", sim_kms_info_json(st, &st->kms[c->kms])));
+    const struct sim_hostile *h = &c->hostile;
+    bool hostile_dev = h->active && h->device_id;
+    cJSON_AddItemToArray(
+        details,
+        detail("device_id", cJSON_CreateString(hostile_dev ? h->device_id : c->device_id)));
+    cJSON *ki = sim_kms_info_json(st, &st->kms[c->kms]);
+    if (h->active && h->has_chain) { /* a hostile API names another chain */
+        cJSON_DeleteItemFromObjectCaseSensitive(ki, "chain_id");
+        cJSON_AddNumberToObject(ki, "chain_id", (double)h->chain_id);
+    }
+    cJSON_AddItemToArray(details, detail("kms_info", ki));
     cJSON *e;
     if (extra) {
         while ((e = extra->child)) {

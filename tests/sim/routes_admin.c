@@ -75,14 +75,17 @@ static void set_allowed_envs(struct sim_cvm *c, const struct sim_req *q, struct 
 }
 
 /* Rotation of a contract's root key (every replica of it shares the key): the new root secret is
- * keccak256(old root ‖ "rotate") unless the body names one. Answers the node's KmsInfo when a node
- * was named, else the contract. */
+ * keccak256(old root ‖ "rotate") unless the body names one. "keep_k256": true keeps advertising the
+ * old k256_pubkey while app keys get signed with the new key (a foreign signer behind the real
+ * anchor); false advertises the new key again. Answers the node's KmsInfo when a node was named,
+ * else the contract. */
 static void rotate_keys(struct sim_state *st, struct sim_contract *k, const struct sim_kms *node,
                         const struct sim_req *q, struct sim_reply *r)
 {
     uint8_t next[32];
     cJSON *b = q->body_len ? cJSON_ParseWithLength(q->body, q->body_len) : NULL;
     const cJSON *given = cJSON_GetObjectItemCaseSensitive(b, "root_secret");
+    const cJSON *keep = cJSON_GetObjectItemCaseSensitive(b, "keep_k256");
     if (given && (!cJSON_IsString(given) ||
                   sim_hex_decode(sim_strip0x(given->valuestring), next, 32) != 0)) {
         cJSON_Delete(b);
@@ -90,6 +93,12 @@ static void rotate_keys(struct sim_state *st, struct sim_contract *k, const stru
                       NULL);
         return;
     }
+    if (keep && !cJSON_IsBool(keep)) {
+        cJSON_Delete(b);
+        sim_reply_422(r, "body", "keep_k256", "keep_k256 must be a boolean", "bool_type", NULL);
+        return;
+    }
+    if (keep) k->keys.k256_overridden = cJSON_IsTrue(keep);
     cJSON_Delete(b);
     if (!given) {
         uint8_t buf[32 + 6];
@@ -157,12 +166,15 @@ static void chain_register(struct sim_state *st, const struct sim_req *q, struct
 }
 
 /* What a compromised API would do to the CVM's next 465s; DELETE clears it. */
-static void set_hostile(struct sim_cvm *c, const struct sim_req *q, struct sim_reply *r)
+static void set_hostile(struct sim_state *st, struct sim_cvm *c, const struct sim_req *q,
+                        struct sim_reply *r)
 {
     struct sim_hostile *h = &c->hostile;
     free(h->compose_hash);
     free(h->app_id);
     free(h->docker_compose_file);
+    free(h->device_id);
+    free(h->answer_as);
     memset(h, 0, sizeof *h);
     if (strcmp(q->method, "DELETE") == 0) {
         sim_reply_raw(r, 200, "{\"hostile\":false}");
@@ -173,12 +185,21 @@ static void set_hostile(struct sim_cvm *c, const struct sim_req *q, struct sim_r
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(b, "compose_hash");
     const cJSON *app = cJSON_GetObjectItemCaseSensitive(b, "app_id");
     const cJSON *dcf = cJSON_GetObjectItemCaseSensitive(b, "docker_compose_file");
+    const cJSON *dev = cJSON_GetObjectItemCaseSensitive(b, "device_id");
+    const cJSON *chain = cJSON_GetObjectItemCaseSensitive(b, "chain_id");
+    const cJSON *as = cJSON_GetObjectItemCaseSensitive(b, "answer_as");
     if (hash && (!cJSON_IsString(hash) || !sim_is_hex(sim_strip0x(hash->valuestring), 64))) {
         sim_reply_422(r, "body", "compose_hash", "64 hex digits", "value_error", NULL);
     } else if (app && (!cJSON_IsString(app) || !sim_is_hex(sim_strip0x(app->valuestring), 40))) {
         sim_reply_422(r, "body", "app_id", "40 hex digits", "value_error", NULL);
     } else if (dcf && !cJSON_IsString(dcf)) {
         sim_reply_422(r, "body", "docker_compose_file", "a string", "string_type", NULL);
+    } else if (dev && (!cJSON_IsString(dev) || !sim_is_hex(sim_strip0x(dev->valuestring), 64))) {
+        sim_reply_422(r, "body", "device_id", "64 hex digits", "value_error", NULL);
+    } else if (chain && (!cJSON_IsNumber(chain) || chain->valuedouble < 1)) {
+        sim_reply_422(r, "body", "chain_id", "a positive integer", "value_error", NULL);
+    } else if (as && (!cJSON_IsString(as) || !sim_find_cvm(st, as->valuestring))) {
+        sim_reply_422(r, "body", "answer_as", "an existing CVM", "value_error", NULL);
     } else {
         h->active = true;
         h->compose_hash = hash ? sim_strdup(sim_strip0x(hash->valuestring)) : NULL;
@@ -188,6 +209,11 @@ static void set_hostile(struct sim_cvm *c, const struct sim_req *q, struct sim_r
         h->docker_compose_file = dcf ? sim_strdup(dcf->valuestring) : NULL;
         h->serve_compose = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "serve_compose"));
         h->unknown_form = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "unknown_form"));
+        h->device_id = dev ? sim_strdup(sim_strip0x(dev->valuestring)) : NULL;
+        if (h->device_id) sim_lower(h->device_id);
+        h->has_chain = chain != NULL;
+        h->chain_id = chain ? (long long)chain->valuedouble : 0;
+        h->answer_as = as ? sim_strdup(as->valuestring) : NULL;
         sim_reply_raw(r, 200, "{\"hostile\":true}");
     }
     cJSON_Delete(b);
@@ -322,7 +348,7 @@ bool sim_route_admin(struct sim_state *st, const struct sim_req *q, struct sim_r
                (is(q, "POST") || is(q, "DELETE"))) {
         struct sim_cvm *c = sim_find_cvm(st, p.seg[2]);
         if (c)
-            set_hostile(c, q, r);
+            set_hostile(st, c, q, r);
         else
             cvm_missing(q, r);
     } else if (p.n == 4 && strcmp(a, "cvms") == 0 && strcmp(p.seg[3], "commit_token") == 0 &&

@@ -231,6 +231,8 @@ bool sim_route_cvm(struct sim_state *st, const struct sim_req *q, struct sim_rep
         goto out;
     }
     struct sim_cvm *c = sim_find_cvm(st, p.seg[1]);
+    if (c && c->hostile.active && c->hostile.answer_as) /* a rewriting API: another CVM's data */
+        c = sim_find_cvm(st, c->hostile.answer_as);
     if (!c) {
         cvm_not_found(q, r);
     } else if (p.n == 2 && strcmp(q->method, "PATCH") == 0) {

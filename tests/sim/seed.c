@@ -501,6 +501,8 @@ void sim_state_free(struct sim_state *st)
         free(c->hostile.compose_hash);
         free(c->hostile.app_id);
         free(c->hostile.docker_compose_file);
+        free(c->hostile.device_id);
+        free(c->hostile.answer_as);
     }
     free(st->cvms);
     for (size_t i = 0; i < st->napps; i++) cJSON_Delete(st->apps[i].devices);

@@ -89,6 +89,10 @@ struct sim_hostile {
     char *docker_compose_file; /* hash a compose whose docker_compose_file is this … */
     bool serve_compose;        /* … and serve that compose from GET compose_file too */
     bool unknown_form;         /* hash the honest compose in a form no SDK uses (tabs) */
+    char *device_id;           /* the 465 names this device (64 hex) instead of the CVM's */
+    bool has_chain;            /* the 465's kms_info names chain_id instead of the KMS's */
+    long long chain_id;
+    char *answer_as; /* every API request about this CVM is answered with this CVM's data */
 };
 
 /* A CVM's power state (POST /_sim/cvms/{id}/power): settled in `settled` ("" = running), or moving

@@ -36,6 +36,11 @@ extern "C" {
 #define PK_ETH_TOPIC_DEVICE_ADDED                                                                  \
     "0x67fc71ab96fe3fa3c6f78e9a00e635d591b7333ce611c0380bc577aac702243b"
 
+/* DstackKms (research/phala-api-2026-06.md §5.4, phala-api.md §6.4). */
+#define PK_ETH_SEL_KMS_INFO        0x09177063u /* kmsInfo() → (bytes k256Pubkey, bytes, bytes, bytes) */
+#define PK_ETH_SEL_REGISTERED_APPS 0xa6c4cce9u /* registeredApps(address) → bool */
+#define PK_ETH_K256_STRLEN         69          /* "0x" + 66 hex + NUL */
+
 /* ---- transactions ------------------------------------------------------------------------------ */
 
 typedef enum pk_eth_tx_type {
@@ -164,6 +169,15 @@ int pk_eth_owner(pk_eth *eth, const char *app, char owner[PK_ETH_ADDRESS_STRLEN]
  * as Phala's checkOnChainPrerequisites does; transport errors are errors. */
 int pk_eth_device_allowed(pk_eth *eth, const char *app, const char *device_hex, bool *allowed,
                           bool *any, pk_error *err);
+
+/* DstackKms reads. The KMS's own k256 key from kmsInfo() as "0x" + 66 lowercase hex (a compressed
+ * point); a contract without the function, an empty key or another format is PK_ERR_DECODE. */
+int pk_eth_kms_k256(pk_eth *eth, const char *kms, char out[PK_ETH_K256_STRLEN], pk_error *err);
+/* Whether app is registered on the KMS contract: PK_TRUE / PK_FALSE, or PK_UNSET when the contract
+ * cannot tell (the call reverts, or no bool comes back: no such function, or no code). Transport
+ * errors are errors. */
+int pk_eth_kms_app_registered(pk_eth *eth, const char *kms, const char *app, pk_tristate *out,
+                              pk_error *err);
 
 /* ---- log search ---------------------------------------------------------------------------------- */
 
