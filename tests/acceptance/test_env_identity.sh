@@ -5,8 +5,10 @@
 # (app B, same owner key, its compose approved) gets an error on cvm_id naming both apps — at
 # refresh, at plan, at first create with the app pinned in the configuration, and at import — and
 # the owner key signs nothing (nonce counted), nothing is committed (the simulator's update
-# counters) and the state is untouched. The signer also refuses an app the CVM's KMS contract does
-# not list in registeredApps, and signs once the KMS registers it.
+# counters) and the state is untouched. Once with the simulator's own hostile switch, once with the
+# simulator honest behind an independent rewriting proxy (tests/tools/rewrite_proxy.mjs). The signer
+# also refuses an app the CVM's KMS contract does not list in registeredApps, and signs once the KMS
+# registers it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/onchain_lib.sh"
@@ -98,8 +100,79 @@ tf import -input=false phala_encrypted_env.a "app_$APP0" &&
     { tf_out; acc_fail "import of an impersonated CVM succeeded"; }
 refused "import by app id" import
 
-acc_log "honest again: the pinned create applies, app_id kept as written, converges"
+# The same attack from outside the simulator: the simulator honest (its answer_as switch off) and an
+# independent rewriting proxy (tests/tools/rewrite_proxy.mjs) between the provider and it, answering
+# every request naming cvm_a (any spelling) from cvm_b with cvm_b's id and name rewritten to cvm_a's,
+# writes forwarded to cvm_b too. The proxy's log proves it rewrote in each case.
+rewrite_proxy_start() { # rewrite_proxy_start VICTIM AS — sets PROXY (base URL) and PROXY_PID
+    : >"$WORK/rewrite.log"
+    # stdin from a pipe this test holds: the proxy exits when it is closed (or the test ends)
+    exec {PROXY_FD}> >(exec node "$REPO_ROOT/tests/tools/rewrite_proxy.mjs" --upstream "$SIM/api/v1" \
+        --victim "$1" --as "$2" --port-file "$WORK/rewrite.port" --log "$WORK/rewrite.log" \
+        2>>"$WORK/rewrite.err")
+    PROXY_PID=$!
+    wait_until 60 "the rewriting proxy to listen" test -s "$WORK/rewrite.port" ||
+        { cat "$WORK/rewrite.err" >&2; exit 1; }
+    PROXY=http://127.0.0.1:$(cat "$WORK/rewrite.port")
+}
+rewrites() { grep -c '^REWRITE ' "$WORK/rewrite.log" || true; }
+# through_proxy WHAT — the last refusal happened with the proxy rewriting more requests than before
+through_proxy() {
+    local now
+    now=$(rewrites)
+    [ "$now" -gt "$r0" ] || { cat "$WORK/rewrite.log" >&2; acc_fail "$1: the proxy rewrote nothing"; }
+    r0=$now
+}
+
+acc_log "rewriting proxy: the simulator is honest again, state records app A"
 sim_admin DELETE /cvms/cvm_a/hostile >/dev/null
+assert_eq "$(curl -s -H "X-API-Key: $PHALA_CLOUD_API_KEY" "$SIM/api/v1/cvms/cvm_a" | jq -r .app_id)" \
+    "$APP0" "the simulator answers for cvm_a itself"
+config '{ API_KEY = "a", K1 = "1" }'
+tf_ok apply -auto-approve -input=false
+assert_eq "$(state_attr phala_encrypted_env.a .app_id)" "$APP0" "app A recorded in state"
+rewrite_proxy_start cvm_a cvm_b
+trap 'kill $SIM_PID $CHAIN_PID $PROXY_PID 2>/dev/null; acc_cleanup' EXIT
+export PHALA_CLOUD_API_PREFIX=$PROXY/api/v1
+r0=$(rewrites)
+
+acc_log "rewriting proxy: refused at refresh"
+config '{ API_KEY = "a", K1 = "1", K2 = "2" }'
+snapshot
+tf apply -auto-approve -input=false && { tf_out; acc_fail "apply through the rewriting proxy succeeded"; }
+refused "proxy: refresh"
+through_proxy "proxy: refresh"
+grep -qE '^REWRITE GET /api/v1/cvms/cvm_a -> /api/v1/cvms/cvm_b 200 fields=[1-9]' "$WORK/rewrite.log" ||
+    { cat "$WORK/rewrite.log" >&2; acc_fail "the proxy served cvm_b's CVM without cvm_a's id"; }
+
+acc_log "rewriting proxy: ... and at plan, without a refresh"
+tf apply -auto-approve -input=false -refresh=false &&
+    { tf_out; acc_fail "apply -refresh=false through the rewriting proxy succeeded"; }
+refused "proxy: plan"
+through_proxy "proxy: plan"
+
+acc_log "rewriting proxy: first create with app_id pinned in the configuration"
+tf_ok state rm phala_encrypted_env.a
+config '{ API_KEY = "a", K1 = "1", K3 = "3" }' "app_id = \"0x${APP0^^}\""
+snapshot
+tf apply -auto-approve -input=false && { tf_out; acc_fail "create through the rewriting proxy succeeded"; }
+refused "proxy: pinned create"
+assert_contains "$(flatten "$(tf_out)")" "according to the configuration (app_id)" "proxy: the pin's source"
+through_proxy "proxy: pinned create"
+
+acc_log "rewriting proxy: import by app id"
+tf import -input=false phala_encrypted_env.a "app_$APP0" &&
+    { tf_out; acc_fail "import through the rewriting proxy succeeded"; }
+refused "proxy: import by app id" import
+through_proxy "proxy: import by app id"
+grep -qE "^REWRITE GET /api/v1/cvms/app_$APP0 -> /api/v1/cvms/app_$APP1 " "$WORK/rewrite.log" ||
+    { cat "$WORK/rewrite.log" >&2; acc_fail "the proxy did not rewrite the app-id spelling"; }
+export PHALA_CLOUD_API_PREFIX=$SIM/api/v1
+exec {PROXY_FD}>&-
+kill "$PROXY_PID" 2>/dev/null || true
+trap 'kill $SIM_PID $CHAIN_PID 2>/dev/null; acc_cleanup' EXIT
+
+acc_log "honest again: the pinned create applies, app_id kept as written, converges"
 tf_ok apply -auto-approve -input=false
 assert_eq "$(state_attr phala_encrypted_env.a .app_id)" "0x${APP0^^}" "configured app_id as written"
 assert_eq "$(state_attr phala_encrypted_env.a .status)" applied "applied"
