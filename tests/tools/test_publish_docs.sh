@@ -13,9 +13,10 @@ echo "--- CHANGELOG.md: Unreleased first, then $version"
 sections=$(grep -E '^## \[' CHANGELOG.md | sed -E 's/^## \[([^]]+)\].*/\1/')
 [ "$(head -n1 <<<"$sections")" = Unreleased ] || fail "the first version section is not [Unreleased]"
 grep -qxF "$version" <<<"$sections" || fail "no section [$version] (the version in CMakeLists.txt)"
+# (the section is read once: `sed | grep -q` under pipefail fails when grep stops reading early)
+unreleased=$(sed -n '/^## \[Unreleased\]/,/^## \[/p' CHANGELOG.md)
 for h in Added Changed Fixed Security; do
-    sed -n '/^## \[Unreleased\]/,/^## \[/p' CHANGELOG.md | grep -qx "### $h" ||
-        fail "Unreleased has no ### $h"
+    grep -qx "### $h" <<<"$unreleased" || fail "Unreleased has no ### $h"
 done
 
 echo "--- SECURITY.md: every test it names exists"
