@@ -38,6 +38,9 @@ void tf_buf_put(tf_buf *b, const void *p, size_t n);
 uint8_t *tf_buf_extend(tf_buf *b, size_t n);
 void tf_buf_putc(tf_buf *b, uint8_t c);
 void tf_buf_puts(tf_buf *b, const char *s);
+/* Moves the contents to a fresh zeroed block of cap (>= len) bytes, wiping the old block; false
+ * when there is no memory (the buffer is unchanged). */
+bool tf_buf_move_to(tf_buf *b, size_t cap);
 /* Wipes then frees. */
 void tf_buf_free(tf_buf *b);
 

@@ -393,15 +393,7 @@ static bool body_grow(h2conn *c, h2stream *st, size_t need, size_t total)
     if (c->buffered + more > RPC_CONN_BUFFERED ||
         atomic_load(&g_buffered) + more > RPC_TOTAL_BUFFERED)
         return false;
-    uint8_t *p = malloc(cap);
-    if (!p) return false;
-    if (b->len) memcpy(p, b->data, b->len);
-    if (b->data) {
-        sodium_memzero(b->data, b->cap);
-        free(b->data);
-    }
-    b->data = p;
-    b->cap = cap;
+    if (!tf_buf_move_to(b, cap)) return false;
     c->buffered += more;
     atomic_fetch_add(&g_buffered, more);
     return true;

@@ -121,14 +121,11 @@ char *tf_arena_printf(tf_arena *a, const char *fmt, ...)
 
 /* ---- tf_buf ------------------------------------------------------------------------------ */
 
-/* Grows by moving to a fresh block and wiping the old one: realloc could leave a copy behind. */
-static void buf_reserve(tf_buf *b, size_t extra)
+/* Moves to a fresh block and wipes the old one: realloc could leave a copy behind. */
+bool tf_buf_move_to(tf_buf *b, size_t cap)
 {
-    if (extra <= b->cap - b->len) return;
-    if (extra > SIZE_MAX / 2 - b->len) abort();
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap - b->len < extra) cap *= 2;
-    uint8_t *p = xcalloc(cap);
+    uint8_t *p = calloc(1, cap);
+    if (!p) return false;
     if (b->len) memcpy(p, b->data, b->len);
     if (b->data) {
         sodium_memzero(b->data, b->cap);
@@ -136,6 +133,19 @@ static void buf_reserve(tf_buf *b, size_t extra)
     }
     b->data = p;
     b->cap = cap;
+    return true;
+}
+
+static void buf_reserve(tf_buf *b, size_t extra)
+{
+    if (extra <= b->cap - b->len) return;
+    if (extra > SIZE_MAX / 2 - b->len) abort();
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap - b->len < extra) cap *= 2;
+    if (!tf_buf_move_to(b, cap)) {
+        fputs("tfvalue: out of memory\n", stderr);
+        abort();
+    }
 }
 
 void tf_buf_put(tf_buf *b, const void *p, size_t n)
