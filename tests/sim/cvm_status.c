@@ -67,15 +67,6 @@ static cJSON *flow_view(const struct sim_state *st, const struct sim_cvm *c)
     return o;
 }
 
-static cJSON *body_object(const struct sim_req *q, struct sim_reply *r)
-{
-    cJSON *b = cJSON_ParseWithLength(q->body, q->body_len);
-    if (cJSON_IsObject(b)) return b;
-    cJSON_Delete(b);
-    sim_reply_422(r, "body", NULL, "the body must be a JSON object", "json_invalid", NULL);
-    return NULL;
-}
-
 static bool word_ok(const char *s)
 {
     if (!s[0] || strlen(s) >= sizeof((struct sim_power *)0)->settled) return false;
@@ -90,7 +81,7 @@ static bool word_ok(const char *s)
 static void set_power(const struct sim_state *st, struct sim_cvm *c, const struct sim_req *q,
                       struct sim_reply *r)
 {
-    cJSON *b = body_object(q, r);
+    cJSON *b = sim_body_object(q, r);
     if (!b) return;
     const cJSON *action = cJSON_GetObjectItemCaseSensitive(b, "action");
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(b, "status");
@@ -133,7 +124,7 @@ static void set_power(const struct sim_state *st, struct sim_cvm *c, const struc
 static void set_flow(const struct sim_state *st, struct sim_cvm *c, const struct sim_req *q,
                      struct sim_reply *r)
 {
-    cJSON *b = body_object(q, r);
+    cJSON *b = sim_body_object(q, r);
     if (!b) return;
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(b, "hash_echo");
     static const char *const forms[] = {"plain", "0x", "upper", "0xupper"};
@@ -154,7 +145,7 @@ static void set_flow(const struct sim_state *st, struct sim_cvm *c, const struct
  * head - N. Only a real chain (--rpc-url) has blocks. */
 static void set_lag(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
 {
-    cJSON *b = body_object(q, r);
+    cJSON *b = sim_body_object(q, r);
     if (!b) return;
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(b, "blocks");
     if (!cJSON_IsNumber(n) || n->valuedouble < 0 || n->valuedouble > 100000) {

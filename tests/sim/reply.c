@@ -71,3 +71,12 @@ void sim_reply_free(struct sim_reply *r)
     free(r->location);
     memset(r, 0, sizeof *r);
 }
+
+cJSON *sim_body_object(const struct sim_req *q, struct sim_reply *r)
+{
+    cJSON *b = cJSON_ParseWithLength(q->body, q->body_len);
+    if (cJSON_IsObject(b)) return b;
+    cJSON_Delete(b);
+    sim_reply_422(r, "body", NULL, "the body must be a JSON object", "json_invalid", NULL);
+    return NULL;
+}

@@ -42,19 +42,9 @@ static cJSON *envs_view(const struct sim_cvm *c)
     return o;
 }
 
-/* Parses the body as a JSON object; on failure answers 422 and returns NULL. */
-static cJSON *body_object(const struct sim_req *q, struct sim_reply *r)
-{
-    cJSON *b = cJSON_ParseWithLength(q->body, q->body_len);
-    if (cJSON_IsObject(b)) return b;
-    cJSON_Delete(b);
-    sim_reply_422(r, "body", NULL, "the body must be a JSON object", "json_invalid", NULL);
-    return NULL;
-}
-
 static void set_allowed_envs(struct sim_cvm *c, const struct sim_req *q, struct sim_reply *r)
 {
-    cJSON *b = body_object(q, r), *e;
+    cJSON *b = sim_body_object(q, r), *e;
     if (!b) return;
     cJSON *list = cJSON_GetObjectItemCaseSensitive(b, "allowed_envs");
     bool ok = cJSON_IsArray(list);
@@ -120,7 +110,7 @@ static void rotate_keys(struct sim_state *st, struct sim_contract *k, const stru
  * always has the same tx and tests can predict it. */
 static void chain_register(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
 {
-    cJSON *b = body_object(q, r);
+    cJSON *b = sim_body_object(q, r);
     if (!b) return;
     const cJSON *app = cJSON_GetObjectItemCaseSensitive(b, "app_id");
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(b, "compose_hash");
@@ -180,7 +170,7 @@ static void set_hostile(struct sim_state *st, struct sim_cvm *c, const struct si
         sim_reply_raw(r, 200, "{\"hostile\":false}");
         return;
     }
-    cJSON *b = body_object(q, r);
+    cJSON *b = sim_body_object(q, r);
     if (!b) return;
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(b, "compose_hash");
     const cJSON *app = cJSON_GetObjectItemCaseSensitive(b, "app_id");
@@ -222,7 +212,7 @@ static void set_hostile(struct sim_state *st, struct sim_cvm *c, const struct si
 /* The fake chain's device allowlist of an app: {app_id, allow_any_device?, add?, remove?}. */
 static void set_devices(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
 {
-    cJSON *b = body_object(q, r);
+    cJSON *b = sim_body_object(q, r);
     if (!b) return;
     const cJSON *app = cJSON_GetObjectItemCaseSensitive(b, "app_id");
     const cJSON *any = cJSON_GetObjectItemCaseSensitive(b, "allow_any_device");
@@ -263,7 +253,7 @@ static void set_devices(struct sim_state *st, const struct sim_req *q, struct si
 
 static void set_config(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
 {
-    cJSON *b = body_object(q, r);
+    cJSON *b = sim_body_object(q, r);
     if (!b) return;
     const cJSON *lat = cJSON_GetObjectItemCaseSensitive(b, "latency_ms");
     const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(b, "hash_ttl");
@@ -302,7 +292,7 @@ static void set_config(struct sim_state *st, const struct sim_req *q, struct sim
 
 static void push_fault(struct sim_state *st, const struct sim_req *q, struct sim_reply *r)
 {
-    cJSON *b = body_object(q, r);
+    cJSON *b = sim_body_object(q, r);
     if (!b) return;
     char err[128] = "";
     if (sim_fault_push(st, b, err, sizeof err)) {

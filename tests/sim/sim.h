@@ -251,6 +251,8 @@ void sim_reply_structured(struct sim_reply *r, const struct sim_req *q, int stat
 void sim_reply_422(struct sim_reply *r, const char *where, const char *field, const char *msg,
                    const char *type, const char *input);
 void sim_reply_free(struct sim_reply *r);
+/* Parses an admin request's body as a JSON object; otherwise answers 422 and returns NULL. */
+cJSON *sim_body_object(const struct sim_req *q, struct sim_reply *r);
 
 /* ---- concerns -------------------------------------------------------------------------------- */
 
