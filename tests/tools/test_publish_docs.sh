@@ -34,13 +34,13 @@ done
 grep -q 'EXAMPLE.INVALID' SECURITY.md && echo "note: SECURITY.md still has the placeholder contact address"
 
 echo "--- CONTRIBUTING.md: the models and lists it points at exist"
-for f in provider/resources/func_cvm_id.c provider/resources/data_kms_contract.c \
+for f in provider/resources/functions/func_cvm_id.c provider/resources/kms/data_kms_contract.c \
     tests/unit/rules/test_rpc_functions.c tests/acceptance/test_functions.sh \
     tests/acceptance/test_kms_contracts.sh examples/provider/guide.md tests/tools/gendocs.sh; do
     grep -qF "$(basename "$f")" CONTRIBUTING.md || fail "CONTRIBUTING.md no longer mentions $f (update this test)"
     [ -e "$f" ] || fail "CONTRIBUTING.md points at $f, which does not exist"
 done
 for list in 'phala_functions[]' 'phala_data_sources[]'; do
-    grep -qF "$list" provider/resources/phala_provider.c || fail "CONTRIBUTING.md says to add to $list in phala_provider.c: not there"
+    grep -qF "$list" provider/resources/phala/phala_provider.c || fail "CONTRIBUTING.md says to add to $list in phala_provider.c: not there"
 done
 echo PASS

@@ -1,6 +1,6 @@
 /* cvm_endpoints.c — the CVM endpoints (research/phala-api.md §3.1, §3.2, §3.5): GET /cvms/{id},
  * GET /cvms/{id}/compose_file and PATCH /cvms/{id}/envs, whose HTTP 465 answer is a result (the
- * compose hash to register on-chain; decoded in precondition.c). */
+ * compose hash to register on-chain; decoded in precondition.c, the 2xx in envs_update_result.c). */
 #include "api/pkx_api_parse.h"
 
 #include <ctype.h>
@@ -275,27 +275,6 @@ int pk_cvm_compose_read(pk_client *c, const char *cvm_id, pk_compose_file *out, 
 
 /* ---- PATCH /cvms/{id}/envs -------------------------------------------------------------------- */
 
-void pk_envs_update_result_free(pk_envs_update_result *r)
-{
-    if (!r) return;
-    free(r->message);
-    free(r->request_id);
-    if (r->status == PK_ENVS_IN_PROGRESS) {
-        free(r->in_progress.correlation_id);
-    } else if (r->status == PK_ENVS_PRECONDITION_REQUIRED) {
-        free(r->precondition.compose_hash);
-        free(r->precondition.app_id);
-        free(r->precondition.device_id);
-        pk_kms_info_free(&r->precondition.kms_info);
-        if (r->precondition.commit_token)
-            memset(r->precondition.commit_token, 0, strlen(r->precondition.commit_token));
-        free(r->precondition.commit_token);
-        free(r->precondition.commit_url);
-        free(r->precondition.api_commit_url);
-    }
-    memset(r, 0, sizeof *r);
-}
-
 char *pkx_encode_envs_update(const char *encrypted_env_hex, const char *const *env_keys,
                              size_t n_env_keys, const char *compose_hash,
                              const char *transaction_hash)
@@ -330,28 +309,6 @@ done:
     cJSON_Delete(keys);
     cJSON_Delete(o);
     return out;
-}
-
-int pkx_decode_envs_in_progress(const char *body, size_t len, pk_envs_update_result *out,
-                                pk_error *err)
-{
-    cJSON *root;
-    pk_tristate changed;
-    memset(out, 0, sizeof *out);
-    out->status = PK_ENVS_IN_PROGRESS;
-    if (pkx_json_parse_object(body, len, "update_envs", &root, err)) return -1;
-    /* JS requires all four fields; Go and Python tolerate {} — so do we, but types must match. */
-    if (pkx_json_str(root, "update_envs", "message", 0, &out->message, err) ||
-        pkx_json_str(root, "update_envs", "correlation_id", 0, &out->in_progress.correlation_id,
-                     err) ||
-        pkx_json_bool(root, "update_envs", "allowed_envs_changed", 0, &changed, err)) {
-        cJSON_Delete(root);
-        pk_envs_update_result_free(out);
-        return -1;
-    }
-    out->in_progress.allowed_envs_changed = changed == PK_TRUE;
-    cJSON_Delete(root);
-    return 0;
 }
 
 static bool hex_blob(const char *s)

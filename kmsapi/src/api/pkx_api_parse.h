@@ -25,11 +25,11 @@ int pkx_decode_app_ids(const char *body, size_t len, pk_app_ids *out, pk_error *
 /* CVMs (cvm_endpoints.c). */
 int pkx_decode_cvm(const char *body, size_t len, pk_cvm *out, pk_error *err);
 int pkx_decode_compose_file(const char *body, size_t len, pk_compose_file *out, pk_error *err);
-/* 200 body → IN_PROGRESS. */
+/* The result of an env update: 200 body → IN_PROGRESS (envs_update_result.c). */
 int pkx_decode_envs_in_progress(const char *body, size_t len, pk_envs_update_result *out,
                                 pk_error *err);
-/* 465 body → PRECONDITION_REQUIRED: details[] first, then flat top-level keys, then a `detail`
- * object. compose_hash and app_id are required (else PK_ERR_PRECONDITION). */
+/* 465 body → PRECONDITION_REQUIRED (precondition.c): details[] first, then flat top-level keys,
+ * then a `detail` object. compose_hash and app_id are required (else PK_ERR_PRECONDITION). */
 int pkx_decode_envs_465(const char *body, size_t len, const char *header_request_id,
                         pk_envs_update_result *out, pk_error *err);
 /* POST /cvms/{id}/is-allowed answer (cvm_update.c). */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "envflow.h"
+#include "envflow_warn.h"
 #include "envkey.h"
 #include "envplan.h"
 #include "envprivate.h"

@@ -5,11 +5,12 @@
  * POST /cvms/{id}/is-allowed — until it allows the hash and the device, within the operation's
  * timeout, with progress in the info log. An API without is-allowed (the older PATCH envs) has only
  * the provider's own `confirmations` wait after its transactions (envsigner.c). */
+#include "envlag.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "envflow_priv.h"
 #include "envsigner.h"
 #include "envwait.h"
 #include "tflog.h"

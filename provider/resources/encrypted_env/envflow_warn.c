@@ -2,11 +2,11 @@
  * hash, allow the device, or name the registering transaction), how to do it with a key or a
  * multisig wallet, and what this provider computed itself so that a person can check the hash
  * before approving it. */
+#include "envflow_warn.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "envflow_priv.h"
 
 static const char *chain_text(tf_arena *a, const env_flow *f)
 {

@@ -1,32 +1,8 @@
-/* envflow.h — the update of a CVM's encrypted env as an explicit state machine (DESIGN §6, §12).
- * One apply may walk several edges:
- *
- *   ENCRYPT ─▶ PHASE1 ──2xx────────────────────────────────────────────────────▶ WAIT ─▶ APPLIED
- *                │ PATCH /cvms/{id} (X-Prepare-Only);                             ▲   timeout or stop:
- *                │ 404/405: PATCH /cvms/{id}/envs instead                         │   FAILED, accepted
- *                │465 (compose hash, commit token, onchain_status)                │2xx
- *                ▼                                                                │
- *             NEED_TX ─ transaction_hash in config ───────────▶ DEVICE ─allowed─▶ PHASE2
- *                │ ─ allowed already (contract / is-allowed) ───▲  │              │ token: commit-update
- *                │ ─ signer ─▶ VERIFY ─proved─▶ REGISTER ───────┘  │              │ else confirm PATCH
- *                │               │ mismatch                        │ not allowed: │ legacy: PATCH envs+tx
- *                │               │                 add_device + key: addDevice, ▲ │466: ENCRYPT, once
- *                ▼               ▼                                 ▼ else       │ │467/468: FAILED,
- *             PENDING ◀──────────┴──────────────────────────────── PENDING      ┘ │ pending kept
- *
- * Between DEVICE and PHASE2, after a transaction or a read of the contract itself, VISIBLE asks the
- * API's is-allowed until the KMS — which reads the contract some blocks behind the head — allows the
- * update (timeout: FAILED, pending kept; the next apply commits without a new transaction).
- * WAIT ends when the CVM is settled (envsettle.h): running, or resting in a status that does not
- * change by itself — a stopped CVM is APPLIED with a warning: it uses the new env when it starts.
- *
- * PENDING is state pending_onchain with a warning saying what to do (register the hash, which this
- * provider also computed itself; or allow the device); nothing is signed that VERIFY did not prove.
- * A pending update is resumed at NEED_TX with what state and private state recorded (ciphertext,
- * keys, hash, commit token), so a registered hash always gets exactly the bytes that produced it —
- * and a registration made elsewhere (a multisig wallet) is noticed there and committed. */
-#ifndef ENVFLOW_H
-#define ENVFLOW_H
+/* envflow_core.h — the record of one env update as it walks the states of envflow.h: the states,
+ * why an update waits, the flow's inputs and working data; how a record is resumed from state and
+ * freed; and the small helpers every edge (envflow.c, envflow_onchain.c, envlag.c) fills it with. */
+#ifndef ENVFLOW_CORE_H
+#define ENVFLOW_CORE_H
 
 #include <cjson/cJSON.h>
 
@@ -117,15 +93,14 @@ typedef struct {
     const char *signer_source;
 } env_flow;
 
-/* One transition; returns the next state. */
-ef_state ef_step(tf_ctx *c, pk_client *client, env_flow *f);
-/* Runs transitions until a terminal state. */
-ef_state ef_run(tf_ctx *c, pk_client *client, env_flow *f);
 /* Starts a pending update at NEED_TX with what state and private state recorded (token may be NULL;
  * ef_free wipes it). */
 void ef_resume(env_flow *f, const tf_value *state, const char *token, bool legacy);
-/* The warning that tells the user exactly what is needed and how to finish. */
-void ef_warn_pending(tf_ctx *c, const env_flow *f, const char *resource);
 void ef_free(env_flow *f);
+
+const char *ef_state_name(ef_state s);
+char *ef_dup(const char *s);             /* strdup that keeps NULL */
+void ef_set(char **slot, const char *s); /* frees *slot, stores a copy of s */
+void ef_drop_token(env_flow *f);         /* wipes and frees the commit token (a secret) */
 
 #endif

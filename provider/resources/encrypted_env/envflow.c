@@ -1,40 +1,24 @@
 /* envflow.c — the transition function of the env update (see envflow.h): one function per state,
  * each reporting through diagnostics, none losing the ciphertext of an update the API may later
- * accept. The on-chain edges live in envflow_onchain.c, the warnings in envflow_warn.c. */
+ * accept. The on-chain edges live in envflow_onchain.c, VISIBLE in envlag.c, the record they all
+ * fill in envflow_core.c, the warnings in envflow_warn.c. */
 #include "envflow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "envflow_priv.h"
+#include "envflow_onchain.h"
 #include "envkey.h"
+#include "envlag.h"
 #include "envwait.h"
 #include "tflog.h"
-
-char *ef_dup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-void ef_set(char **slot, const char *s)
-{
-    free(*slot);
-    *slot = ef_dup(s);
-}
 
 static void set_keys_from_env(env_flow *f)
 {
     f->n_keys = f->env->vars.count;
     f->keys = calloc(f->n_keys ? f->n_keys : 1, sizeof *f->keys);
     for (size_t i = 0; i < f->n_keys; i++) f->keys[i] = strdup(f->env->vars.items[i].key);
-}
-
-static void drop_token(env_flow *f)
-{
-    if (f->token) memset(f->token, 0, strlen(f->token));
-    free(f->token);
-    f->token = NULL;
 }
 
 /* What the state records about the CVM: its own app, KMS and chain (none for Phala's KMS). */
@@ -117,7 +101,7 @@ static void take_precondition(env_flow *f, pk_envs_update_result *r)
            r->precondition.has_kms_info ? r->precondition.kms_info.kms_contract_address : NULL);
     f->has_chain_id = r->precondition.has_kms_info && r->precondition.kms_info.has_chain_id;
     f->chain_id = r->precondition.kms_info.chain_id;
-    drop_token(f);
+    ef_drop_token(f);
     f->token = ef_dup(r->precondition.commit_token);
     f->has_status = r->precondition.has_onchain_status;
     f->status = r->precondition.onchain_status;
@@ -237,7 +221,7 @@ static ef_state do_phase2(tf_ctx *c, pk_client *client, env_flow *f)
         tf_log(TF_LOG_INFO, "compose hash or commit token expired: starting over", "cvm_id",
                f->cvm_id, NULL);
         f->restarted = true;
-        drop_token(f);
+        ef_drop_token(f);
         next = EF_ENCRYPT;
     } else if (err.kind == PK_ERR_TX_VERIFY_FAILED || err.kind == PK_ERR_HASH_NOT_ALLOWED) {
         tf_error(c, f->tx ? "transaction_hash" : NULL,
@@ -309,57 +293,4 @@ ef_state ef_run(tf_ctx *c, pk_client *client, env_flow *f)
                ef_state_name(f->state), NULL);
     }
     return f->state;
-}
-
-const char *ef_state_name(ef_state s)
-{
-    static const char *const names[] = {"encrypt",  "phase1",  "need_tx", "verify",
-                                        "register", "device",  "visible", "phase2",
-                                        "wait",     "applied", "pending", "failed"};
-    return (unsigned)s < TF_COUNT(names) ? names[s] : "?";
-}
-
-void ef_resume(env_flow *f, const tf_value *state, const char *token, bool legacy)
-{
-    f->state = EF_NEED_TX;
-    f->ciphertext = ef_dup(tf_get_string(state, "encrypted_env"));
-    const tf_value *keys = tf_attr(state, "env_keys");
-    f->n_keys = tf_is_known(keys) ? keys->u.coll.n : 0;
-    f->keys = calloc(f->n_keys ? f->n_keys : 1, sizeof *f->keys);
-    for (size_t i = 0; i < f->n_keys; i++) f->keys[i] = strdup(keys->u.coll.items[i].u.str.ptr);
-    f->compose_hash = ef_dup(tf_get_string(state, "compose_hash"));
-    f->app_id = ef_dup(tf_get_string(state, "app_id"));
-    f->kms_contract_address = ef_dup(tf_get_string(state, "kms_contract_address"));
-    f->device_id = ef_dup(tf_get_string(state, "device_id"));
-    f->has_chain_id = tf_get_int(state, "chain_id", &f->chain_id);
-    f->public_key = ef_dup(tf_get_string(state, "public_key"));
-    f->token = ef_dup(token);
-    f->signer = ef_dup(tf_get_string(state, "public_key_signer"));
-    f->signer_source = tf_get_string(state, "public_key_signer_source");
-    f->legacy = legacy;
-    f->onchain = true;
-}
-
-void ef_free(env_flow *f)
-{
-    free(f->public_key);
-    free(f->ciphertext);
-    for (size_t i = 0; i < f->n_keys; i++) free(f->keys[i]);
-    free(f->keys);
-    free(f->compose_hash);
-    free(f->app_id);
-    free(f->kms_contract_address);
-    free(f->device_id);
-    drop_token(f);
-    free(f->tx);
-    free(f->correlation_id);
-    free(f->ambiguous_why);
-    free(f->pending_note);
-    free(f->verify_note);
-    free(f->local_hash);
-    cJSON_Delete(f->approved_out);
-    free(f->id_app);
-    free(f->id_kms);
-    free(f->signer);
-    memset(f, 0, sizeof *f);
 }

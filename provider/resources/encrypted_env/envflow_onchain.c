@@ -2,12 +2,14 @@
  * gets registered (a configured transaction, a registration made elsewhere, or the provider's key
  * after VERIFY proved the hash), and the device allowlist before the commit. Nothing is signed that
  * was not proved, and nothing is sent twice: the chain is asked first every time. */
+#include "envflow_onchain.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envcheck.h"
-#include "envflow_priv.h"
+#include "envlag.h"
 #include "envsigner.h"
 #include "envverify.h"
 #include "tflog.h"

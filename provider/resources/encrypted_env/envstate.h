@@ -5,7 +5,7 @@
 #ifndef ENVSTATE_H
 #define ENVSTATE_H
 
-#include "envflow.h"
+#include "envflow_core.h"
 #include "envprivate.h"
 
 #define STATUS_APPLIED "applied"
