@@ -24,7 +24,22 @@
 static unsigned g_log_calls, g_refused;
 static uint64_t g_lowest_asked = UINT64_MAX;
 static bool g_bad_block_tag;
-static bool g_slow; /* each eth_getLogs takes 2 ms */
+static bool g_slow;      /* each eth_getLogs takes 2 ms */
+static int g_owner_kind; /* 0 an account, 1 a Safe, 2 a contract that is no Safe (reverts) */
+
+/* getOwners() = [other, poor]; VERSION() = "1.4.1" (ABI-encoded). */
+#define SAFE_OWNERS                                                                                \
+    "0x000000000000000000000000000000000000000000000000000000000000002000000000000000"             \
+    "00000000000000000000000000000000000000000000000002000000000000000000000000ffcf8f"             \
+    "dee72ac11b5c542428b35eef5769c409f000000000000000000000000022d491bde2303f2f43325b"             \
+    "2108d26f1eaba1e32b"
+#define SAFE_VERSION                                                                               \
+    "0x000000000000000000000000000000000000000000000000000000000000002000000000000000"             \
+    "00000000000000000000000000000000000000000000000005312e342e3100000000000000000000"             \
+    "0000000000000000000000000000000000"
+
+#define W2 "0000000000000000000000000000000000000000000000000000000000000002"
+#define W7 "0000000000000000000000000000000000000000000000000000000000000007"
 
 static const char *allowed_words[] = {HA, HP, D1, HX}; /* the contract's true entries */
 
@@ -111,12 +126,23 @@ static char *fake_chain(const char *request, size_t *len)
         const char *addr = cJSON_GetArrayItem(params, 0)->valuestring;
         if (strcmp(cJSON_GetArrayItem(params, 1)->valuestring, "0x3e8") != 0)
             g_bad_block_tag = true;
-        out = result(strcmp(addr, APP) == 0 ? "\"0x6080\"" : "\"0x\"");
+        bool code = strcmp(addr, APP) == 0 || (g_owner_kind && strcmp(addr, "0x" OWNER) == 0);
+        out = result(code ? "\"0x6080\"" : "\"0x\"");
     } else if (strcmp(m, "eth_call") == 0) {
         if (strcmp(cJSON_GetArrayItem(params, 1)->valuestring, "0x3e8") != 0)
             g_bad_block_tag = true;
-        const char *data = cJSON_GetObjectItem(cJSON_GetArrayItem(params, 0), "data")->valuestring;
-        if (strncmp(data, "0x8da5cb5b", 10) == 0) {
+        const cJSON *call = cJSON_GetArrayItem(params, 0);
+        const char *data = cJSON_GetObjectItem(call, "data")->valuestring;
+        bool to_owner = strcmp(cJSON_GetObjectItem(call, "to")->valuestring, "0x" OWNER) == 0;
+        if (to_owner && g_owner_kind == 2) {
+            out = strdup("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":3,\"message\":"
+                         "\"execution reverted\"}}");
+        } else if (to_owner) {
+            out = result(strcmp(data, "0xa0e67e2b") == 0   ? "\"" SAFE_OWNERS "\""
+                         : strcmp(data, "0xe75235b8") == 0 ? "\"0x" W2 "\""
+                         : strcmp(data, "0xaffed0e0") == 0 ? "\"0x" W7 "\""
+                                                           : "\"" SAFE_VERSION "\"");
+        } else if (strncmp(data, "0x8da5cb5b", 10) == 0) {
             out = result("\"0x000000000000000000000000" OWNER "\"");
         } else if (strncmp(data, "0x3440a16a", 10) == 0) {
             out = word_bool(false);
@@ -239,6 +265,38 @@ Test(eth_policy_read, no_code_at_the_app_is_an_error)
     cr_assert_eq(pk_app_policy_read(eth, &q, &p, &err), -1);
     cr_assert_eq(err.kind, PK_ERR_DECODE);
     cr_assert(strstr(pk_error_message(&err), "no contract at 0x" OWNER));
+    pk_error_clear(&err);
+    pk_eth_free(eth);
+}
+
+Test(eth_policy_read, owner_safe_or_other_contract)
+{
+    pk_eth *eth = fake_eth();
+    pk_policy_query q = {.app = APP, .lowest_block = 990};
+    pk_app_policy p;
+    pk_error err = {0};
+    g_owner_kind = 1;
+    cr_assert_eq(pk_app_policy_read(eth, &q, &p, &err), 0, "%s", pk_error_message(&err));
+    cr_assert(p.owner_is_contract && p.owner_is_safe);
+    cr_assert_eq(p.safe.n_owners, 2);
+    cr_assert_str_eq(p.safe.owners[0], "0xffcf8fdee72ac11b5c542428b35eef5769c409f0");
+    cr_assert_str_eq(p.safe.owners[1], "0x22d491bde2303f2f43325b2108d26f1eaba1e32b");
+    cr_assert_eq(p.safe.threshold, 2);
+    cr_assert_eq(p.safe.nonce, 7);
+    cr_assert_str_eq(p.safe.version, "1.4.1");
+    pk_app_policy_free(&p);
+    pk_safe_info si;
+    cr_assert_eq(pk_safe_read(eth, "0x" OWNER, &si, &err), 0, "%s", pk_error_message(&err));
+    cr_assert_eq(si.threshold, 2);
+    pk_safe_info_free(&si);
+    g_owner_kind = 2; /* a contract owner that is no Safe: not an error of the read */
+    cr_assert_eq(pk_app_policy_read(eth, &q, &p, &err), 0, "%s", pk_error_message(&err));
+    cr_assert(p.owner_is_contract);
+    cr_assert_not(p.owner_is_safe);
+    cr_assert_eq(p.safe.n_owners, 0);
+    pk_app_policy_free(&p);
+    cr_assert_eq(pk_safe_read(eth, "0x" OWNER, &si, &err), -1);
+    cr_assert_eq(err.kind, PK_ERR_DECODE);
     pk_error_clear(&err);
     pk_eth_free(eth);
 }
