@@ -39,7 +39,7 @@ static void expect_calldata(pk_policy_call c, const char *want)
 
 Test(policy_calls, calldata_of_every_call)
 {
-    const char *ab = HASH_AB + 2;
+    const char *ab = &HASH_AB[2];
     char want[80];
     snprintf(want, sizeof want, "dfc77223%s", ab);
     expect_calldata(mk(PK_POLICY_ADD_COMPOSE_HASH, HASH_AB, false), want);
