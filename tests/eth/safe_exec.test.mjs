@@ -9,7 +9,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomHash } from './chain.mjs';
-import { startChainProcess } from './harness.mjs';
+import { startChainProcess, viemFor } from './harness.mjs';
+import { safeArtifact } from './safe_deploy.mjs';
+import { safeKit } from './safe_exec.mjs';
 
 const run = promisify(execFile);
 let c;
@@ -77,6 +79,19 @@ test('2-of-3 Safe: one owner fails, a changed batch is refused, two owners execu
   assert.equal(one.code, 1, one.err);
   assert.match(one.err, /signature missing/);
   assert.deepEqual(await state(h1, d1), before, 'nothing changed');
+  // Not only protocol-kit's check: the Safe itself refuses one owner's signature (GS020).
+  const b0 = JSON.parse(readFileSync(batch, 'utf8')).safeTransaction;
+  const kit = await safeKit(c.info, keys[0]);
+  const signed = await kit.signTransaction(await kit.createTransaction({
+    transactions: [{ to: b0.to, value: '0', data: b0.data, operation: b0.operation }], options: { nonce: b0.nonce } }));
+  const { viem } = viemFor(c.info);
+  const exec = viem.encodeFunctionData({
+    abi: safeArtifact('SafeL2.sol/SafeL2.json').abi,
+    functionName: 'execTransaction',
+    args: [b0.to, 0n, b0.data, b0.operation, 0n, 0n, 0n, b0.gasToken, b0.refundReceiver, signed.encodedSignatures()],
+  });
+  await assert.rejects(rpc('eth_call', [{ from: c.info.safe.owners[1], to: c.info.safe.address, data: exec }, 'latest']),
+    /GS020/);
 
   // The batch changed after it was written (another compose hash in both parts): refused by the hash.
   const b = JSON.parse(readFileSync(batch, 'utf8'));
