@@ -2,10 +2,9 @@
  * handshake line early, then one poll loop over the listening socket, the connections and the
  * workers' eventfd.
  *
- * Start-up: the TLS context is built on a helper thread (tlsctx.c) while this thread binds the
- * socket and makes the server certificate; the line is printed as soon as the certificate exists.
- * Terraform connects at once; the connection waits in the listen backlog until the context is
- * finished.
+ * Start-up: this thread binds the socket and makes the server certificate; the line is printed as
+ * soon as the certificate exists, and the TLS context (tlsctx.c) is built while Terraform reads it
+ * and connects: the connection waits in the listen backlog until the context is finished.
  *
  * Connections: a client is pre-authentication until its TLS handshake (with Terraform's client
  * certificate) is complete, or, without TLS, until its HTTP/2 preface arrives. Pre-authentication
