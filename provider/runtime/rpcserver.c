@@ -33,6 +33,7 @@
 #include "tflog.h"
 #include "tlscert.h"
 #include "tlsctx.h"
+#include "tlserr.h"
 #include "tlsrand.h"
 #include "workers.h"
 
@@ -133,6 +134,8 @@ static void dispatch(h2conn *c, rpc_call *call)
         workers_run(call);
         h2conn_complete(c, call); /* a dead connection is found by the poll loop */
     } else {
+        /* these may reach the network: libcurl's TLS messages quote OpenSSL's strings */
+        tls_err_strings_load();
         workers_submit(call);
     }
 }
@@ -251,13 +254,13 @@ int rpc_serve(const rpc_server_config *cfg)
     signal(SIGINT, cfg->debug ? on_signal : SIG_IGN);
     signal(SIGTERM, on_signal);
     /* First OpenSSL call of the process: no configuration file from the build machine's paths,
-     * no cleanup at exit (there is none: the process ends with _exit), and no table of legacy
-     * cipher names. OpenSSL 3 copies that table into its name map on the first fetch (~10% of a
+     * no cleanup at exit (there is none: the process ends with _exit), error strings only when
+     * needed (tlserr.h), and no table of legacy cipher names. OpenSSL 3 copies that table into its name map on the first fetch (~10% of a
      * provider life); it serves only EVP_get_cipherbyname, which nothing here reaches (encrypted
      * PEM keys, PKCS#7/#12, PBE, DTLS): TLS and EVP_aes_256_gcm() fetch ciphers from the provider
      * by name. The digest table stays: certificate verification looks digests up by name. */
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT |
-                         OPENSSL_INIT_NO_ADD_ALL_CIPHERS,
+                         OPENSSL_INIT_NO_ADD_ALL_CIPHERS | TLS_ERR_INIT_FLAGS,
                      NULL);
     tls_rand_use_kernel(); /* before any random byte: no DRBG to instantiate (tlsrand.h) */
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tlserr.h"
 #include "tlsprov.h"
 
 struct tls_ctx_build {
@@ -138,6 +139,7 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
 static void fail(tls_ctx_build *b, const char *what)
 {
     unsigned long e = ERR_get_error();
+    tls_err_strings_load();
     snprintf(b->err, sizeof b->err, "%s%s%s", what, e ? ": " : "",
              e ? ERR_reason_error_string(e) : "");
 }
