@@ -260,7 +260,7 @@ int rpc_serve(const rpc_server_config *cfg)
      * PEM keys, PKCS#7/#12, PBE, DTLS): TLS and EVP_aes_256_gcm() fetch ciphers from the provider
      * by name. The digest table stays: certificate verification looks digests up by name. */
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT |
-                         OPENSSL_INIT_NO_ADD_ALL_CIPHERS | TLS_ERR_INIT_FLAGS,
+                         OPENSSL_INIT_NO_ADD_ALL_CIPHERS | tls_err_init_flags(),
                      NULL);
     tls_rand_use_kernel(); /* before any random byte: no DRBG to instantiate (tlsrand.h) */
 

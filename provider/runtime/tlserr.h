@@ -6,9 +6,12 @@
 #define TLSERR_H
 
 #include <openssl/crypto.h>
+#include <stdint.h>
 
-/* For OPENSSL_init_ssl's first call: leaves the tables out until tls_err_strings_load. */
-#define TLS_ERR_INIT_FLAGS (OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_LOAD_SSL_STRINGS)
+/* For OPENSSL_init_ssl's first call: leaves the tables out until tls_err_strings_load — when the
+ * loader is linked (the static build); with a shared libcrypto (sanitizer and fuzz builds) the
+ * tables load at start-up as OpenSSL's default has them. */
+uint64_t tls_err_init_flags(void);
 
 /* Loads every table OpenSSL's own start-up would have (libcrypto's and libssl's), once; any
  * thread, any number of times. Call before formatting an OpenSSL error, and before work that may
