@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "tflog.h"
+#include "tlserr.h"
 
 #define MAX_REPLY     (256u << 20) /* as terraform-plugin-go: schemas and states can be big */
 #define OUT_HIGH      (1u << 20) /* stop asking nghttp2 for frames above this much unwritten output */
@@ -596,6 +597,7 @@ static bool handshake(h2conn *c)
     default: {
         /* e.g. a client certificate other than PLUGIN_CLIENT_CERT: refused, as go-plugin does */
         unsigned long e = ERR_get_error();
+        tls_err_strings_load();
         tf_log(TF_LOG_WARN, "TLS handshake refused", "reason",
                e ? ERR_reason_error_string(e) : "connection closed", NULL);
         return false;

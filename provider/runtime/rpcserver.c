@@ -2,10 +2,9 @@
  * handshake line early, then one poll loop over the listening socket, the connections and the
  * workers' eventfd.
  *
- * Start-up: the TLS context is built on a helper thread (tlsctx.c) while this thread binds the
- * socket and makes the server certificate; the line is printed as soon as the certificate exists.
- * Terraform connects at once; the connection waits in the listen backlog until the context is
- * finished.
+ * Start-up: this thread binds the socket and makes the server certificate; the line is printed as
+ * soon as the certificate exists, and the TLS context (tlsctx.c) is built while Terraform reads it
+ * and connects: the connection waits in the listen backlog until the context is finished.
  *
  * Connections: a client is pre-authentication until its TLS handshake (with Terraform's client
  * certificate) is complete, or, without TLS, until its HTTP/2 preface arrives. Pre-authentication
@@ -29,10 +28,12 @@
 
 #include "grpcconn.h"
 #include "plugsock.h"
+#include "prefault.h"
 #include "tfcancel.h"
 #include "tflog.h"
 #include "tlscert.h"
 #include "tlsctx.h"
+#include "tlserr.h"
 #include "tlsrand.h"
 #include "workers.h"
 
@@ -40,6 +41,10 @@
 #define PREAUTH_MAX          8 /* Terraform's client needs one, for a few milliseconds */
 #define AUTHED_MAX           (MAX_CONNS - PREAUTH_MAX)
 #define HANDSHAKE_DEADLINE_S 10 /* a local handshake takes milliseconds, even on a loaded host */
+/* What a provider life touches (prefault.h): its heap peaks at ~330 KiB in a plan's life that
+ * configures and reads; inline calls clear 64 KiB of this thread's stack (workers.c). */
+#define PREFAULT_HEAP  (512 << 10)
+#define PREFAULT_STACK (96 << 10)
 
 static struct {
     const rpc_server_config *cfg;
@@ -129,6 +134,8 @@ static void dispatch(h2conn *c, rpc_call *call)
         workers_run(call);
         h2conn_complete(c, call); /* a dead connection is found by the poll loop */
     } else {
+        /* these may reach the network: libcurl's TLS messages quote OpenSSL's strings */
+        tls_err_strings_load();
         workers_submit(call);
     }
 }
@@ -240,19 +247,20 @@ static _Noreturn void finish(int code)
 int rpc_serve(const rpc_server_config *cfg)
 {
     S.cfg = cfg;
+    prefault_process(PREFAULT_HEAP, PREFAULT_STACK); /* first: before the work that touches it */
     signal(SIGPIPE, SIG_IGN);
     /* Ctrl-C reaches the whole process group; Terraform answers it with StopProvider, so the
      * provider must survive it (go-plugin servers "eat the interrupts"). */
     signal(SIGINT, cfg->debug ? on_signal : SIG_IGN);
     signal(SIGTERM, on_signal);
     /* First OpenSSL call of the process: no configuration file from the build machine's paths,
-     * no cleanup at exit (there is none: the process ends with _exit), and no table of legacy
-     * cipher names. OpenSSL 3 copies that table into its name map on the first fetch (~10% of a
+     * no cleanup at exit (there is none: the process ends with _exit), error strings only when
+     * needed (tlserr.h), and no table of legacy cipher names. OpenSSL 3 copies that table into its name map on the first fetch (~10% of a
      * provider life); it serves only EVP_get_cipherbyname, which nothing here reaches (encrypted
      * PEM keys, PKCS#7/#12, PBE, DTLS): TLS and EVP_aes_256_gcm() fetch ciphers from the provider
      * by name. The digest table stays: certificate verification looks digests up by name. */
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT |
-                         OPENSSL_INIT_NO_ADD_ALL_CIPHERS,
+                         OPENSSL_INIT_NO_ADD_ALL_CIPHERS | tls_err_init_flags(),
                      NULL);
     tls_rand_use_kernel(); /* before any random byte: no DRBG to instantiate (tlsrand.h) */
 

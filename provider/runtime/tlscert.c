@@ -27,6 +27,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "tlserr.h"
+
 /* getrandom(2) in full: it may return short only for requests over 256 bytes, or on a signal. */
 static int fill_random(void *p, size_t n)
 {
@@ -266,6 +268,7 @@ int tls_cert_generate(tls_cert *out, char *err, size_t errlen)
     return 0;
 fail:;
     unsigned long e = ERR_get_error();
+    tls_err_strings_load();
     snprintf(err, errlen, "cannot create the TLS server certificate: %s",
              e ? ERR_reason_error_string(e) : "internal error");
     OPENSSL_free(tbs);

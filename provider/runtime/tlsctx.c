@@ -1,5 +1,5 @@
-/* tlsctx.c — builds the AutoMTLS server context (see tlsctx.h) on a helper thread, in the plugin
- * server's own OpenSSL library context (tlsprov.h). */
+/* tlsctx.c — builds the AutoMTLS server context (see tlsctx.h) in the plugin server's own OpenSSL
+ * library context (tlsprov.h). */
 #include "tlsctx.h"
 
 #include <openssl/crypto.h>
@@ -7,17 +7,16 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <errno.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tlserr.h"
 #include "tlsprov.h"
 
 struct tls_ctx_build {
-    pthread_t thread;
     SSL_CTX *ctx;
     char err[256];
 };
@@ -140,18 +139,18 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
 static void fail(tls_ctx_build *b, const char *what)
 {
     unsigned long e = ERR_get_error();
+    tls_err_strings_load();
     snprintf(b->err, sizeof b->err, "%s%s%s", what, e ? ": " : "",
              e ? ERR_reason_error_string(e) : "");
 }
 
-static void *build(void *arg)
+static void build(tls_ctx_build *b)
 {
-    tls_ctx_build *b = arg;
     /* NULL (the default context) if the private one cannot be made: slower, as safe */
     SSL_CTX *ctx = SSL_CTX_new_ex(tls_prov_libctx(), NULL, TLS_server_method());
     if (!ctx) {
         fail(b, "cannot create the TLS context");
-        return NULL;
+        return;
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     /* One connection per process and never resumed: no tickets, no session cache. */
@@ -167,7 +166,6 @@ static void *build(void *arg)
     /* The client's own certificate is the only one accepted: nothing else can connect. */
     SSL_CTX_set_cert_verify_callback(ctx, verify_pinned, NULL);
     b->ctx = ctx;
-    return NULL;
 }
 
 tls_ctx_build *tls_ctx_start(const char *client_cert_pem, char *err, size_t errlen)
@@ -180,17 +178,13 @@ tls_ctx_build *tls_ctx_start(const char *client_cert_pem, char *err, size_t errl
         return NULL;
     }
     tls_ctx_build *b = calloc(1, sizeof *b);
-    if (!b || pthread_create(&b->thread, NULL, build, b) != 0) {
-        snprintf(err, errlen, "cannot start the TLS set-up: %s", strerror(errno));
-        free(b);
-        return NULL;
-    }
+    if (!b) snprintf(err, errlen, "cannot start the TLS set-up: %s", strerror(errno));
     return b;
 }
 
 SSL_CTX *tls_ctx_finish(tls_ctx_build *b, const tls_cert *cert, char *err, size_t errlen)
 {
-    pthread_join(b->thread, NULL);
+    build(b);
     SSL_CTX *ctx = b->ctx;
     if (ctx &&
         (SSL_CTX_use_certificate(ctx, cert->x509) != 1 ||

@@ -2,9 +2,10 @@
  * certificate of PLUGIN_CLIENT_CERT accepted (go-plugin's RequireAndVerifyClientCert with that
  * certificate as the only root), compared byte for byte instead of parsed and chain-built.
  *
- * OpenSSL 3's one-time costs (cipher, digest and signature-algorithm fetching) are paid on a
- * helper thread started before the server key is generated, so they stay off the path to the
- * handshake line. */
+ * The context is built after the handshake line is printed, while Terraform reads the line and
+ * dials: OpenSSL 3's one-time costs (cipher, digest and signature-algorithm fetching) stay off the
+ * path to the line without a helper thread, whose start, stack and exit cost more CPU than they
+ * saved (a provider life is a few milliseconds). */
 #ifndef TLSCTX_H
 #define TLSCTX_H
 
@@ -25,10 +26,10 @@ int tls_client_cert_check(const char *pem, char *err, size_t errlen);
  * one complete Certificate SEQUENCE (TBS, algorithm, signature) — no ASN.1 parse, no key decode.
  * Returns 0, or -1 if it is not one or does not fit. */
 int tls_client_cert_der(const char *pem, uint8_t *der, size_t cap, size_t *der_len);
-/* Pins the client certificate (PEM) and starts building the context on a helper thread. NULL with
- * a message in err: PLUGIN_CLIENT_CERT is no certificate, or out of resources. */
+/* Pins the client certificate (PEM). NULL with a message in err: PLUGIN_CLIENT_CERT is no
+ * certificate, or out of resources. */
 tls_ctx_build *tls_ctx_start(const char *client_cert_pem, char *err, size_t errlen);
-/* Waits for the helper, installs the server certificate and key, frees b. NULL on failure with a
+/* Builds the context, installs the server certificate and key, frees b. NULL on failure with a
  * message in err. */
 SSL_CTX *tls_ctx_finish(tls_ctx_build *b, const tls_cert *cert, char *err, size_t errlen);
 

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "prefault.h"
 #include "tflog.h"
 
 static struct {
@@ -41,6 +42,8 @@ static void push(rpc_call **head, rpc_call **tail, rpc_call *c)
     *tail = c;
 }
 
+#define WIPE_STACK_BYTES (64 * 1024)
+
 /* A handler leaves what it worked on (configurations, states, env values) in stack frames below the
  * thread's stack pointer, and nothing overwrites them while the thread waits for the next call:
  * this clears the part of the stack a handler uses. Measured by painting the stack, the deepest
@@ -48,7 +51,7 @@ static void push(rpc_call **head, rpc_call **tail, rpc_call *c)
  * and more would only add resident memory to every worker. */
 static __attribute__((noinline)) void wipe_stack(void)
 {
-    volatile uint8_t area[64 * 1024];
+    volatile uint8_t area[WIPE_STACK_BYTES];
     explicit_bzero((void *)area, sizeof area);
     __asm__ __volatile__("" : : "r"(area) : "memory");
 }
@@ -65,6 +68,8 @@ void workers_run(rpc_call *call)
 static void *worker_main(void *arg)
 {
     (void)arg;
+    /* what wipe_stack clears and the deepest handler uses, mapped at once (prefault.h) */
+    prefault_stack(WIPE_STACK_BYTES + 16 * 1024);
     pthread_mutex_lock(&W.mu);
     for (;;) {
         if (!W.todo) {

@@ -312,8 +312,11 @@ static int check_all(const char *bin)
     else
         close(p.stderr_fd);
 
-    /* 2. A client whose certificate is not the one announced is refused. */
-    plugin_start(&p, bin, env_tls);
+    /* 2. A client whose certificate is not the one announced is refused (and the refusal logged
+     * with OpenSSL's reason in words: its error strings are loaded when needed, tlserr.h). */
+    const char *env_tls_log[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=5,6", client_env,
+                                 "TF_LOG_PROVIDER=WARN", NULL};
+    plugin_start(&p, bin, env_tls_log);
     ch = connect_to(&p, &stranger);
     grpc_status_code s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
     CHECK(s == GRPC_STATUS_UNAVAILABLE, "client with a wrong certificate is refused (status %d)",
@@ -340,6 +343,14 @@ static int check_all(const char *bin)
     kill(p.pid, SIGTERM);
     CHECK(plugin_wait(&p, 3000) >= 0, "SIGTERM stops the provider");
     CHECK(stat(p.socket, &st) != 0, "socket removed after SIGTERM");
+    char log[16384];
+    size_t have = 0;
+    for (ssize_t r;
+         have < sizeof log - 1 && (r = read(p.stderr_fd, log + have, sizeof log - 1 - have)) > 0;)
+        have += (size_t)r;
+    log[have] = 0;
+    CHECK(strstr(log, "TLS handshake refused") && strstr(log, "certificate verify failed"),
+          "the refusal is logged with OpenSSL's reason in words: %.300s", log);
     close(p.stderr_fd);
 
     /* 3. Without a client certificate (TF_DISABLE_PLUGIN_TLS): insecure, empty cert field */

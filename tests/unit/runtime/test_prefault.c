@@ -1,0 +1,177 @@
+/* test_prefault.c — after prefault_process, what a provider life touches (the heap's first part,
+ * from the main thread and from a new thread; .bss; the stack below the caller) is touched without
+ * page faults, and a worker's prefault_stack does the same for its stack. Counted with getrusage's
+ * minor faults of the touching thread: deterministic, unlike any timing.
+ *
+ * The counts come from a pristine process, as the provider's is when it prefaults: this test binary
+ * run again with PREFAULT_PROBE set (a constructor answers before Criterion starts any thread or
+ * arena). The probe runs once without prefaulting too: there every region must fault page by page,
+ * which shows the probe sees what it should (and that the test fails without prefault_process). */
+#include <criterion/criterion.h>
+#include <alloca.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "prefault.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+#define HEAP_TOUCHED   (320 << 10) /* a plan life's heap peak */
+#define THREAD_TOUCHED (128 << 10)
+#define STACK_TOUCHED  (64 << 10) /* what wipe_stack clears */
+#define FEW_FAULTS     6          /* a page or two of libc's own */
+#define MANY_FAULTS    12         /* each region above is 16 pages or more */
+
+static long thread_faults(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_THREAD, &ru);
+    return ru.ru_minflt;
+}
+
+/* Writes one byte per page of n bytes, so that every page is touched. */
+static void touch(volatile char *p, size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < n; i += page) p[i] = 1;
+}
+
+static long heap_faults(void)
+{
+    long before = thread_faults();
+    char *p = malloc(HEAP_TOUCHED);
+    if (!p) return -1;
+    touch(p, HEAP_TOUCHED);
+    long n = thread_faults() - before;
+    free(p);
+    return n;
+}
+
+static void *thread_allocates(void *arg)
+{
+    long before = thread_faults();
+    char *p = malloc(THREAD_TOUCHED);
+    if (p) touch(p, THREAD_TOUCHED);
+    *(long *)arg = p ? thread_faults() - before : -1;
+    free(p);
+    return NULL;
+}
+
+static long new_thread_heap_faults(void)
+{
+    long n = -1;
+    pthread_t t;
+    if (pthread_create(&t, NULL, thread_allocates, &n) != 0) return -1;
+    pthread_join(t, NULL);
+    return n;
+}
+
+static char g_bss[96 << 10];
+
+static long bss_faults(void)
+{
+    long before = thread_faults();
+    touch(g_bss, sizeof g_bss);
+    return thread_faults() - before;
+}
+
+/* Uses n bytes of stack below the caller's frame and returns the faults that cost. */
+static __attribute__((noinline)) long deep_frame(size_t n)
+{
+    char *area = alloca(n);
+    long before = thread_faults();
+    touch(area, n);
+    return thread_faults() - before;
+}
+
+static void *worker_like(void *arg)
+{
+    if (*(long *)arg) prefault_stack(STACK_TOUCHED + (16 << 10));
+    *(long *)arg = deep_frame(STACK_TOUCHED);
+    return NULL;
+}
+
+static long worker_stack_faults(bool prefault)
+{
+    long n = prefault;
+    pthread_t t;
+    if (pthread_create(&t, NULL, worker_like, &n) != 0) return -1;
+    pthread_join(t, NULL);
+    return n;
+}
+
+/* PREFAULT_PROBE=on|off: prints the faults of each region and exits, before main. */
+__attribute__((constructor)) static void probe(void)
+{
+    const char *mode = getenv("PREFAULT_PROBE");
+    if (!mode) return;
+    bool on = strcmp(mode, "on") == 0;
+    if (on) prefault_process(512 << 10, 96 << 10);
+    long stack = deep_frame(STACK_TOUCHED); /* first: nothing else has used this stack yet */
+    long heap = heap_faults();
+    long thread = new_thread_heap_faults();
+    long bss = bss_faults();
+    long worker = worker_stack_faults(on);
+    printf("stack=%ld heap=%ld thread=%ld bss=%ld worker=%ld\n", stack, heap, thread, bss, worker);
+    fflush(stdout);
+    _exit(0);
+}
+
+typedef struct {
+    long stack, heap, thread, bss, worker;
+} counts;
+
+static counts run_probe(const char *mode)
+{
+    char cmd[4200];
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    cr_assert_gt(n, 0);
+    self[n] = 0;
+    snprintf(cmd, sizeof cmd, "PREFAULT_PROBE=%s '%s'", mode, self);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    counts c = {-1, -1, -1, -1, -1};
+    int got = fscanf(p, "stack=%ld heap=%ld thread=%ld bss=%ld worker=%ld", &c.stack, &c.heap,
+                     &c.thread, &c.bss, &c.worker);
+    cr_assert_eq(pclose(p), 0);
+    cr_assert_eq(got, 5, "the probe printed its counts");
+    return c;
+}
+
+/* Linux before 5.14 has no MADV_POPULATE_WRITE: prefault_process does nothing there. */
+static void skip_without_populate(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    void *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(p, MAP_FAILED);
+    int r = madvise(p, (size_t)page, MADV_POPULATE_WRITE);
+    munmap(p, (size_t)page);
+    if (r != 0 && errno == EINVAL) cr_skip_test("the kernel has no MADV_POPULATE_WRITE");
+}
+
+Test(prefault, a_provider_life_touches_its_memory_without_faults)
+{
+    skip_without_populate();
+    counts off = run_probe("off");
+    cr_expect_geq(off.stack, MANY_FAULTS, "without prefaulting: %ld faults (stack)", off.stack);
+    cr_expect_geq(off.heap, MANY_FAULTS, "without prefaulting: %ld faults (heap)", off.heap);
+    cr_expect_geq(off.thread, MANY_FAULTS, "without prefaulting: %ld faults (thread)", off.thread);
+    cr_expect_geq(off.bss, MANY_FAULTS, "without prefaulting: %ld faults (.bss)", off.bss);
+    cr_expect_geq(off.worker, MANY_FAULTS, "without prefaulting: %ld faults (worker)", off.worker);
+
+    counts on = run_probe("on");
+    cr_expect_leq(on.stack, FEW_FAULTS, "%ld faults using 64 KiB of the main stack", on.stack);
+    cr_expect_leq(on.heap, FEW_FAULTS, "%ld faults touching 320 KiB of heap", on.heap);
+    cr_expect_leq(on.thread, FEW_FAULTS, "%ld faults touching 128 KiB in a new thread", on.thread);
+    cr_expect_leq(on.bss, FEW_FAULTS, "%ld faults touching 96 KiB of .bss", on.bss);
+    cr_expect_leq(on.worker, FEW_FAULTS, "%ld faults using 64 KiB of a worker's stack", on.worker);
+}
