@@ -1,13 +1,16 @@
 // chain.mjs — the on-chain tests' Ethereum node: in-process ganache on 127.0.0.1 (free port, instamine,
 // deterministic funded accounts) with three ComposeHashApp contracts deployed and registered on a
 // KmsStandIn (the DstackKms stand-in; its k256 key is set by the test once the simulator runs, see
-// kms_sync in tests/acceptance/onchain_lib.sh); the C, shell and Node tests use it.
-// CLI: node tests/eth/chain.mjs --info-file PATH [--chain-id 8453] [--verbose]; also importable (startChain).
+// kms_sync in tests/acceptance/onchain_lib.sh); the C, shell and Node tests use it. With --safe also Safe
+// 1.4.1 and a 2-of-3 Safe owning a fourth app (safe_deploy.mjs), deployed last.
+// CLI: node tests/eth/chain.mjs --info-file PATH [--chain-id 8453] [--verbose] [--safe]; also importable
+// (startChain).
 import { randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileInWorker, loadArtifacts, requirePkg } from './contract.mjs';
+import { deploySafe, SAFE_OWNER_BALANCE, SAFE_OWNER_KEYS } from './safe_deploy.mjs';
 
 export const OWNER_KEY = '0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d';
 export const OTHER_KEY = '0x6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1';
@@ -59,10 +62,11 @@ export function randomHash() {
 
 /**
  * Starts ganache in-process and deploys the contracts. Options: chainId (8453), verbose (false),
- * compileSource (true: compile ComposeHashApp.sol now; false: use the committed artifact).
+ * compileSource (true: compile ComposeHashApp.sol now; false: use the committed artifact), safe (false:
+ * true adds Safe 1.4.1, a funded 2-of-3 Safe and apps[3] = safe_app owned by it; info.safe describes them).
  * Returns { info, server, provider, rpc(method, params), stop() }; info is the info-file object.
  */
-export async function startChain({ chainId = 8453, verbose = false, compileSource = true } = {}) {
+export async function startChain({ chainId = 8453, verbose = false, compileSource = true, safe = false } = {}) {
   const compiled = compileSource ? compileInWorker() : Promise.resolve(loadArtifacts());
   compiled.catch(() => {}); // awaited below; avoid an unhandled rejection while ganache starts
   const ganache = requirePkg('ganache');
@@ -73,6 +77,7 @@ export async function startChain({ chainId = 8453, verbose = false, compileSourc
         { secretKey: OWNER_KEY, balance: hex(RICH_BALANCE) },
         { secretKey: OTHER_KEY, balance: hex(RICH_BALANCE) },
         { secretKey: POOR_KEY, balance: hex(POOR_BALANCE) },
+        ...(safe ? SAFE_OWNER_KEYS.map((k) => ({ secretKey: k, balance: hex(SAFE_OWNER_BALANCE) })) : []),
       ],
     },
     miner: { instamine: 'eager' },
@@ -117,6 +122,15 @@ export async function startChain({ chainId = 8453, verbose = false, compileSourc
       kms,
       pid: process.pid,
     };
+    if (safe) {
+      // After every other deployment: the owner's nonces, so the addresses above, stay as they are.
+      info.safe = await deploySafe({ send, rpc });
+      const app = (await send({ data: artifact.bytecode })).contractAddress;
+      await send({ to: kms, data: calldata('registerApp', app) });
+      await send({ to: app, data: calldata('transferOwnership', info.safe.address) });
+      apps.push(app);
+      info.safe_app = app;
+    }
     return { info, server, provider, rpc, stop, artifact };
   } catch (e) {
     await stop();
@@ -134,7 +148,7 @@ export function writeJsonAtomic(path, obj) {
 function usage(msg) {
   if (msg) console.error(`chain.mjs: ${msg}`);
   console.error('usage: node tests/eth/chain.mjs --info-file PATH [--chain-id N] [--verbose] [--use-artifact]\n' +
-    '                                [--exit-with-parent]');
+    '                                [--exit-with-parent] [--safe]');
   process.exit(2);
 }
 
@@ -144,6 +158,7 @@ async function main(argv) {
   let verbose = false;
   let compileSource = true;
   let exitWithParent = false;
+  let safe = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--info-file') infoFile = argv[++i];
@@ -151,6 +166,7 @@ async function main(argv) {
     else if (a === '--verbose') verbose = true;
     else if (a === '--use-artifact') compileSource = false;
     else if (a === '--exit-with-parent') exitWithParent = true;
+    else if (a === '--safe') safe = true;
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -161,7 +177,7 @@ async function main(argv) {
   const t0 = Date.now();
   let chain;
   try {
-    chain = await startChain({ chainId, verbose, compileSource });
+    chain = await startChain({ chainId, verbose, compileSource, safe });
   } catch (e) {
     console.error(`chain.mjs: startup failed: ${e.stack || e}`);
     process.exit(1);

@@ -88,3 +88,37 @@ test('--chain-id 31337 and SIGINT', async () => {
     await c.stop();
   }
 });
+
+test('--safe: the apps above unchanged, a 2-of-3 Safe 1.4.1 owning apps[3]', async () => {
+  const c = await startChainProcess({ safe: true });
+  try {
+    const i = c.info;
+    const s = i.safe;
+    assert.deepEqual(i.apps.slice(0, 3), ['0xe78a0f7e598cc8b0bb87894b0f60dd2a88d6a8ab',
+      '0x5b1869d9a4c187f2eaa108f3062412ecf0526b24', '0xcfeb869f69431e42cdb54a4f4f105c19c080a601']);
+    assert.equal(i.apps.length, 4);
+    assert.equal(i.safe_app, i.apps[3]);
+    const call = (to, data) => rpc(i.rpc_url, 'eth_call', [{ to, data }, 'latest']);
+    assert.equal(await call(i.safe_app, '0x8da5cb5b'), word(s.address), 'the safe app is owned by the Safe');
+    assert.equal(await call(i.kms, `0xa6c4cce9${word(i.safe_app).slice(2)}`), word('0x1'), 'registered on the KMS');
+    // The Safe answers as one: VERSION(), getThreshold(), getOwners(), nonce().
+    const version = await call(s.address, '0xffa1ad74');
+    assert.equal(Buffer.from(version.slice(2 + 128, 2 + 128 + 10), 'hex').toString(), '1.4.1');
+    assert.equal(BigInt(await call(s.address, '0xe75235b8')), 2n);
+    assert.equal(s.threshold, 2);
+    assert.equal(BigInt(await call(s.address, '0xaffed0e0')), 0n);
+    const owners = await call(s.address, '0xa0e67e2b');
+    assert.equal(BigInt(`0x${owners.slice(2 + 64, 2 + 128)}`), 3n);
+    for (let k = 0; k < 3; k++) {
+      assert.equal(`0x${owners.slice(2 + 128 + 64 * k + 24, 2 + 128 + 64 * (k + 1))}`, s.owners[k]);
+      assert.ok(BigInt(await rpc(i.rpc_url, 'eth_getBalance', [s.owners[k], 'latest'])) > 0n, `owner ${k} funded`);
+    }
+    assert.equal(s.owner_keys.length, 3);
+    assert.equal(s.multisend_call_only, s.contract_networks.multiSendCallOnlyAddress);
+    for (const [k, a] of Object.entries(s.contract_networks)) {
+      assert.ok((await rpc(i.rpc_url, 'eth_getCode', [a, 'latest'])).length > 2, `${k} has code`);
+    }
+  } finally {
+    await c.stop();
+  }
+});

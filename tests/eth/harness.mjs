@@ -51,13 +51,14 @@ export async function stopChild(child, ms = 5000) {
 
 /**
  * Starts `node chain.mjs` in a fresh temp dir; resolves { info, proc, dir, stop() } once the info
- * file appears (at most 60 s: a loaded CI box compiles solc slowly).
+ * file appears (at most 60 s: a loaded CI box compiles solc slowly; 90 s with safe, which adds Safe 1.4.1).
  */
-export async function startChainProcess({ chainId } = {}) {
+export async function startChainProcess({ chainId, safe = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'eth-chain-'));
   const infoFile = join(dir, 'chain.json');
   const args = [CHAIN_SCRIPT, '--info-file', infoFile];
   if (chainId) args.push('--chain-id', String(chainId));
+  if (safe) args.push('--safe');
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr += d));
@@ -71,7 +72,7 @@ export async function startChainProcess({ chainId } = {}) {
     const info = await waitFor(() => {
       if (exited) throw new Error(`chain.mjs exited early: ${stderr}`);
       return readJson(infoFile);
-    }, 60000, 'chain.mjs info file');
+    }, safe ? 90000 : 60000, 'chain.mjs info file');
     return { info, proc, dir, stop };
   } catch (e) {
     await stop();
