@@ -32,6 +32,9 @@ export const SEL = Object.freeze({
   setAllowAnyDevice: '0x7c4beeb8',
   allowedDeviceIds: '0xbf8b211b',
   allowAnyDevice: '0x3440a16a',
+  // The stand-in's test switch (not in DstackApp): 0 both events, 1 legacy only, 2 PolicyChanged only.
+  setEventMode: '0x2a030f44',
+  eventMode: '0x0ce978e2',
   // KmsStandIn (DstackKms): kmsInfo(), registeredApps(address), registerApp(address), setK256Pubkey(bytes)
   kmsInfo: '0x09177063',
   registeredApps: '0xa6c4cce9',
@@ -41,6 +44,13 @@ export const SEL = Object.freeze({
 export const TOPIC_COMPOSE_HASH_ADDED = '0xfecb34306dd9d8b785b54d65489d06afc8822a0893ddacedff40c50a4942d0af';
 export const TOPIC_DEVICE_ADDED = '0x67fc71ab96fe3fa3c6f78e9a00e635d591b7333ce611c0380bc577aac702243b';
 export const TOPIC_COMPOSE_HASH_REMOVED_PREFIX = '0x755b79bd';
+// PolicyChanged(address indexed actor, bytes32 indexed policy, bytes32 indexed value, bool enabled)
+export const TOPIC_POLICY_CHANGED = '0x341d3bc64e32172fc5bcf27b0f7f69dc5adc19af64b7aa1dee361e5883c32375';
+export const POLICY = Object.freeze({
+  composeHash: '0x56bdf4352a9ceb1ba8f5c68066725c095e69c1d3f8a437290f0ac1da8fb4e19c', // keccak256("compose-hash")
+  device: '0x8e7eff7e4a57bd436b18f220111863326b17773a8b4460f9fabd87a334233046', // keccak256("device")
+  allowAnyDevice: '0x560720bbc77afadfad8faeab0a79cf66b13e5433c09dd9182d5d36413084a84e', // keccak256("allow-any-device")
+});
 
 const hex = (n) => `0x${n.toString(16)}`;
 const word = (h) => h.replace(/^0x/i, '').toLowerCase().padStart(64, '0');
