@@ -4,10 +4,11 @@
 # that chain, and raw JSON-RPC helpers that bypass the provider (ganache signs for its own accounts):
 # sending from an account, nonces, contract reads, log counts.
 
-# chain_start — starts the chain; sets RPC CHAIN APP0 APP1 APP2 (40 hex, no 0x), OWNER OTHER POOR
+# chain_start [ARGS…] — starts the chain (ARGS to chain.mjs, e.g. --safe); sets RPC CHAIN APP0 APP1
+# APP2 (40 hex, no 0x), OWNER OTHER POOR
 # (addresses), KMS (the KmsStandIn's address, 0x…; the three apps are registered on it) and CHAIN_PID.
 chain_start() {
-    node "$REPO_ROOT/tests/eth/chain.mjs" --info-file "$WORK/chain.json" --exit-with-parent \
+    node "$REPO_ROOT/tests/eth/chain.mjs" --info-file "$WORK/chain.json" --exit-with-parent "$@" \
         >"$WORK/chain.log" 2>&1 &
     CHAIN_PID=$!
     wait_until 120 "the test chain (ganache) to start" test -s "$WORK/chain.json" ||

@@ -6,6 +6,28 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The change adds a compose hash the chain does not allow yet. */
+static bool adds_new_hash(const ap_want *w, const pk_app_policy *live)
+{
+    if (!w->manage_hashes) return false;
+    for (size_t i = 0; i < w->n_hashes; i++) {
+        bool have = false;
+        for (size_t j = 0; j < live->n_compose_hashes && !have; j++)
+            have = strcmp(live->compose_hashes[j].value, w->hashes[i]) == 0;
+        if (!have) return true;
+    }
+    return false;
+}
+
+/* Only the CVM's compose hash goes (its device stays allowed). */
+static bool only_hash_goes(const ap_want *w, const pk_app_policy *live, const char *hash,
+                           const char *device)
+{
+    ap_want devices_only = *w;
+    devices_only.manage_hashes = false;
+    return ap_want_allows(&devices_only, live, hash, device);
+}
+
 /* What the change takes away from this CVM, for the message. */
 static const char *what_goes(const ap_want *w, const pk_app_policy *live, const char *hash,
                              const char *device, char *buf, size_t len)
@@ -29,9 +51,11 @@ static const char *what_goes(const ap_want *w, const pk_app_policy *live, const 
     return buf;
 }
 
-size_t ap_rail_check(tf_ctx *c, const policy_source *s, const ap_want *w, bool allow_lockout)
+size_t ap_rail_check(tf_ctx *c, const policy_source *s, const ap_want *w, bool allow_lockout,
+                     bool at_plan)
 {
     size_t locked = 0;
+    bool replacing = at_plan && adds_new_hash(w, &s->policy);
     for (size_t i = 0; i < s->cvms.n_results; i++) {
         const pk_app_cvm_allowed *r = &s->cvms.results[i];
         const char *hash = r->info.compose_hash, *dev = r->info.device_id;
@@ -41,7 +65,14 @@ size_t ap_rail_check(tf_ctx *c, const policy_source *s, const ap_want *w, bool a
         char why[300];
         what_goes(w, &s->policy, hash, dev, why, sizeof why);
         locked++;
-        if (allow_lockout)
+        if (replacing && !allow_lockout && only_hash_goes(w, &s->policy, hash, dev))
+            tf_warning(c, NULL, "A running CVM's compose hash is replaced",
+                       "CVM %s runs compose hash %s, which this change removes while it adds a "
+                       "compose hash the chain does not allow yet — an env update in flight "
+                       "(phala_encrypted_env). The apply checks again before sending anything and "
+                       "refuses while CVM %s still runs %s (allow_lockout = true accepts that).",
+                       r->cvm_id ? r->cvm_id : "?", hash, r->cvm_id ? r->cvm_id : "?", hash);
+        else if (allow_lockout)
             tf_warning(c, NULL, "A CVM of the app is locked out (allow_lockout = true)",
                        "CVM %s may boot with the app's keys today, but after this change %s: it "
                        "cannot obtain the app's keys at its next boot. allow_lockout = true "

@@ -276,7 +276,7 @@ static void plan_policy(tf_ctx *c, const tf_value *prior, const tf_value *config
     if (read_source(c, app, config, prior, &s) != 0) return;
     pk_policy_call *calls;
     size_t n = ap_want_calls(c->arena, &w, &s.policy, &calls);
-    ap_rail_check(c, &s, &w, tf_get_bool(config, "allow_lockout", false));
+    ap_rail_check(c, &s, &w, tf_get_bool(config, "allow_lockout", false), true);
     set_facts(c, planned, &s);
     bool signs = ap_owner_signs(c, &s);
     if (n == 0) {
@@ -305,20 +305,32 @@ static void plan_policy(tf_ctx *c, const tf_value *prior, const tf_value *config
 
 /* ---- apply ---------------------------------------------------------------------------------- */
 
-/* The plan listed planned_calls; the chain must still need exactly those (else someone changed it
- * since, and the user never reviewed what the apply would now do). */
-static bool same_as_planned(tf_ctx *c, const tf_value *planned, const pk_policy_call *calls,
-                            size_t n)
+/* The plan listed planned_calls; the apply makes only calls from that list. Fewer is fine: the
+ * chain moved toward the configuration meanwhile (phala_encrypted_env, applied first, registered
+ * the new compose hash itself). Any other call was never reviewed: nothing is sent. */
+static bool within_plan(tf_ctx *c, const tf_value *planned, const pk_policy_call *calls, size_t n)
 {
     const tf_value *pl = tf_attr(planned, "planned_calls");
     if (!tf_is_known(pl)) return true;
     tf_value now = ap_calls_value(c->arena, calls, n);
-    if (tf_value_equal(pl, &now)) return true;
-    tf_error(c, NULL, "The app's policy changed since the plan",
-             "The plan made %zu call(s), but the chain now needs %zu: someone changed the app "
-             "contract in between. Nothing was sent; run plan again and review it.",
-             pl->u.coll.n, n);
-    return false;
+    for (size_t i = 0; i < n; i++) {
+        bool listed = false;
+        for (size_t j = 0; j < pl->u.coll.n && !listed; j++)
+            listed = strcmp(pl->u.coll.items[j].u.str.ptr, now.u.coll.items[i].u.str.ptr) == 0;
+        if (listed) continue;
+        tf_error(c, NULL, "The app's policy changed since the plan",
+                 "The apply would have to make %s, which the plan did not list: someone changed "
+                 "the app contract in between. Nothing was sent; run plan again and review it.",
+                 now.u.coll.items[i].u.str.ptr);
+        return false;
+    }
+    return true;
+}
+
+/* Sets a result the plan left unknown; a value the plan showed stays as shown. */
+static void fill(tf_value *ns, const char *name, tf_value v)
+{
+    if (tf_is_unknown(tf_attr(ns, name))) tf_set(ns, name, v);
 }
 
 /* Reads the chain back after the calls. It shows the configuration: true. Else (a call failed, or
@@ -366,14 +378,16 @@ static void apply_policy(tf_ctx *c, const tf_value *prior, const tf_value *confi
     pk_policy_call *calls;
     size_t n = ap_want_calls(c->arena, &w, &s.policy, &calls);
     /* values unknown at plan (another resource's compose hash) meet the rail here */
-    if (ap_rail_check(c, &s, &w, tf_get_bool(config, "allow_lockout", false)) && tf_has_errors(c))
+    if (ap_rail_check(c, &s, &w, tf_get_bool(config, "allow_lockout", false), false) &&
+        tf_has_errors(c))
         goto out;
-    if (!same_as_planned(c, planned, calls, n)) goto out;
+    if (!within_plan(c, planned, calls, n)) goto out;
     set_facts(c, ns, &s);
-    tf_set(ns, "planned_calls", ap_calls_value(c->arena, calls, n));
-    tf_set(ns, "added_compose_hashes",
-           added_after(c, prior, "added_compose_hashes", calls, n, false));
-    tf_set(ns, "added_devices", added_after(c, prior, "added_devices", calls, n, true));
+    fill(ns, "planned_calls", ap_calls_value(c->arena, calls, n));
+    fill(ns, "added_compose_hashes",
+         added_after(c, prior, "added_compose_hashes", calls, n, false));
+    fill(ns, "added_devices", added_after(c, prior, "added_devices", calls, n, true));
+    fill(ns, "pending_safe_tx_hash", tf_null(&tf_type_string));
     if (n == 0 || ap_owner_signs(c, &s)) {
         /* Each call at most once; afterwards the state records what the chain shows. */
         ap_send_calls(c, &s, calls, n); /* a failure is in the diagnostics: confirm records it */
@@ -478,7 +492,7 @@ static void delete_policy(tf_ctx *c, const tf_value *prior)
                     tf_attr(prior, "added_devices"), &w);
     pk_policy_call *calls;
     size_t n = ap_want_calls(c->arena, &w, &s.policy, &calls);
-    ap_rail_check(c, &s, &w, tf_get_bool(prior, "allow_lockout", false));
+    ap_rail_check(c, &s, &w, tf_get_bool(prior, "allow_lockout", false), false);
     if (n == 0 || tf_has_errors(c)) goto out;
     if (ap_owner_signs(c, &s)) {
         ap_send_calls(c, &s, calls, n);
