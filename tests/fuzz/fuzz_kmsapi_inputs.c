@@ -9,6 +9,10 @@
  *  3  an api_prefix / RPC URL
  *  4  a CVM id or import id: normalisation and the request path it makes
  *  5  pk_verify_pubkey_sig inputs, separated by newlines (key, signature, app id, signer)
+ *  6  a contract's raw ABI answer for the policy reader's strict decoders (the second byte picks
+ *     it: Safe getOwners address[], VERSION string, a uint64 word, an address, a bool)
+ *  7  an eth_getLogs result (JSON): parsed, then each log classified as a policy entry
+ * (case 0 also drives pk_safe_read and pk_app_policy_read.)
  * Nothing may crash, leak or reach undefined behaviour. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,7 +59,7 @@ static void eth_call(uint8_t which, const uint8_t *answer, size_t len)
     uint8_t w[32];
     bool b;
     char s[PK_ETH_HASH_STRLEN], a[PK_ETH_ADDRESS_STRLEN];
-    switch (which % 13) {
+    switch (which % 15) {
     case 0:
         pk_eth_chain_id(eth, &u, &err);
         break;
@@ -101,6 +105,27 @@ static void eth_call(uint8_t which, const uint8_t *answer, size_t len)
     case 11:
         pk_eth_find_compose_hash_tx(eth, APP, HASH, &b, s, &u, &err);
         break;
+    case 12: {
+        pk_safe_info si;
+        if (pk_safe_read(eth, APP, &si, &err) == 0) pk_safe_info_free(&si);
+        break;
+    }
+    case 13: {
+        const char *extra[] = {HASH};
+        pk_policy_query q = {.app = APP,
+                             .span = 100,
+                             .deadline_ms = 50,
+                             .extra_hashes = extra,
+                             .n_extra_hashes = 1,
+                             .extra_devices = extra,
+                             .n_extra_devices = 1};
+        pk_app_policy p;
+        if (pk_app_policy_read(eth, &q, &p, &err) == 0) {
+            (void)pk_app_policy_allows(&p, HASH, HASH);
+            pk_app_policy_free(&p);
+        }
+        break;
+    }
     default:
         pk_eth_tx_registers(eth, TX, APP, HASH, &b, &u, &err);
         break;
@@ -117,6 +142,55 @@ static char *cstr(const uint8_t *d, size_t n)
     return s;
 }
 
+static void abi_answer(uint8_t which, const uint8_t *d, size_t n)
+{
+    char(*owners)[PK_ETH_ADDRESS_STRLEN] = NULL;
+    size_t cnt = 0;
+    char v[16], a[PK_ETH_ADDRESS_STRLEN];
+    uint64_t u;
+    bool b;
+    switch (which % 5) {
+    case 0:
+        if (pkx_abi_address_array(d, n, 256, &owners, &cnt) == 0) {
+            if (cnt > 256 || (cnt && !owners) || n != 64 + 32 * cnt) abort();
+            for (size_t i = 0; i < cnt; i++)
+                if (strlen(owners[i]) != 42) abort();
+            free(owners);
+        }
+        break;
+    case 1:
+        if (pkx_abi_string(d, n, v, sizeof v) == 0 && strlen(v) >= sizeof v) abort();
+        break;
+    case 2:
+        pkx_abi_u64(d, n, &u);
+        break;
+    case 3:
+        if (pkx_abi_address(d, n, a) == 0 && strlen(a) != 42) abort();
+        break;
+    default:
+        pkx_abi_bool(d, n, &b);
+        break;
+    }
+}
+
+static void policy_logs(const char *json, size_t n)
+{
+    cJSON *arr = cJSON_ParseWithLength(json, n);
+    pk_eth_log *logs = NULL;
+    size_t cnt = 0;
+    if (arr && pkx_eth_parse_logs(arr, &logs, &cnt) == 0) {
+        for (size_t i = 0; i < cnt; i++) {
+            pkx_policy_kind kind;
+            uint8_t value[32];
+            if (pkx_policy_log_entry(&logs[i], &kind, value) == 0 && kind != PKX_POLICY_HASH &&
+                kind != PKX_POLICY_DEVICE)
+                abort();
+        }
+        pkx_eth_logs_free(logs, cnt);
+    }
+    cJSON_Delete(arr);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2) return 0;
@@ -125,7 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = size - 2;
     char *s = cstr(d, n);
     pk_error err = {0};
-    switch (kind % 6) {
+    switch (kind % 8) {
     case 0:
         eth_call(arg, d, n);
         break;
@@ -153,6 +227,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         break;
     }
+    case 6:
+        abi_answer(arg, d, n);
+        break;
+    case 7:
+        policy_logs(s, n);
+        break;
     default: {
         char *f[4] = {"", "", "", ""}, *p = s;
         for (int i = 0; i < 4 && p; i++) {

@@ -199,30 +199,36 @@ void pk_is_allowed_free(pk_is_allowed *a)
     memset(a, 0, sizeof *a);
 }
 
-int pkx_decode_is_allowed(const char *body, size_t len, pk_is_allowed *out, pk_error *err)
+int pkx_parse_is_allowed(const cJSON *obj, const char *c, pk_is_allowed *out, pk_error *err)
 {
-    cJSON *root;
     pk_tristate hash_ok, any, allowed;
     memset(out, 0, sizeof *out);
-    if (pkx_json_parse_object(body, len, "is_allowed", &root, err)) return -1;
-    const char *c = "is_allowed";
-    if (pkx_json_str(root, c, "app_contract_address", 0, &out->app_contract_address, err) ||
-        pkx_json_str(root, c, "compose_hash", 0, &out->compose_hash, err) ||
-        pkx_json_str(root, c, "device_id", 0, &out->device_id, err) ||
-        pkx_json_bool(root, c, "compose_hash_allowed", PKX_REQUIRED, &hash_ok, err) ||
-        pkx_json_bool(root, c, "allow_any_device", 0, &any, err) ||
-        pkx_json_bool(root, c, "device_id_allowed", 0, &out->device_id_allowed, err) ||
-        pkx_json_bool(root, c, "is_allowed", PKX_REQUIRED, &allowed, err) ||
-        pkx_json_str(root, c, "error", 0, &out->error, err)) {
-        cJSON_Delete(root);
+    if (!cJSON_IsObject(obj)) return pkx_error_set(err, PK_ERR_DECODE, "%s: expected object", c);
+    if (pkx_json_str(obj, c, "app_contract_address", 0, &out->app_contract_address, err) ||
+        pkx_json_str(obj, c, "compose_hash", 0, &out->compose_hash, err) ||
+        pkx_json_str(obj, c, "device_id", 0, &out->device_id, err) ||
+        pkx_json_bool(obj, c, "compose_hash_allowed", PKX_REQUIRED, &hash_ok, err) ||
+        pkx_json_bool(obj, c, "allow_any_device", 0, &any, err) ||
+        pkx_json_bool(obj, c, "device_id_allowed", 0, &out->device_id_allowed, err) ||
+        pkx_json_bool(obj, c, "is_allowed", PKX_REQUIRED, &allowed, err) ||
+        pkx_json_str(obj, c, "error", 0, &out->error, err)) {
         pk_is_allowed_free(out);
         return -1;
     }
     out->compose_hash_allowed = hash_ok == PK_TRUE;
     out->allow_any_device = any == PK_TRUE;
     out->is_allowed = allowed == PK_TRUE;
-    cJSON_Delete(root);
     return 0;
+}
+
+int pkx_decode_is_allowed(const char *body, size_t len, pk_is_allowed *out, pk_error *err)
+{
+    cJSON *root;
+    memset(out, 0, sizeof *out);
+    if (pkx_json_parse_object(body, len, "is_allowed", &root, err)) return -1;
+    int rc = pkx_parse_is_allowed(root, "is_allowed", out, err);
+    cJSON_Delete(root);
+    return rc;
 }
 
 int pk_cvm_is_allowed(pk_client *c, const char *cvm_id, const char *compose_hash,

@@ -64,5 +64,13 @@ int pkx_fuzz_api_json(const uint8_t *data, size_t len)
     pk_is_allowed ia;
     if (pkx_decode_is_allowed(b, len, &ia, &err) == 0) pk_is_allowed_free(&ia);
     pk_error_clear(&err);
+
+    pk_device_allowlist dl;
+    if (pkx_decode_device_allowlist(b, len, &dl, &err) == 0) pk_device_allowlist_free(&dl);
+    pk_error_clear(&err);
+
+    pk_app_cvms_allowed ca;
+    if (pkx_decode_app_cvms_allowed(b, len, &ca, &err) == 0) pk_app_cvms_allowed_free(&ca);
+    pk_error_clear(&err);
     return 0;
 }

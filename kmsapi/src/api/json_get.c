@@ -94,6 +94,23 @@ int pkx_json_str_or_int(const cJSON *obj, const char *ctx, const char *key, int 
     return 0;
 }
 
+int pkx_json_elem_str_or_int(const cJSON *it, const char *ctx, char **out, pk_error *err)
+{
+    *out = NULL;
+    int64_t v;
+    if (cJSON_IsString(it)) {
+        *out = pkx_strdup(it->valuestring);
+    } else if (cJSON_IsNumber(it) && exact_int(it, &v)) {
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+        *out = pkx_strdup(tmp);
+    } else {
+        return pkx_error_set(err, PK_ERR_DECODE, "%s: expected string or integer", ctx);
+    }
+    if (!*out) return pkx_error_set(err, PK_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
 int pkx_json_i64(const cJSON *obj, const char *ctx, const char *key, int flags, int64_t *out,
                  bool *present, pk_error *err)
 {

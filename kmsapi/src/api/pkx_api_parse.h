@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "phalakms/client.h"
+#include "phalakms/policy.h"
 
 /* Node-shaped KMS (kms_nodes.c). */
 int pkx_parse_kms_info(const cJSON *obj, const char *ctx, pk_kms_info *out, pk_error *err);
@@ -32,8 +33,16 @@ int pkx_decode_envs_in_progress(const char *body, size_t len, pk_envs_update_res
  * object. compose_hash and app_id are required (else PK_ERR_PRECONDITION). */
 int pkx_decode_envs_465(const char *body, size_t len, const char *header_request_id,
                         pk_envs_update_result *out, pk_error *err);
-/* POST /cvms/{id}/is-allowed answer (cvm_update.c). */
+/* POST /cvms/{id}/is-allowed answer (cvm_update.c), and one such object inside another answer (ctx
+ * names it in errors). */
 int pkx_decode_is_allowed(const char *body, size_t len, pk_is_allowed *out, pk_error *err);
+int pkx_parse_is_allowed(const cJSON *obj, const char *ctx, pk_is_allowed *out, pk_error *err);
+/* GET /apps/{app_id}/device-allowlist and POST /apps/{app_id}/cvms/is-allowed (app_policy.c; the
+ * phalakms/policy.h types). CVM ids may be strings or integers (kept as decimal text). */
+int pkx_decode_device_allowlist(const char *body, size_t len, pk_device_allowlist *out,
+                                pk_error *err);
+int pkx_decode_app_cvms_allowed(const char *body, size_t len, pk_app_cvms_allowed *out,
+                                pk_error *err);
 /* The body of PATCH /cvms/{id}/envs (malloc'd compact JSON). */
 char *pkx_encode_envs_update(const char *encrypted_env_hex, const char *const *env_keys,
                              size_t n_env_keys, const char *compose_hash,

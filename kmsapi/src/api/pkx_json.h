@@ -20,6 +20,8 @@ int pkx_json_str(const cJSON *obj, const char *ctx, const char *key, int flags, 
 /* Accepts a string or an integer (kept as decimal text), e.g. CVM ids of older API versions. */
 int pkx_json_str_or_int(const cJSON *obj, const char *ctx, const char *key, int flags, char **out,
                         pk_error *err);
+/* The same for one array element (ctx names it, e.g. "x.cvm_ids[2]"). */
+int pkx_json_elem_str_or_int(const cJSON *it, const char *ctx, char **out, pk_error *err);
 int pkx_json_i64(const cJSON *obj, const char *ctx, const char *key, int flags, int64_t *out,
                  bool *present, pk_error *err);
 int pkx_json_bool(const cJSON *obj, const char *ctx, const char *key, int flags, pk_tristate *out,

@@ -6,6 +6,7 @@
 
 #include "phalakms/crypto.h"
 #include "phalakms/eth.h"
+#include "phalakms/policy.h"
 
 #include <cjson/cJSON.h>
 
@@ -81,6 +82,59 @@ int pkx_eth_quantity_result(pk_eth *eth, const char *method, const char *params,
  * of) what was given. */
 int pkx_eth_check_address(pk_eth *eth, const char *addr, char norm[PK_ETH_ADDRESS_STRLEN],
                           pk_error *err);
+
+/* eth_call at block `block` when at_block, else at "latest" (pk_eth_call). */
+int pkx_eth_call_at(pk_eth *eth, const char *to, const uint8_t *data, size_t len, bool at_block,
+                    uint64_t block, uint8_t **out, size_t *out_len, pk_error *err);
+/* The size of addr's code at block (eth_getCode): 0 for an account without code. */
+int pkx_eth_code_size(pk_eth *eth, const char *addr, uint64_t block, size_t *len, pk_error *err);
+/* One progress line through the pk_eth's log_fn (never secrets). */
+void pkx_eth_logf(const pk_eth *eth, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The windowed log collector both pk_eth_find_log and the policy reader use: every log of `address`
+ * whose topic0 is one of topic0s, over blocks [lowest, head], in windows newest first (`span` wide,
+ * a refused window halved down to one block), until `deadline_ms` passes or on_window asks to stop.
+ * on_window sees each window's parsed logs (oldest first, address and topic0 already checked) and
+ * returns 0 to go on, 1 to stop (the search counts as complete), -1 to fail (err set). progress
+ * (searched_from/to, complete, requests, last_span) is filled as in pk_eth_find_log. */
+typedef int (*pkx_eth_window_fn)(void *user, const pk_eth_log *logs, size_t n, pk_error *err);
+typedef struct pkx_eth_log_scan {
+    const char *address; /* "0x" + 40 lowercase hex */
+    const uint8_t (*topic0s)[32];
+    size_t n_topic0s; /* 1..8 */
+    uint64_t lowest, head;
+    uint64_t span;    /* 0 = PK_ETH_LOG_SPAN_DEFAULT */
+    long deadline_ms; /* 0 = PK_ETH_LOG_DEADLINE_DEFAULT */
+    pkx_eth_window_fn on_window;
+    void *user;
+} pkx_eth_log_scan;
+int pkx_eth_scan_logs(pk_eth *eth, const pkx_eth_log_scan *s, pk_eth_log_result *progress,
+                      pk_error *err);
+/* Parses one JSON-RPC log object / a JSON array of them (strict; fuzzed). */
+int pkx_eth_parse_logs(const cJSON *arr, pk_eth_log **out, size_t *n);
+void pkx_eth_logs_free(pk_eth_log *logs, size_t n);
+
+/* ---- strict ABI and policy-log decoders (abi_decode.c; fuzzed) ---- */
+
+/* One word that fits in 64 bits / is 0 or 1 / is an address (12 zero bytes first). n must be 32. */
+int pkx_abi_u64(const uint8_t *d, size_t n, uint64_t *out);
+int pkx_abi_bool(const uint8_t *d, size_t n, bool *out);
+int pkx_abi_address(const uint8_t *d, size_t n, char out[PK_ETH_ADDRESS_STRLEN]);
+/* A returned address[] (offset 32, length <= max, exactly that many words): *out malloc'd. */
+int pkx_abi_address_array(const uint8_t *d, size_t n, size_t max,
+                          char (**out)[PK_ETH_ADDRESS_STRLEN], size_t *count);
+/* A returned string of printable ASCII shorter than cap, zero-padded. */
+int pkx_abi_string(const uint8_t *d, size_t n, char *out, size_t cap);
+
+/* Which policy entry a log names: ComposeHashAdded/Removed and DeviceAdded/Removed (one data word)
+ * or PolicyChanged for "compose-hash" / "device" (topic2 = policy, topic3 = value). -1 for any other
+ * or a malformed log (allow-any-device's PolicyChanged included: the flag is read directly). */
+typedef enum pkx_policy_kind { PKX_POLICY_HASH, PKX_POLICY_DEVICE } pkx_policy_kind;
+int pkx_policy_log_entry(const pk_eth_log *l, pkx_policy_kind *kind, uint8_t value[32]);
+
+/* pk_safe_read at a fixed block (at_block) or "latest". */
+int pkx_safe_read_at(pk_eth *eth, const char *safe, bool at_block, uint64_t block,
+                     pk_safe_info *out, pk_error *err);
 
 /* True when the receipt holds ComposeHashAdded(hash) emitted by app. */
 bool pkx_eth_receipt_has_compose_log(const pk_eth_receipt *rc, const uint8_t app[20],

@@ -5,6 +5,7 @@
 #include "common/pkx_error.h"
 #include "eth/eth_priv.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,20 +83,24 @@ static char *call_object(const char *from, const char *to, const uint8_t *data, 
     return s;
 }
 
-int pk_eth_call(pk_eth *eth, const char *to, const uint8_t *data, size_t len, uint8_t **out,
-                size_t *out_len, pk_error *err)
+int pkx_eth_call_at(pk_eth *eth, const char *to, const uint8_t *data, size_t len, bool at_block,
+                    uint64_t block, uint8_t **out, size_t *out_len, pk_error *err)
 {
-    char t[PK_ETH_ADDRESS_STRLEN];
+    char t[PK_ETH_ADDRESS_STRLEN], tag[32];
     *out = NULL;
     *out_len = 0;
     if (pkx_eth_check_address(eth, to, t, err) != 0) return -1;
+    if (at_block)
+        snprintf(tag, sizeof tag, "0x%" PRIx64, block);
+    else
+        snprintf(tag, sizeof tag, "latest");
     char *obj = call_object(NULL, t, data, len);
-    char *params = obj ? malloc(strlen(obj) + 16) : NULL;
+    char *params = obj ? malloc(strlen(obj) + 40) : NULL;
     if (!params) {
         free(obj);
         return pkx_eth_failf(err, eth, PK_ERR_NOMEM, "out of memory");
     }
-    sprintf(params, "[%s,\"latest\"]", obj);
+    sprintf(params, "[%s,\"%s\"]", obj, tag);
     free(obj);
     cJSON *root;
     const cJSON *r;
@@ -104,6 +109,30 @@ int pk_eth_call(pk_eth *eth, const char *to, const uint8_t *data, size_t len, ui
     if (rc != 0) return -1;
     if (!cJSON_IsString(r) || pkx_eth_data(r->valuestring, out, out_len) != 0)
         rc = pkx_eth_failf(err, eth, PK_ERR_DECODE, "eth_call: result is not hex data");
+    cJSON_Delete(root);
+    return rc;
+}
+
+int pk_eth_call(pk_eth *eth, const char *to, const uint8_t *data, size_t len, uint8_t **out,
+                size_t *out_len, pk_error *err)
+{
+    return pkx_eth_call_at(eth, to, data, len, false, 0, out, out_len, err);
+}
+
+int pkx_eth_code_size(pk_eth *eth, const char *addr, uint64_t block, size_t *len, pk_error *err)
+{
+    char a[PK_ETH_ADDRESS_STRLEN], params[120];
+    *len = 0;
+    if (pkx_eth_check_address(eth, addr, a, err) != 0) return -1;
+    snprintf(params, sizeof params, "[\"%s\",\"0x%" PRIx64 "\"]", a, block);
+    cJSON *root;
+    const cJSON *r;
+    if (pkx_eth_rpc(eth, "eth_getCode", params, true, &root, &r, err) != 0) return -1;
+    uint8_t *code = NULL;
+    int rc = 0;
+    if (!cJSON_IsString(r) || pkx_eth_data(r->valuestring, &code, len) != 0)
+        rc = pkx_eth_failf(err, eth, PK_ERR_DECODE, "eth_getCode: result is not hex data");
+    free(code);
     cJSON_Delete(root);
     return rc;
 }

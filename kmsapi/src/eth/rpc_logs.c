@@ -39,17 +39,17 @@ static int parse_log(const cJSON *l, pk_eth_log *out)
     return 0;
 }
 
-static void logs_free(pk_eth_log *logs, size_t n)
+void pkx_eth_logs_free(pk_eth_log *logs, size_t n)
 {
     for (size_t i = 0; i < n; i++) free(logs[i].data);
     free(logs);
 }
 
-/* Parses a JSON array of logs. */
-static int parse_logs(const cJSON *arr, pk_eth_log **out, size_t *n)
+int pkx_eth_parse_logs(const cJSON *arr, pk_eth_log **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
+    if (arr && !cJSON_IsArray(arr) && !cJSON_IsNull(arr)) return -1;
     int cnt = cJSON_GetArraySize(arr);
     if (cnt <= 0) return 0;
     pk_eth_log *logs = calloc((size_t)cnt, sizeof *logs);
@@ -59,7 +59,7 @@ static int parse_logs(const cJSON *arr, pk_eth_log **out, size_t *n)
     cJSON_ArrayForEach(l, arr)
     {
         if (parse_log(l, &logs[k]) != 0) {
-            logs_free(logs, k + 1);
+            pkx_eth_logs_free(logs, k + 1);
             return -1;
         }
         k++;
@@ -72,7 +72,7 @@ static int parse_logs(const cJSON *arr, pk_eth_log **out, size_t *n)
 void pk_eth_receipt_free(pk_eth_receipt *r)
 {
     if (!r) return;
-    logs_free(r->logs, r->n_logs);
+    pkx_eth_logs_free(r->logs, r->n_logs);
     memset(r, 0, sizeof *r);
 }
 
@@ -96,8 +96,8 @@ static int receipt_once(pk_eth *eth, const char *params, pk_eth_receipt *out, pk
             pkx_eth_quantity(st->valuestring, &status) != 0 || !cJSON_IsString(bn) ||
             pkx_eth_quantity(bn->valuestring, &out->block_number) != 0 || !cJSON_IsString(th) ||
             pkx_eth_hash_parse(th->valuestring, h) != 0 ||
-            parse_logs(cJSON_GetObjectItemCaseSensitive(r, "logs"), &out->logs, &out->n_logs) !=
-                0) {
+            pkx_eth_parse_logs(cJSON_GetObjectItemCaseSensitive(r, "logs"), &out->logs,
+                               &out->n_logs) != 0) {
             pk_eth_receipt_free(out);
             rc = pkx_eth_failf(err, eth, PK_ERR_DECODE,
                                "eth_getTransactionReceipt: the receipt lacks status, blockNumber, "
@@ -189,15 +189,23 @@ static bool narrower_may_help(const pk_error *e)
     return e->kind == PK_ERR_TIMEOUT;
 }
 
-/* One window: 1 = a match (out filled with the newest in it), 0 = none, -1 = error. */
-static int search_window(pk_eth *eth, const char *addr, const char *topic, const uint8_t want[32],
-                         uint64_t from, uint64_t to, pk_eth_log_result *out, pk_error *err)
+/* One eth_getLogs window [from, to]: the logs of s->address whose topic0 is in the set, handed to
+ * on_window. Its 0/1/-1, or -1 when the node refuses or answers nonsense. */
+static int scan_window(pk_eth *eth, const pkx_eth_log_scan *s, uint64_t from, uint64_t to,
+                       pk_eth_log_result *out, pk_error *err)
 {
-    char params[320];
+    char params[1024], topics[8 * 70 + 8] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_topic0s; i++) {
+        char t[PK_ETH_HASH_STRLEN];
+        pkx_eth_hex0x(s->topic0s[i], 32, t);
+        k += (size_t)snprintf(topics + k, sizeof topics - k, "%s\"%s\"", i ? "," : "", t);
+    }
     snprintf(params, sizeof params,
-             "[{\"address\":\"%s\",\"topics\":[\"%s\"],\"fromBlock\":\"0x%" PRIx64
+             "[{\"address\":\"%s\",\"topics\":[%s%s%s],\"fromBlock\":\"0x%" PRIx64
              "\",\"toBlock\":\"0x%" PRIx64 "\"}]",
-             addr, topic, from, to);
+             s->address, s->n_topic0s > 1 ? "[" : "", topics, s->n_topic0s > 1 ? "]" : "", from,
+             to);
     cJSON *root;
     const cJSON *r;
     out->requests++;
@@ -205,60 +213,58 @@ static int search_window(pk_eth *eth, const char *addr, const char *topic, const
     pk_eth_log *logs = NULL;
     size_t n = 0;
     int rc = 0;
-    if (!cJSON_IsArray(r) || parse_logs(r, &logs, &n) != 0) {
+    if (!cJSON_IsArray(r) || pkx_eth_parse_logs(r, &logs, &n) != 0) {
         rc = pkx_eth_failf(err, eth, PK_ERR_DECODE, "eth_getLogs: result is not a list of logs");
     } else {
-        uint8_t want_addr[20], want_topic[32];
-        pk_eth_address_parse(addr, want_addr);
-        pkx_eth_hash_parse(topic, want_topic);
-        /* Logs come oldest first: the last match is the newest (a hash removed and added again is
-         * allowed by its latest add). */
+        /* A node may answer more than was asked: keep only what the filter names. */
+        uint8_t want_addr[20];
+        pk_eth_address_parse(s->address, want_addr);
+        size_t kept = 0;
         for (size_t i = 0; i < n; i++) {
-            const pk_eth_log *l = &logs[i];
-            if (memcmp(l->address, want_addr, 20) != 0 || l->n_topics < 1 ||
-                memcmp(l->topics[0], want_topic, 32) != 0 || l->data_len != 32 ||
-                memcmp(l->data, want, 32) != 0 || !l->tx_hash[0])
-                continue;
-            rc = 1;
-            out->found = true;
-            memcpy(out->tx_hash, l->tx_hash, PK_ETH_HASH_STRLEN);
-            out->block_number = l->block_number;
+            bool ok = memcmp(logs[i].address, want_addr, 20) == 0 && logs[i].n_topics >= 1;
+            bool topic = false;
+            for (size_t t = 0; ok && t < s->n_topic0s && !topic; t++)
+                topic = memcmp(logs[i].topics[0], s->topic0s[t], 32) == 0;
+            if (ok && topic) {
+                pk_eth_log tmp = logs[kept];
+                logs[kept++] = logs[i];
+                logs[i] = tmp;
+            }
         }
+        rc = s->on_window(s->user, logs, kept, err);
     }
-    logs_free(logs, n);
+    pkx_eth_logs_free(logs, n);
     cJSON_Delete(root);
     return rc;
 }
 
-int pk_eth_find_log(pk_eth *eth, const pk_eth_log_query *q, pk_eth_log_result *out, pk_error *err)
+int pkx_eth_scan_logs(pk_eth *eth, const pkx_eth_log_scan *s, pk_eth_log_result *out, pk_error *err)
 {
     memset(out, 0, sizeof *out);
-    out->searched_from = 1; /* from > to: nothing searched yet */
-    char addr[PK_ETH_ADDRESS_STRLEN], topic[PK_ETH_HASH_STRLEN];
-    uint8_t want[32], t[32];
-    if (!q || pkx_eth_check_address(eth, q->address, addr, err) != 0) return -1;
-    if (pkx_eth_hash_parse(q->topic0, t) != 0 || pkx_eth_hash_parse(q->data_hex, want) != 0)
-        return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG,
-                             "a log search needs a 32-byte topic and data word (64 hex digits)");
-    pkx_eth_hex0x(t, 32, topic);
+    if (s->n_topic0s < 1 || s->n_topic0s > 8)
+        return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG, "a log search needs 1..8 topics");
     long long deadline =
-        pkx_now_ms() + (q->deadline_ms > 0 ? q->deadline_ms : PK_ETH_LOG_DEADLINE_DEFAULT);
-    uint64_t head;
-    if (pk_eth_block_number(eth, &head, err) != 0) return -1;
-    uint64_t span = q->span ? q->span : PK_ETH_LOG_SPAN_DEFAULT;
-    uint64_t lowest = q->lowest_block > head ? head : q->lowest_block;
+        pkx_now_ms() + (s->deadline_ms > 0 ? s->deadline_ms : PK_ETH_LOG_DEADLINE_DEFAULT);
+    uint64_t head = s->head;
+    uint64_t span = s->span ? s->span : PK_ETH_LOG_SPAN_DEFAULT;
+    uint64_t lowest = s->lowest > head ? head : s->lowest;
     uint64_t to = head;
     out->searched_to = head;
-    out->searched_from = head + 1;
+    out->searched_from = head + 1; /* from > to: nothing searched yet */
     for (;;) {
         out->last_span = span;
         if (pkx_now_ms() >= deadline) return 0; /* cut short: complete stays false */
         uint64_t from = to - lowest + 1 > span ? to - span + 1 : lowest;
-        int w = search_window(eth, addr, topic, want, from, to, out, err);
+        int w = scan_window(eth, s, from, to, out, err);
         if (w < 0) {
             if (err && err->kind == PK_ERR_CANCELLED) return -1;
             if (err && narrower_may_help(err) && to > from) {
                 span = (to - from + 1) / 2; /* the same top, half as deep */
+                pkx_eth_logf(eth,
+                             "eth_getLogs %" PRIu64 "..%" PRIu64 " refused: trying %" PRIu64
+                             "-block windows",
+                             from, to, span);
+                pkx_error_reset(err);
                 continue;
             }
             char range[200], node[600];
@@ -275,6 +281,60 @@ int pk_eth_find_log(pk_eth *eth, const pk_eth_log_query *q, pk_eth_log_result *o
         }
         to = from - 1;
     }
+}
+
+/* pk_eth_find_log's window: the newest log whose data is the wanted word ends the search. */
+typedef struct find_ctx {
+    const uint8_t *want;
+    pk_eth_log_result *out;
+} find_ctx;
+
+static int find_window(void *user, const pk_eth_log *logs, size_t n, pk_error *err)
+{
+    (void)err;
+    find_ctx *f = user;
+    int rc = 0;
+    /* Logs come oldest first: the last match is the newest (a hash removed and added again is
+     * allowed by its latest add). */
+    for (size_t i = 0; i < n; i++) {
+        const pk_eth_log *l = &logs[i];
+        if (l->data_len != 32 || memcmp(l->data, f->want, 32) != 0 || !l->tx_hash[0]) continue;
+        rc = 1;
+        f->out->found = true;
+        memcpy(f->out->tx_hash, l->tx_hash, PK_ETH_HASH_STRLEN);
+        f->out->block_number = l->block_number;
+    }
+    return rc;
+}
+
+int pk_eth_find_log(pk_eth *eth, const pk_eth_log_query *q, pk_eth_log_result *out, pk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->searched_from = 1; /* from > to: nothing searched yet */
+    char addr[PK_ETH_ADDRESS_STRLEN];
+    uint8_t want[32], t[1][32];
+    if (!q || pkx_eth_check_address(eth, q->address, addr, err) != 0) return -1;
+    if (pkx_eth_hash_parse(q->topic0, t[0]) != 0 || pkx_eth_hash_parse(q->data_hex, want) != 0)
+        return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG,
+                             "a log search needs a 32-byte topic and data word (64 hex digits)");
+    uint64_t head;
+    if (pk_eth_block_number(eth, &head, err) != 0) return -1;
+    pk_eth_log_result r;
+    find_ctx f = {want, &r};
+    pkx_eth_log_scan s = {.address = addr,
+                          .topic0s = (const uint8_t(*)[32])t,
+                          .n_topic0s = 1,
+                          .lowest = q->lowest_block,
+                          .head = head,
+                          .span = q->span,
+                          .deadline_ms = q->deadline_ms,
+                          .on_window = find_window,
+                          .user = &f};
+    /* scan fills progress into r after zeroing it; found/tx_hash/block_number are set by the
+     * window callback on the same struct. */
+    int rc = pkx_eth_scan_logs(eth, &s, &r, err);
+    *out = r;
+    return rc;
 }
 
 int pk_eth_find_compose_hash_tx(pk_eth *eth, const char *app, const char *hash_hex, bool *found,

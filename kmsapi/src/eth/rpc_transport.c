@@ -188,6 +188,17 @@ static void log_rpc(const pk_eth *eth, const char *method, const char *outcome, 
     eth->log_fn(eth->log_user, line);
 }
 
+void pkx_eth_logf(const pk_eth *eth, const char *fmt, ...)
+{
+    if (!eth || !eth->log_fn) return;
+    char line[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    eth->log_fn(eth->log_user, line);
+}
+
 /* Calls method with params (a JSON array text). Reads (idempotent) are retried after network
  * errors, timeouts, 429 and 5xx; sends are not. */
 int pkx_eth_rpc(pk_eth *eth, const char *method, const char *params, bool idempotent, cJSON **root,
