@@ -17,10 +17,10 @@ bool policy_app_id_ok(const char *s);
 void policy_app_id_norm(const char *s, char out[PK_ETH_ADDRESS_STRLEN]);
 
 typedef struct policy_source_opts {
-    const char *app_id;   /* 40 hex, optional 0x (checked again: an error names app_attr) */
-    const char *app_attr; /* the attribute diagnostics point at ("app_id") */
-    uint64_t from_block;  /* lowest block of the log search (0 = genesis) */
-    long log_search_ms;   /* the log search's deadline (0 = PK_ETH_LOG_DEADLINE_DEFAULT) */
+    const char *app_id;      /* 40 hex, optional 0x (checked again: an error names app_attr) */
+    const char *app_attr;    /* the attribute diagnostics point at ("app_id") */
+    uint64_t from_block;     /* lowest block of the log search (0 = genesis) */
+    long log_search_ms;      /* the log search's deadline (0 = PK_ETH_LOG_DEADLINE_DEFAULT) */
     /* More candidates (state, configuration), confirmed by view calls like every other one. The
      * API's CVM compose hashes and device ids and the allowlist's devices are always added. */
     const char *const *extra_hashes;
@@ -31,12 +31,12 @@ typedef struct policy_source_opts {
 
 typedef struct policy_source {
     char app[PK_ETH_ADDRESS_STRLEN]; /* "0x" + 40 lowercase hex */
-    bool has_chain_id;             /* the KMS's chain id was known and the RPC checked against it */
-    uint64_t chain_id;             /* the chain the RPC serves (= the KMS's when has_chain_id) */
-    pk_eth *eth;                   /* open on that chain: the resource sends its calls with it */
-    pk_device_allowlist allowlist; /* GET /apps/{app_id}/device-allowlist */
-    pk_app_cvms_allowed cvms;      /* POST /apps/{app_id}/cvms/is-allowed */
-    pk_app_policy policy;          /* the chain's policy at policy.block */
+    bool has_chain_id;               /* the KMS's chain id was known and the RPC checked against it */
+    uint64_t chain_id;               /* the chain the RPC serves (= the KMS's when has_chain_id) */
+    pk_eth *eth;                     /* open on that chain: the resource sends its calls with it */
+    pk_device_allowlist allowlist;   /* GET /apps/{app_id}/device-allowlist */
+    pk_app_cvms_allowed cvms;        /* POST /apps/{app_id}/cvms/is-allowed */
+    pk_app_policy policy;            /* the chain's policy at policy.block */
 } policy_source;
 
 /* Reads everything: the API first (is the app on an on-chain KMS, its chain id, its CVMs), then the
