@@ -49,6 +49,17 @@ static bool read_set(tf_ctx *c, const tf_value *obj, const char *attr, const cha
     for (size_t i = 0; i < m; i++) {
         const tf_value *e = &v->u.coll.items[i];
         const char *s = tf_is_known(e) ? e->u.str.ptr : NULL;
+        if (tf_is_null(e)) {
+            /* phala_encrypted_env.compose_hash is null until an update changed the allowed keys */
+            if (report)
+                tf_error(c, attr, tf_arena_printf(c->arena, "Null %s", what),
+                         "%s has a null element. A reference such as "
+                         "phala_encrypted_env.app.compose_hash is null until an env update "
+                         "changed the allowed keys: list the compose hash itself until then.",
+                         attr);
+            ok = false;
+            continue;
+        }
         if (!ap_hex32_norm(s, h[*n])) {
             if (report)
                 tf_error(c, attr, tf_arena_printf(c->arena, "Invalid %s", what),
