@@ -250,7 +250,8 @@ static void handle_api(struct sim_state *st, struct sim_req *q, struct req_ctx *
     }
 
     pthread_mutex_lock(&st->mu);
-    if (authorized(st, q, r) && !sim_route_kms(st, q, r) && !sim_route_cvm(st, q, r))
+    if (authorized(st, q, r) && !sim_route_kms(st, q, r) && !sim_route_cvm(st, q, r) &&
+        !sim_route_app(st, q, r))
         sim_reply_detail(r, 404, "Not Found");
     pthread_mutex_unlock(&st->mu);
     if (drop_after) r->action = SIM_REPLY_DROP;

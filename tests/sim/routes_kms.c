@@ -301,6 +301,11 @@ const char *sim_route_template(const char *path)
             t = "/cvms/{id}/commit-update";
         else if (p.n == 3 && strcmp(p.seg[2], "is-allowed") == 0)
             t = "/cvms/{id}/is-allowed";
+    } else if (p.n >= 3 && strcmp(p.seg[0], "apps") == 0) {
+        if (p.n == 3 && strcmp(p.seg[2], "device-allowlist") == 0)
+            t = "/apps/{app_id}/device-allowlist";
+        else if (p.n == 4 && strcmp(p.seg[2], "cvms") == 0 && strcmp(p.seg[3], "is-allowed") == 0)
+            t = "/apps/{app_id}/cvms/is-allowed";
     }
     sim_path_free(&p);
     return t;

@@ -2,7 +2,7 @@
 // every simulator response: KMS list/info/on-chain/pubkey/next ids, CVM info and compose file, the
 // two-phase PATCH envs (465 → precondition_required, fake-chain registration, phase 2 → in_progress)
 // and the unified update (patchCvm prepare-only → commit token, checkCvmIsAllowed, commitCvmUpdate,
-// confirmCvmPatch).
+// confirmCvmPatch), and the app-wide views (getAppDeviceAllowlist, checkAppCvmsIsAllowed).
 // Usage: node sdk_schemas.mjs SIM_BINARY SEED NODE_MODULES_DIR
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
 const [binary, seed, modules] = process.argv.slice(2);
-const { createClient, patchCvm, checkCvmIsAllowed, commitCvmUpdate, confirmCvmPatch } =
-  await import(join(modules, '@phala/cloud/dist/index.mjs'));
+const { createClient, patchCvm, checkCvmIsAllowed, commitCvmUpdate, confirmCvmPatch, getAppDeviceAllowlist,
+  checkAppCvmsIsAllowed } = await import(join(modules, '@phala/cloud/dist/index.mjs'));
 const dstack = join(modules, '@phala/dstack-sdk/dist');
 const { encryptEnvVars } = await import(join(dstack, 'encrypt-env-vars.mjs'));
 const { verifyEnvEncryptPublicKeyLegacy } = await import(join(dstack, 'verify-env-encrypt-public-key.mjs'));
@@ -111,6 +111,37 @@ try {
   const p3 = await patchCvm(client, { id: 'cvm_phala01', encrypted_env: enc2, allowed_envs: ['API_KEY'],
     prepareOnly: true });
   assert.equal(p3.requiresOnChainHash, false, 'prepare-only on a Phala-KMS CVM applies at once');
+
+  // App-wide views under the SDK's version (2026-01-21: integer CVM ids = seed position).
+  const cvmNow = await client.getCvmInfo({ id: 'cvm_base01' });
+  const al = await getAppDeviceAllowlist(client, { appId: `0x${BASE_APP}` });
+  assert.equal(al.is_onchain_kms, true);
+  assert.equal(al.chain_id, 8453);
+  assert.equal(al.app_contract_address, `0x${BASE_APP}`);
+  assert.equal(typeof al.allow_any_device, 'boolean');
+  assert.equal(al.devices.length, 1);
+  assert.equal(al.devices[0].device_id, '7a82191bd4dedb9d716e3aa422963cf1009f36e3068404a0322feca1ce517dc9');
+  assert.equal(al.devices[0].node_name, 'sim-node-1');
+  assert.deepEqual(al.devices[0].cvm_ids, [2]);
+  const batch = await checkAppCvmsIsAllowed(client, { appId: BASE_APP });
+  assert.equal(batch.is_onchain, true);
+  assert.equal(batch.total, 1);
+  assert.equal(batch.results.length, 1);
+  assert.equal(batch.results[0].cvm_id, 2);
+  assert.equal(batch.results[0].compose_hash, cvmNow.compose_hash);
+  assert.equal(batch.allowed_count + batch.denied_count + batch.error_count, 1);
+  const phalaApp = 'e7c1a4a6b2f54b1c9d3e8f70a1b2c3d4e5f60718';
+  const off = await checkAppCvmsIsAllowed(client, { appId: phalaApp });
+  assert.equal(off.is_onchain, false);
+  assert.deepEqual(off.skipped_cvm_ids, [1]);
+  assert.equal((await getAppDeviceAllowlist(client, { appId: phalaApp })).is_onchain_kms, false);
+  await assert.rejects(getAppDeviceAllowlist(client, { appId: 'ab'.repeat(20) }), (e) => e.status === 404);
+  // From 2026-05-22 CVM ids are strings (the SDK's 0.2.9 schemas predate that: checked by hand).
+  const raw = await (await fetch(`${base}/api/v1/apps/${BASE_APP}/cvms/is-allowed`, {
+    method: 'POST', headers: { 'X-API-Key': 'phak_test_key', 'X-Phala-Version': '2026-06-23',
+      'Content-Type': 'application/json' }, body: '{}',
+  })).json();
+  assert.equal(raw.results[0].cvm_id, 'cvm_base01');
 
   await assert.rejects(client.getCvmInfo({ id: 'cvm_nope' }), (e) => e.status === 404);
   console.log('sdk_schemas: ok');

@@ -286,6 +286,8 @@ void sim_replica_call(int port, long timeout_ms, struct sim_reply *r);
 /* routes_*.c: called with st->mu held. Return false when the path is not theirs. */
 bool sim_route_kms(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
 bool sim_route_cvm(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
+/* GET /apps/{app_id}/device-allowlist, POST /apps/{app_id}/cvms/is-allowed (routes_app.c). */
+bool sim_route_app(struct sim_state *st, const struct sim_req *q, struct sim_reply *r);
 /* routes_cvm_update.c: PATCH /cvms/{id} (unified, or a confirm with X-Compose-Hash /
  * X-Transaction-Hash), POST /cvms/{id}/commit-update, POST /cvms/{id}/is-allowed. */
 void sim_route_cvm_patch(struct sim_state *st, struct sim_cvm *c, const struct sim_req *q,
