@@ -11,7 +11,7 @@ policy_world() {
     trap 'kill $SIM_PID $CHAIN_PID 2>/dev/null; acc_cleanup' EXIT
     approve_current cvm_p "$APP0" "$OWNER"
     H0=$(current_hash cvm_p)
-    D0=$(curl -s -H 'X-API-Key: phak_test_key' "$SIM/api/v1/cvms/cvm_p" | jq -r .device_id)
+    D0=0x$(jq -r '.cvms[] | select(.id == "cvm_p") | .device_id' "$WORK/seed.json")
     export PHALA_ONCHAIN_RPC_URL=$RPC PHALA_ONCHAIN_PRIVATE_KEY=$(chain_info .owner_key)
 }
 

@@ -58,8 +58,10 @@ size_t ap_rail_check(tf_ctx *c, const policy_source *s, const ap_want *w, bool a
     bool replacing = at_plan && adds_new_hash(w, &s->policy);
     for (size_t i = 0; i < s->cvms.n_results; i++) {
         const pk_app_cvm_allowed *r = &s->cvms.results[i];
-        const char *hash = r->info.compose_hash, *dev = r->info.device_id;
-        if (!hash) continue; /* the API does not say what it runs: nothing to judge */
+        char hash[PK_ETH_HASH_STRLEN], devbuf[PK_ETH_HASH_STRLEN];
+        /* the API does not say what it runs (or says nonsense): nothing to judge */
+        if (!ap_hex32_norm(r->info.compose_hash, hash)) continue;
+        const char *dev = ap_hex32_norm(r->info.device_id, devbuf) ? devbuf : NULL;
         if (!pk_app_policy_allows(&s->policy, hash, dev)) continue; /* cannot boot now anyway */
         if (ap_want_allows(w, &s->policy, hash, dev)) continue;
         char why[300];

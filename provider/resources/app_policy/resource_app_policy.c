@@ -164,7 +164,7 @@ static void add_pending_extras(tf_ctx *c, const tf_value *obj, const char ***has
 }
 
 /* Reads the app's policy with the candidates of a and b (either may be NULL). */
-static int read_source(tf_ctx *c, const char *app, const tf_value *a, const tf_value *b,
+static int read_source(tf_ctx *c, const char *app, const tf_value *a, const tf_value *b, bool warn,
                        policy_source *s)
 {
     policy_source_opts o = {.app_id = app, .app_attr = "app_id"};
@@ -183,7 +183,7 @@ static int read_source(tf_ctx *c, const char *app, const tf_value *a, const tf_v
     }
     memset(s, 0, sizeof *s);
     if (policy_source_read(c, &o, s) != 0) return -1;
-    policy_source_warn(c, s);
+    if (warn) policy_source_warn(c, s, NULL);
     return 0;
 }
 
@@ -273,7 +273,7 @@ static void plan_policy(tf_ctx *c, const tf_value *prior, const tf_value *config
     ap_want w;
     if (!app || !ap_want_read(c, config, false, &w) || !w.known) return; /* decided at apply */
     policy_source s;
-    if (read_source(c, app, config, prior, &s) != 0) return;
+    if (read_source(c, app, config, prior, true, &s) != 0) return;
     pk_policy_call *calls;
     size_t n = ap_want_calls(c->arena, &w, &s.policy, &calls);
     ap_rail_check(c, &s, &w, tf_get_bool(config, "allow_lockout", false), true);
@@ -341,7 +341,7 @@ static bool confirm(tf_ctx *c, const char *app, const tf_value *config, const tf
 {
     bool failed = tf_has_errors(c);
     policy_source s;
-    if (read_source(c, app, config, prior, &s) != 0) return false;
+    if (read_source(c, app, config, prior, false, &s) != 0) return false;
     pk_policy_call *left;
     size_t n = ap_want_calls(c->arena, w, &s.policy, &left);
     if (n == 0 && !failed) {
@@ -374,7 +374,7 @@ static void apply_policy(tf_ctx *c, const tf_value *prior, const tf_value *confi
     ap_want w;
     if (!ap_want_read(c, config, true, &w)) return;
     policy_source s;
-    if (read_source(c, app, config, prior, &s) != 0) return;
+    if (read_source(c, app, config, prior, false, &s) != 0) return;
     pk_policy_call *calls;
     size_t n = ap_want_calls(c->arena, &w, &s.policy, &calls);
     /* values unknown at plan (another resource's compose hash) meet the rail here */
@@ -444,7 +444,7 @@ static void read_policy(tf_ctx *c, const tf_value *state, tf_value *ns)
     const char *app = tf_get_string(state, "app_id");
     if (!app) return;
     policy_source s;
-    if (read_source(c, app, state, NULL, &s) != 0) return;
+    if (read_source(c, app, state, NULL, false, &s) != 0) return;
     settle_pending(c, ns, &s.policy);
     set_live(c, ns, &s.policy);
     set_facts(c, ns, &s);
@@ -464,7 +464,7 @@ static void import_policy(tf_ctx *c, const char *id, tf_value *st)
     policy_app_id_norm(id, norm);
     tf_set(st, "app_id", tf_string(c->arena, norm + 2));
     policy_source s;
-    if (read_source(c, norm, NULL, NULL, &s) != 0) return;
+    if (read_source(c, norm, NULL, NULL, false, &s) != 0) return;
     /* Everything is managed after an import: the generated configuration pins what is there. */
     tf_set(st, "compose_hashes", empty_set(c));
     tf_set(st, "devices", empty_set(c));
@@ -486,7 +486,7 @@ static void delete_policy(tf_ctx *c, const tf_value *prior)
     if (!tf_get_bool(prior, "remove_on_destroy", false)) return;
     const char *app = tf_get_string(prior, "app_id");
     policy_source s;
-    if (!app || read_source(c, app, prior, NULL, &s) != 0) return;
+    if (!app || read_source(c, app, prior, NULL, false, &s) != 0) return;
     ap_want w;
     ap_want_without(c->arena, &s.policy, tf_attr(prior, "added_compose_hashes"),
                     tf_attr(prior, "added_devices"), &w);
