@@ -2,7 +2,8 @@
 # phala_app_policy with the owner's key: create from configuration, add and remove compose hashes
 # and devices (adds before removals, each call sent once — counted with the owner's nonce and the
 # contract's view calls), spelling never shows as a change, a removeComposeHash made out of band is
-# drift in the plan and the next apply restores it; the second plan is empty every time.
+# drift in the plan and the next apply restores it; the second plan is empty every time. Destroy
+# forgets (nothing sent); with remove_on_destroy it removes what the resource added, nothing else.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/onchain_lib.sh"
@@ -11,12 +12,13 @@ acc_init "$PHALA_BIN" phala phala
 policy_world
 HA=0x$(hex32 a1) HB=$(hex32 b2) DA=0x$(hex32 da) DB=0x$(hex32 db)
 HB_UPPER=$(tr a-f A-F <<<"$HB")
-config() { # config HASHES_HCL DEVICES_HCL
+config() { # config HASHES_HCL DEVICES_HCL [REMOVE_ON_DESTROY]
     { phala_header; cat <<TF
 resource "phala_app_policy" "p" {
   app_id         = "$APP0"
   compose_hashes = $1
   devices        = $2
+${3:+  remove_on_destroy = $3}
 }
 TF
     } | write_config
@@ -77,4 +79,21 @@ assert_eq "$(nonce "$OWNER")" $((n2 + 1)) "one transaction"
 assert_eq "$(allowed_hash "$APP0" "$HB")" true "restored"
 rc=$(tf_plan_exit)
 [ "$rc" = 0 ] || { tf_out; acc_fail "the second plan must be empty (exit $rc)"; }
+
+acc_log "destroy forgets: nothing sent, nothing removed"
+n3=$(nonce "$OWNER")
+tf_ok destroy -auto-approve -input=false
+assert_eq "$(nonce "$OWNER")" "$n3" "destroy sent nothing"
+assert_eq "$(allowed_hash "$APP0" "$HB")" true "HB still allowed"
+
+acc_log "remove_on_destroy: removes what the resource added (HA), keeps H0 it found"
+config "$(set_hcl "$H0" "$HA")" "$(set_hcl "$DA")" true
+tf_ok apply -auto-approve -input=false
+assert_eq "$(state_attr phala_app_policy.p '.added_compose_hashes | join(",")')" "$HA" "the record of additions"
+n4=$(nonce "$OWNER")
+tf_ok destroy -auto-approve -input=false
+assert_eq "$(nonce "$OWNER")" $((n4 + 1)) "one removal"
+assert_eq "$(allowed_hash "$APP0" "$HA")" false "HA removed"
+assert_eq "$(allowed_hash "$APP0" "$H0")" true "H0 kept"
+assert_eq "$(allowed_device "$APP0" "$DA")" true "DA kept (found, not added)"
 echo PASS
