@@ -28,7 +28,7 @@ assert_eq "$(jq -r "$p.attributes.api_key.sensitive" <<<"$schema")" true "api_ke
 assert_eq "$(jq -r "$p.attributes.oidc_token.sensitive" <<<"$schema")" true "oidc_token sensitive"
 d='.provider_schemas["local.dev/phala/phala"].data_source_schemas'
 assert_eq "$(jq -c "$d | keys" <<<"$schema")" \
-    '["phala_app_pubkey","phala_kms_contract","phala_kms_contracts","phala_kms_info","phala_kms_list","phala_kms_onchain"]' \
+    '["phala_app_policy","phala_app_pubkey","phala_kms_contract","phala_kms_contracts","phala_kms_info","phala_kms_list","phala_kms_onchain"]' \
     "data sources"
 assert_eq "$(jq -r "$d.phala_kms_list.block.deprecated" <<<"$schema")" true "phala_kms_list deprecated"
 assert_eq "$(jq -r "$d.phala_kms_info.block.deprecated" <<<"$schema")" true "phala_kms_info deprecated"

@@ -17,10 +17,10 @@ bool policy_app_id_ok(const char *s);
 void policy_app_id_norm(const char *s, char out[PK_ETH_ADDRESS_STRLEN]);
 
 typedef struct policy_source_opts {
-    const char *app_id;      /* 40 hex, optional 0x (checked again: an error names app_attr) */
-    const char *app_attr;    /* the attribute diagnostics point at ("app_id") */
-    uint64_t from_block;     /* lowest block of the log search (0 = genesis) */
-    long log_search_ms;      /* the log search's deadline (0 = PK_ETH_LOG_DEADLINE_DEFAULT) */
+    const char *app_id;   /* 40 hex, optional 0x (checked again: an error names app_attr) */
+    const char *app_attr; /* the attribute diagnostics point at ("app_id") */
+    uint64_t from_block;  /* lowest block of the log search (0 = genesis) */
+    long log_search_ms;   /* the log search's deadline (0 = PK_ETH_LOG_DEADLINE_DEFAULT) */
     /* More candidates (state, configuration), confirmed by view calls like every other one. The
      * API's CVM compose hashes and device ids and the allowlist's devices are always added. */
     const char *const *extra_hashes;
@@ -31,12 +31,12 @@ typedef struct policy_source_opts {
 
 typedef struct policy_source {
     char app[PK_ETH_ADDRESS_STRLEN]; /* "0x" + 40 lowercase hex */
-    bool has_chain_id;               /* the KMS's chain id was known and the RPC checked against it */
-    uint64_t chain_id;               /* the chain the RPC serves (= the KMS's when has_chain_id) */
-    pk_eth *eth;                     /* open on that chain: the resource sends its calls with it */
-    pk_device_allowlist allowlist;   /* GET /apps/{app_id}/device-allowlist */
-    pk_app_cvms_allowed cvms;        /* POST /apps/{app_id}/cvms/is-allowed */
-    pk_app_policy policy;            /* the chain's policy at policy.block */
+    bool has_chain_id;             /* the KMS's chain id was known and the RPC checked against it */
+    uint64_t chain_id;             /* the chain the RPC serves (= the KMS's when has_chain_id) */
+    pk_eth *eth;                   /* open on that chain: the resource sends its calls with it */
+    pk_device_allowlist allowlist; /* GET /apps/{app_id}/device-allowlist */
+    pk_app_cvms_allowed cvms;      /* POST /apps/{app_id}/cvms/is-allowed */
+    pk_app_policy policy;          /* the chain's policy at policy.block */
 } policy_source;
 
 /* Reads everything: the API first (is the app on an on-chain KMS, its chain id, its CVMs), then the
@@ -46,9 +46,10 @@ typedef struct policy_source {
 int policy_source_read(tf_ctx *c, const policy_source_opts *o, policy_source *out);
 void policy_source_free(policy_source *s);
 
-/* Warnings for the caller's plan or read: the log search did not reach from_block (naming the
- * blocks searched), and each CVM whose API is_allowed disagrees with the chain's boot rule. */
-void policy_source_warn(tf_ctx *c, const policy_source *s);
+/* Warnings for the caller's plan or read, on attr (NULL: the whole object): the log search did
+ * not reach from_block (naming the blocks searched), and each CVM whose API is_allowed disagrees
+ * with the chain's boot rule (naming the CVM). */
+void policy_source_warn(tf_ctx *c, const policy_source *s, const char *attr);
 
 /* The API's node name for a device (the allowlist's), or NULL. */
 const char *policy_source_node_name(const policy_source *s, const char *device_id);
