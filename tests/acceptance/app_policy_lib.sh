@@ -34,3 +34,9 @@ planned_attr() {
     terraform -chdir="$TF" show -json "$WORK/p.plan" |
         jq -c --arg a "$1" ".resource_changes[] | select(.address==\$a) | .change.after$2"
 }
+# plan_exits CODE WHAT — a plan with -detailed-exitcode must end with CODE (0 no change, 2 changes).
+plan_exits() {
+    local rc
+    rc=$(tf_plan_exit)
+    [ "$rc" = "$1" ] || { tf_out; acc_fail "$2 (plan exit $rc)"; }
+}

@@ -28,8 +28,7 @@ acc_log "create: two hashes (one already allowed, written without 0x in capitals
 config "$(set_hcl "$(tr a-f A-F <<<"$H0")" "$HA")" "$(set_hcl "$DA" "$DB")"
 tf_ok init -input=false
 n0=$(nonce "$OWNER")
-rc=$(tf_plan_exit)
-[ "$rc" = 2 ] || { tf_out; acc_fail "create must be planned (exit $rc)"; }
+plan_exits 2 "create must be planned"
 assert_contains "$(tf_out)" "\"addComposeHash($HA)\"" "the plan lists the calls"
 assert_contains "$(tf_out)" "\"addDevice($DA)\"" "the plan lists the device calls"
 assert_not_contains "$(tf_out)" "addComposeHash(0x$H0)" "an allowed hash needs no call"
@@ -41,13 +40,11 @@ assert_eq "$(allowed_device "$APP0" "$DB")" true "DB listed"
 assert_eq "$(state_attr phala_app_policy.p .status)" in_sync "status"
 assert_eq "$(state_attr phala_app_policy.p .owner)" "$OWNER" "owner"
 assert_eq "$(state_attr phala_app_policy.p .chain_id)" "$CHAIN" "chain id"
-rc=$(tf_plan_exit)
-[ "$rc" = 0 ] || { tf_out; acc_fail "the second plan must be empty (spelling is no change) (exit $rc)"; }
+plan_exits 0 "the second plan must be empty (spelling is no change)"
 
 acc_log "update: add HB, remove HA and DB — adds first"
 config "$(set_hcl "0x$H0" "$HB_UPPER")" "$(set_hcl "$DA")"
-rc=$(tf_plan_exit)
-[ "$rc" = 2 ] || { tf_out; acc_fail "the update must be planned (exit $rc)"; }
+plan_exits 2 "the update must be planned"
 out=$(tf_out)
 assert_contains "$out" "- \"$HA\"" "the plan shows the hash removed"
 assert_contains "$out" "+ \"$HB_UPPER\"" "the plan shows the hash added"
@@ -63,22 +60,19 @@ assert_eq "$(allowed_hash "$APP0" "$H0")" true "H0 kept"
 assert_eq "$(allowed_device "$APP0" "$DB")" false "DB removed"
 assert_eq "$(allowed_device "$APP0" "$DA")" true "DA kept"
 assert_eq "$(log_count "$APP0" "$TOPIC_COMPOSE_HASH_ADDED" "$HB")" 1 "HB added once"
-rc=$(tf_plan_exit)
-[ "$rc" = 0 ] || { tf_out; acc_fail "the second plan must be empty (exit $rc)"; }
+plan_exits 0 "the second plan must be empty"
 
 acc_log "out of band: the owner removes HB; the plan shows the drift, apply restores it"
 send_from "$OWNER" "0x$APP0" "0x67b3f22c$HB"
 assert_eq "$(allowed_hash "$APP0" "$HB")" false "removed out of band"
-rc=$(tf_plan_exit)
-[ "$rc" = 2 ] || { tf_out; acc_fail "the drift must show in the plan (exit $rc)"; }
+plan_exits 2 "the drift must show in the plan"
 assert_contains "$(tf_out)" "+ \"$HB_UPPER\"" "the plan adds HB back"
 assert_contains "$(tf_out)" "\"addComposeHash(0x$HB)\"" "with the call"
 n2=$(nonce "$OWNER")
 tf_ok apply -auto-approve -input=false
 assert_eq "$(nonce "$OWNER")" $((n2 + 1)) "one transaction"
 assert_eq "$(allowed_hash "$APP0" "$HB")" true "restored"
-rc=$(tf_plan_exit)
-[ "$rc" = 0 ] || { tf_out; acc_fail "the second plan must be empty (exit $rc)"; }
+plan_exits 0 "the second plan must be empty"
 
 acc_log "destroy forgets: nothing sent, nothing removed"
 n3=$(nonce "$OWNER")

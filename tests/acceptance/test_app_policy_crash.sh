@@ -45,8 +45,7 @@ assert_eq "$(nonce "$OWNER")" $((n0 + 1)) "exactly one transaction before the ki
 
 acc_log "the next apply sends only the two calls left"
 config 1
-rc=$(tf_plan_exit)
-[ "$rc" = 2 ] || { tf_out; acc_fail "the rest must be planned (exit $rc)"; }
+plan_exits 2 "the rest must be planned"
 tf_ok apply -auto-approve -input=false
 assert_eq "$(nonce "$OWNER")" $((n0 + 3)) "three transactions in all"
 for h in "$HA" "$HB" "$HC"; do
@@ -54,6 +53,5 @@ for h in "$HA" "$HB" "$HC"; do
     assert_eq "$(log_count "$APP0" "$TOPIC_COMPOSE_HASH_ADDED" "$h")" 1 "$h added exactly once"
 done
 assert_eq "$(state_attr phala_app_policy.p .status)" in_sync "status"
-rc=$(tf_plan_exit)
-[ "$rc" = 0 ] || { tf_out; acc_fail "the second plan must be empty (exit $rc)"; }
+plan_exits 0 "the second plan must be empty"
 echo PASS

@@ -44,8 +44,7 @@ removed=$(rpc eth_getLogs "[{\"address\":\"0x$APP0\",\"topics\":[\"0x755b79bd4b0
     jq -r --arg d "0x${H0#0x}" '[.[] | select(.data == $d)][0].blockNumber')
 [ $((added)) -lt $((removed)) ] || acc_fail "H0 was removed (block $removed) before H1 was added (block $added)"
 assert_eq "$(state_attr phala_app_policy.p .status)" in_sync "policy in sync"
-rc=$(tf_plan_exit)
-[ "$rc" = 0 ] || { tf_out; acc_fail "the second plan must be empty (exit $rc)"; }
+plan_exits 0 "the second plan must be empty"
 
 acc_log "another key change: H2 registered and committed, H1 pruned"
 config '{ API_KEY = "a", NEW_KEY = "n", THIRD = "t" }'
@@ -56,6 +55,5 @@ assert_eq "$(current_hash cvm_p)" "${H2#0x}" "the CVM runs the newest compose"
 assert_eq "$(allowed_hash "$APP0" "$H2")" true "H2 allowed"
 assert_eq "$(allowed_hash "$APP0" "$H1")" false "H1 pruned"
 assert_eq "$(nonce "$OWNER")" $((n1 + 2)) "one add, one removal"
-rc=$(tf_plan_exit)
-[ "$rc" = 0 ] || { tf_out; acc_fail "the second plan must be empty (exit $rc)"; }
+plan_exits 0 "the second plan must be empty"
 echo PASS

@@ -27,14 +27,12 @@ assert_contains "$gen" "0x$HA" "and the other allowed hash"
 assert_contains "$gen" "0x$DA" "and the device"
 assert_contains "$gen" "allow_any_device" "and allow_any_device"
 assert_contains "$gen" "app_id" "and the app"
-rc=$(tf_plan_exit)
-[ "$rc" = 2 ] || { tf_out; acc_fail "the import itself is planned (exit $rc)"; }
+plan_exits 2 "the import itself is planned"
 assert_contains "$(tf_out)" "1 to import, 0 to add, 0 to change, 0 to destroy" "no change besides the import"
 tf_ok apply -auto-approve -input=false
 assert_eq "$(nonce "$OWNER")" "$n0" "an import sends nothing"
 assert_eq "$(state_attr phala_app_policy.p .status)" in_sync "status"
-rc=$(tf_plan_exit)
-[ "$rc" = 0 ] || { tf_out; acc_fail "the generated configuration must plan no change (exit $rc)"; }
+plan_exits 0 "the generated configuration must plan no change"
 
 acc_log "terraform import: the same state"
 state_before=$(terraform -chdir="$TF" show -json | jq -cS '.values.root_module.resources[0].values')

@@ -64,6 +64,5 @@ assert_contains "$out" "CVM cvm_p" "the warning names the CVM"
 assert_eq "$(allowed_hash "$APP0" "$H0")" false "H0 removed"
 assert_eq "$(allowed_hash "$APP0" "$HA")" true "HA added"
 assert_eq "$(nonce "$OWNER")" $((n0 + 1)) "one transaction: removeComposeHash(H0)"
-rc=$(tf_plan_exit)
-[ "$rc" = 0 ] || { tf_out; acc_fail "the second plan must be empty (exit $rc)"; }
+plan_exits 0 "the second plan must be empty"
 echo PASS

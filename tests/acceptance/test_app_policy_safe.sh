@@ -51,8 +51,7 @@ assert_eq "$(allowed_hash "$SAFE_APP" "$HA")" false "nothing executed yet"
 assert_eq "$(nonce "$OWNER")" "$n_key" "the provider's key sent nothing"
 
 acc_log "again before the owners act: still pending, the same Safe transaction"
-rc=$(tf_plan_exit)
-[ "$rc" = 2 ] || { tf_out; acc_fail "the pending change must show in the plan (exit $rc)"; }
+plan_exits 2 "the pending change must show in the plan"
 tf_ok apply -auto-approve -input=false
 assert_eq "$(jq -r .safeTransaction.safeTxHash "$BATCH")" "$STH" "no second, different batch"
 assert_eq "$(state_attr phala_app_policy.p .pending_safe_tx_hash)" "$STH" "same safeTxHash"
@@ -66,8 +65,7 @@ assert_eq "$(allowed_hash "$SAFE_APP" "$HA")" true "HA allowed"
 assert_eq "$(allowed_hash "$SAFE_APP" "$HB")" true "HB allowed"
 
 acc_log "the next plan sees it complete; the apply records it without sending anything"
-rc=$(tf_plan_exit)
-[ "$rc" = 0 ] || { tf_out; acc_fail "nothing left to do after the owners executed (exit $rc)"; }
+plan_exits 0 "nothing left to do after the owners executed"
 tf_ok apply -auto-approve -input=false
 assert_eq "$(state_attr phala_app_policy.p .status)" in_sync "status"
 assert_eq "$(state_attr phala_app_policy.p .pending_calls)" "[]" "nothing pending"
