@@ -4,7 +4,8 @@
 # status pending_owner with a warning naming the file and the safeTxHash; planning and applying again
 # while nothing was executed gives the same safeTxHash; two owners sign and execute it with
 # @safe-global/protocol-kit (tests/eth/safe_exec.mjs); the next plan shows no change, the state says
-# in_sync, and the provider's key never sent a transaction.
+# in_sync, and the provider's key never sent a transaction. An app owned by another account (not a
+# Safe) gets the same file without the Safe part; the account sends it and the state settles too.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/onchain_lib.sh"
@@ -14,13 +15,19 @@ chain_start --safe
 SAFE_APP=$(chain_info .safe_app | sed 's/^0x//')
 SAFE=$(chain_info .safe.address)
 MULTISEND=$(chain_info .safe.multisend_call_only)
-onchain_seed "$WORK/seed.json" "[ \$base | .id = \"cvm_s\" | .name = \"app-s\" | .app_id = \"$SAFE_APP\" ]"
+onchain_seed "$WORK/seed.json" "[ (\$base | .id = \"cvm_s\" | .name = \"app-s\" | .app_id = \"$SAFE_APP\"),
+                                  (\$base | .id = \"cvm_q\" | .name = \"app-q\" | .app_id = \$a2) ]"
 sim_start "$WORK/seed.json" --rpc-url "$RPC"
 trap 'kill $SIM_PID $CHAIN_PID 2>/dev/null; acc_cleanup' EXIT
 export PHALA_ONCHAIN_RPC_URL=$RPC PHALA_ONCHAIN_PRIVATE_KEY=$(chain_info .owner_key)
 HA=0x$(hex32 a1) HB=0x$(hex32 b2)
-BATCH=$WORK/batch.json
+BATCH=$WORK/batch.json QBATCH=$WORK/q.json
 { phala_header; cat <<TF
+resource "phala_app_policy" "q" {
+  app_id         = "$APP2"
+  compose_hashes = $(set_hcl "$HA")
+  batch_file     = "$QBATCH"
+}
 resource "phala_app_policy" "p" {
   app_id         = "$SAFE_APP"
   compose_hashes = $(set_hcl "$HA" "$HB")
@@ -49,6 +56,12 @@ assert_contains "$out" "$BATCH" "the warning names the file"
 assert_contains "$out" "$STH" "the warning names the safeTxHash"
 assert_eq "$(allowed_hash "$SAFE_APP" "$HA")" false "nothing executed yet"
 assert_eq "$(nonce "$OWNER")" "$n_key" "the provider's key sent nothing"
+assert_eq "$(state_attr phala_app_policy.q .status)" pending_owner "account owner: pending too"
+assert_eq "$(state_attr phala_app_policy.q .owner_is_safe)" false "not a Safe"
+assert_eq "$(state_attr phala_app_policy.q .pending_safe_tx_hash)" null "no safeTxHash"
+assert_eq "$(jq -r .safeTransaction "$QBATCH")" null "no Safe part"
+assert_eq "$(jq -r '.transactions[0].data' "$QBATCH")" "0xdfc77223${HA#0x}" "the plain call"
+assert_eq "$(jq -r '.transactions[0].to | ascii_downcase' "$QBATCH")" "0x$APP2" "to the app"
 
 acc_log "again before the owners act: still pending, the same Safe transaction"
 plan_exits 2 "the pending change must show in the plan"
@@ -64,11 +77,16 @@ assert_eq "$(jq -r .safeTxHash "$WORK/exec.json")" "$STH" "protocol-kit agrees o
 assert_eq "$(allowed_hash "$SAFE_APP" "$HA")" true "HA allowed"
 assert_eq "$(allowed_hash "$SAFE_APP" "$HB")" true "HB allowed"
 
+rpc evm_setAccountBalance "[\"$POOR\",\"0xde0b6b3a7640000\"]" >/dev/null
+send_from "$POOR" "$(jq -r '.transactions[0].to' "$QBATCH")" "$(jq -r '.transactions[0].data' "$QBATCH")"
+assert_eq "$(allowed_hash "$APP2" "$HA")" true "the account made the call"
+
 acc_log "the next plan sees it complete; the apply records it without sending anything"
 plan_exits 0 "nothing left to do after the owners executed"
 tf_ok apply -auto-approve -input=false
 assert_eq "$(state_attr phala_app_policy.p .status)" in_sync "status"
 assert_eq "$(state_attr phala_app_policy.p .pending_calls)" "[]" "nothing pending"
 assert_eq "$(state_attr phala_app_policy.p .pending_safe_tx_hash)" null "no safeTxHash"
+assert_eq "$(state_attr phala_app_policy.q .status)" in_sync "the account's change settled"
 assert_eq "$(nonce "$OWNER")" "$n_key" "the provider's key never sent a transaction"
 echo PASS

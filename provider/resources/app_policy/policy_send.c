@@ -80,7 +80,9 @@ void ap_warn_pending(tf_ctx *c, const policy_source *s, const pk_policy_call *ca
         snprintf(where, sizeof where,
                  "Set batch_file to get them as a Safe{Wallet} Transaction Builder file%s%s.",
                  safe_tx_hash[0] ? "; the Safe transaction's safeTxHash is " : "", safe_tx_hash);
-    tf_warning(c, NULL, "The app's owner must make these calls",
+    tf_warning(c, NULL,
+               s->policy.owner_is_safe ? "The app's Safe must execute these calls"
+                                       : "The app's owner account must make these calls",
                "App contract %s is owned by the %s %s, %s. These calls wait for it (status "
                "pending_owner), in this order:\n%s\n%s The next refresh notices when they are "
                "executed.",
