@@ -4,9 +4,10 @@
 # that chain, and raw JSON-RPC helpers that bypass the provider (ganache signs for its own accounts):
 # sending from an account, nonces, contract reads, log counts.
 
-# chain_start [ARGS…] — starts the chain (ARGS to chain.mjs, e.g. --safe); sets RPC CHAIN APP0 APP1
-# APP2 (40 hex, no 0x), OWNER OTHER POOR
-# (addresses), KMS (the KmsStandIn's address, 0x…; the three apps are registered on it) and CHAIN_PID.
+# chain_start [--safe] — starts the chain; sets RPC CHAIN APP0 APP1 APP2 (40 hex, no 0x), OWNER OTHER
+# POOR (addresses), KMS (the KmsStandIn's address, 0x…; the three apps are registered on it) and
+# CHAIN_PID. With --safe also Safe 1.4.1 and a 2-of-3 Safe owning a fourth app: SAFE_APP (40 hex, no
+# 0x) and SAFE (0x…); the owners' keys are `chain_info '.safe.owner_keys[N]'` (tests/eth/README.md).
 chain_start() {
     node "$REPO_ROOT/tests/eth/chain.mjs" --info-file "$WORK/chain.json" --exit-with-parent "$@" \
         >"$WORK/chain.log" 2>&1 &
@@ -22,6 +23,10 @@ chain_start() {
     OTHER=$(chain_info .other_address)
     POOR=$(chain_info .poor_address)
     KMS=$(chain_info .kms)
+    if [ "${1:-}" = --safe ]; then
+        SAFE=$(chain_info .safe.address)
+        SAFE_APP=$(chain_info .safe_app | sed 's/^0x//')
+    fi
 }
 chain_info() { jq -r "$1" "$WORK/chain.json"; }
 

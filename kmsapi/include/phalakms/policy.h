@@ -203,6 +203,9 @@ typedef struct pk_safe_tx {
     char safe_tx_hash[PK_ETH_HASH_STRLEN];
 } pk_safe_tx;
 
+/* multisend NULL = PK_SAFE_MULTISEND_CALL_ONLY_141 (used only for several calls). -1 with
+ * PK_ERR_INVALID_ARG naming what is wrong: a malformed Safe, app or MultiSendCallOnly address, a call
+ * whose value is not 32 bytes of hex ("call 2: …"), no calls or more than 4096, chain id 0. */
 int pk_safe_tx_build(uint64_t chain_id, const char *safe, uint64_t nonce, const char *multisend,
                      const char *app, const pk_policy_call *calls, size_t n_calls, pk_safe_tx *out,
                      pk_error *err);
@@ -212,7 +215,12 @@ void pk_safe_tx_free(pk_safe_tx *t);
  * Builder's format ({version, chainId, createdAt, meta, transactions[{to, value, data}]}) so the
  * owners can load it in the Safe app, plus "safeTransaction" {safe, to, value, data, operation,
  * safeTxGas, baseGas, gasPrice, gasToken, refundReceiver, nonce, safeTxHash} and "calls" (the
- * pk_policy_call_text of each) for review and for scripts (tests/eth/safe_exec.mjs). */
+ * pk_policy_call_text of each) for review and for scripts (tests/eth/safe_exec.mjs). Builder part:
+ * chainId a decimal string, createdAt ms, meta {name "phala_app_policy", description (the calls'
+ * texts joined by "; "), createdFromSafeAddress (EIP-55), createdFromOwnerAddress ""}, no checksum
+ * (optional there), each transaction {to: app (EIP-55), value "0", data}. safeTransaction: addresses
+ * lowercase, value/safeTxGas/baseGas/gasPrice the strings "0", operation and nonce JSON integers.
+ * -1 (PK_ERR_INVALID_ARG) when t is not the transaction pk_safe_tx_build makes for these calls. */
 int pk_safe_batch_json(const pk_safe_tx *t, const char *app, const pk_policy_call *calls,
                        size_t n_calls, char **out_json, pk_error *err);
 
