@@ -471,9 +471,8 @@ static const tf_function_def *const phala_functions[] = {
 static tf_resource_def *const phala_resources[] = {
     &phala_app_ids_resource, &phala_encrypted_env_resource, &phala_app_policy_resource};
 static tf_datasource_def *const phala_data_sources[] = {
-    &phala_kms_contracts_ds, &phala_kms_contract_ds, &phala_kms_list_ds,
-    &phala_kms_info_ds,      &phala_kms_onchain_ds,  &phala_app_pubkey_ds,
-    &phala_app_policy_ds};
+    &phala_kms_contracts_ds, &phala_kms_contract_ds, &phala_kms_list_ds,  &phala_kms_info_ds,
+    &phala_kms_onchain_ds,   &phala_app_pubkey_ds,   &phala_app_policy_ds};
 
 const tf_provider_def phala_provider = {
     .name = "phala",

@@ -20,7 +20,7 @@ onchain_seed "$WORK/seed.json" "[ (\$base | .id = \"cvm_p1\" | .name = \"pol-1\"
                                   (\$base | .id = \"cvm_p2\" | .name = \"pol-2\" | .app_id = \$a0 | .device_id = \"$D2\"),
                                   (\$base | .id = \"cvm_p3\" | .name = \"pol-3\" | .app_id = \$a0 | .device_id = \"$D3\") ]"
 sim_start "$WORK/seed.json" --rpc-url "$RPC"
-trap 'kill $SIM_PID $CHAIN_PID ${CHAIN2_PID:-} 2>/dev/null; acc_cleanup' EXIT
+trap 'kill $SIM_PID $CHAIN_PID ${CHAIN2_PID:-} ${SLOW_PID:-} 2>/dev/null; acc_cleanup' EXIT
 export PHALA_ONCHAIN_RPC_URL=$RPC
 
 HR=$(current_hash cvm_p1) # what all three CVMs run
@@ -104,6 +104,26 @@ assert_contains "$(tf_out)" "The API and the chain disagree about a CVM" "disagr
 assert_contains "$(tf_out)" "For CVM cvm_p1" "names the CVM"
 assert_eq "$(out | jq -c '[.cvms[] | select(.cvm_id == "cvm_p1") | .would_boot, .api_is_allowed]')" "[true,false]" "would_boot from the chain"
 sim_admin POST /lag '{"blocks": 0}' >/dev/null
+
+acc_log "a slow node: the search runs out of log_search_seconds, a warning names the blocks searched"
+node "$REPO_ROOT/tests/eth/limited_rpc.mjs" --upstream "$RPC" --max-range 2 --logs-delay-ms 400 \
+    --port-file "$WORK/slow.port" --exit-with-parent >"$WORK/slow.log" 2>&1 &
+SLOW_PID=$!
+wait_until 30 "the slow RPC proxy" test -s "$WORK/slow.port" || { cat "$WORK/slow.log" >&2; exit 1; }
+config "log_search_seconds = 1"
+PHALA_ONCHAIN_RPC_URL=http://127.0.0.1:$(cat "$WORK/slow.port") tf_ok apply -auto-approve -input=false
+P=$(out)
+assert_eq "$(jq -r .log_search_complete <<<"$P")" false "search cut short"
+from=$(jq -r .searched_from_block <<<"$P")
+to=$(jq -r .searched_to_block <<<"$P")
+[ "$from" -gt "$FIRST" ] || acc_fail "a 1 s search over 2-block windows 400 ms apart reached block $from"
+want=$(jq -nc --arg r "0x$HR" --arg p "0x$HP" --argjson hp "$([ "$from" -le "$AFTER_ADDS" ] && echo true || echo false)" \
+    'if $hp then [$r, $p] else [$r] end | sort')
+assert_contains "$(tf_out)" "The log search was incomplete" "incomplete warning"
+assert_contains "$(tf_out)" "searched in blocks $from..$to only" "names the blocks searched"
+assert_eq "$(jq -c '.compose_hashes | sort' <<<"$P")" "$want" "the CVMs' hash, HP if its log was reached, never HA"
+assert_eq "$(jq -c '[.devices[].device_id]' <<<"$P")" "[\"0x$D1\"]" "D1 through cvm_p1"
+kill "$SLOW_PID"
 
 acc_log "bad input and missing or wrong RPC are errors naming what to fix"
 config "" "not-an-app"

@@ -2,7 +2,10 @@
 // eth_getLogs over more than --max-range blocks (or from "earliest"/0 to "latest" on a longer chain)
 // is refused with the wording such nodes use; everything else is forwarded unchanged. It counts the
 // refusals and the log searches it let through (GET /stats) so tests can tell the search was bounded.
-// CLI: node tests/eth/limited_rpc.mjs --upstream URL --max-range N --port-file PATH [--exit-with-parent]
+// With --logs-delay-ms D every eth_getLogs it lets through is answered D ms late (a slow node: a bounded
+// search then runs out of time).
+// CLI: node tests/eth/limited_rpc.mjs --upstream URL --max-range N --port-file PATH [--logs-delay-ms D]
+//      [--exit-with-parent]
 import { createServer } from 'node:http';
 import { renameSync, writeFileSync } from 'node:fs';
 
@@ -16,11 +19,13 @@ let upstream = null;
 let maxRange = 0;
 let portFile = null;
 let exitWithParent = false;
+let logsDelayMs = 0;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--upstream') upstream = args[++i];
   else if (args[i] === '--max-range') maxRange = Number(args[++i]);
   else if (args[i] === '--port-file') portFile = args[++i];
   else if (args[i] === '--exit-with-parent') exitWithParent = true;
+  else if (args[i] === '--logs-delay-ms') logsDelayMs = Number(args[++i]);
   else usage(`unknown argument ${args[i]}`);
 }
 if (!upstream || !portFile || !(maxRange > 0)) usage('--upstream, --max-range and --port-file are required');
@@ -65,6 +70,7 @@ async function handle(text) {
   }
   stats.searched++;
   stats.windows.push([Number(from), Number(to)]);
+  if (logsDelayMs > 0) await new Promise((r) => setTimeout(r, logsDelayMs));
   return forward(text);
 }
 

@@ -142,6 +142,9 @@ try {
       'Content-Type': 'application/json' }, body: '{}',
   })).json();
   assert.equal(raw.results[0].cvm_id, 'cvm_base01');
+  const stats = (await (await fetch(`${base}/_sim/stats`)).json()).requests;
+  assert.equal(stats['GET /apps/{app_id}/device-allowlist'], 3, 'the request log names the route');
+  assert.equal(stats['POST /apps/{app_id}/cvms/is-allowed'], 3);
 
   await assert.rejects(client.getCvmInfo({ id: 'cvm_nope' }), (e) => e.status === 404);
   console.log('sdk_schemas: ok');

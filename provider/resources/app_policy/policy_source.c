@@ -121,6 +121,26 @@ done:
     return rc;
 }
 
+/* The allowlist did not name the chain: the KMS of the app's first CVM does (its kms_info). */
+static void kms_chain_of_cvm(tf_ctx *c, pk_client *client, policy_source *out)
+{
+    (void)c;
+    if (out->cvms.n_results == 0) return;
+    pk_cvm cvm;
+    pk_error err = {0};
+    if (pk_cvm_fetch(client, out->cvms.results[0].cvm_id, &cvm, &err) != 0) {
+        tf_log(TF_LOG_WARN, "cannot read the app's CVM for its KMS chain", "error",
+               pk_error_message(&err), NULL);
+        pk_error_clear(&err);
+        return;
+    }
+    if (cvm.has_kms_info && cvm.kms_info.has_chain_id && cvm.kms_info.chain_id > 0) {
+        out->has_chain_id = true;
+        out->chain_id = (uint64_t)cvm.kms_info.chain_id;
+    }
+    pk_cvm_free(&cvm);
+}
+
 int policy_source_read(tf_ctx *c, const policy_source_opts *o, policy_source *out)
 {
     memset(out, 0, sizeof *out);
@@ -156,6 +176,7 @@ int policy_source_read(tf_ctx *c, const policy_source_opts *o, policy_source *ou
         policy_source_free(out);
         return -1;
     }
+    if (!out->has_chain_id) kms_chain_of_cvm(c, client, out);
     if (read_chain(c, o, out) != 0) {
         policy_source_free(out);
         return -1;

@@ -39,10 +39,11 @@ typedef struct policy_source {
     pk_app_policy policy;          /* the chain's policy at policy.block */
 } policy_source;
 
-/* Reads everything: the API first (is the app on an on-chain KMS, its chain id, its CVMs), then the
- * RPC (onchain.rpc_url / PHALA_ONCHAIN_RPC_URL; missing → an error naming onchain.rpc_url), its
- * chain id checked against the KMS's (another chain → an error, nothing read), then the policy.
- * 0 with *out filled (free with policy_source_free), or -1 after adding an error diagnostic. */
+/* Reads everything: the API first (is the app on an on-chain KMS; its chain id — the allowlist's,
+ * else the kms_info of its first CVM; its CVMs), then the RPC (onchain.rpc_url or
+ * PHALA_ONCHAIN_RPC_URL; missing → an error naming onchain.rpc_url), its chain id checked against the
+ * KMS's (another chain → an error, nothing read), then the policy. 0 with *out filled (free with
+ * policy_source_free), or -1 after adding an error diagnostic. */
 int policy_source_read(tf_ctx *c, const policy_source_opts *o, policy_source *out);
 void policy_source_free(policy_source *s);
 
