@@ -1,13 +1,16 @@
 /* pk_policy_send_call and pk_policy_call_done against a real node (ganache, tests/eth/chain.mjs):
  * each of the five policy calls is sent once and shows its effect through the view calls, a
- * second call sends nothing, and a key that does not own the app is refused before anything is
- * signed — the register.c rules, from the one core they share. */
+ * second call sends nothing, a call whose transaction a killed provider left pending is never sent
+ * again, and a key that does not own the app is refused before anything is signed — the register.c
+ * rules, from the one core they share. */
 #include "chain.h"
 
 #include <criterion/criterion.h>
 #include <phalakms/policy.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 TestSuite(policy_onchain, .init = chain_start, .fini = chain_stop, .timeout = 120);
 
@@ -128,4 +131,59 @@ Test(policy_onchain, not_the_owner_is_refused_before_sending)
     cr_expect_eq(err.kind, PK_ERR_INVALID_ARG);
     pk_error_clear(&err);
     pk_eth_free(e);
+}
+
+typedef struct later {
+    pk_cancel *cancel; /* triggered after ms, or NULL: mining restarts after ms */
+    long ms;
+} later;
+
+static void *act_later(void *p)
+{
+    later *l = p;
+    usleep((useconds_t)l->ms * 1000);
+    if (l->cancel) {
+        pk_cancel_trigger(l->cancel);
+    } else {
+        cJSON_Delete(chain_rpc("miner_start", "[]"));
+        cJSON_Delete(chain_rpc("evm_mine", "[]"));
+    }
+    return NULL;
+}
+
+/* A provider killed while its removeComposeHash is pending (here: cancelled with mining stopped):
+ * the next call finds the signer's pending transaction, waits for it, sees the effect and sends
+ * nothing of its own. */
+Test(policy_onchain, a_pending_transaction_is_never_sent_again)
+{
+    pk_cancel *cancel;
+    cr_assert_eq(pk_cancel_new(&cancel), 0);
+    pk_eth *e = eth_client(NULL, cancel);
+    pk_policy_call add_h = call(PK_POLICY_ADD_COMPOSE_HASH, HASH, false);
+    pk_register_req req = req_for(chain.owner_key, chain.apps[1]);
+    pk_register_result r = {0};
+    pk_error err = {0};
+    uint64_t n0 = chain_nonce(chain.owner_address);
+    cJSON_Delete(chain_rpc("miner_stop", "[]"));
+    later stop = {.cancel = cancel, .ms = 1000};
+    pthread_t t;
+    pthread_create(&t, NULL, act_later, &stop);
+    cr_assert_eq(pk_policy_send_call(e, &req, &add_h, &r, &err), -1);
+    pthread_join(t, NULL);
+    cr_expect_eq(err.kind, PK_ERR_CANCELLED, "%s", pk_error_message(&err));
+    cr_expect(strstr(pk_error_message(&err), "was sent") != NULL, "%s", pk_error_message(&err));
+    pk_error_clear(&err);
+    pk_cancel_reset(cancel);
+
+    later mine = {.ms = 1500};
+    pthread_create(&t, NULL, act_later, &mine);
+    cr_assert_eq(pk_policy_send_call(e, &req, &add_h, &r, &err), 0, "%s", pk_error_message(&err));
+    pthread_join(t, NULL);
+    cr_expect(r.reused, "the pending transaction's effect must answer the call");
+    cr_expect_null(r.tx_hash);
+    cr_expect_eq(chain_nonce(chain.owner_address), n0 + 1, "a second transaction was sent");
+    cr_expect(done(e, chain.apps[1], &add_h));
+    pk_register_result_free(&r);
+    pk_eth_free(e);
+    pk_cancel_free(cancel);
 }
