@@ -203,7 +203,7 @@ typedef struct pk_safe_tx {
     char safe_tx_hash[PK_ETH_HASH_STRLEN];
 } pk_safe_tx;
 
-/* multisend NULL = PK_SAFE_MULTISEND_CALL_ONLY_141 (used only for several calls). -1 with
+/* multisend NULL = PK_SAFE_MULTISEND_CALL_ONLY_141 (checked always, used for several calls). -1 with
  * PK_ERR_INVALID_ARG naming what is wrong: a malformed Safe, app or MultiSendCallOnly address, a call
  * whose value is not 32 bytes of hex ("call 2: …"), no calls or more than 4096, chain id 0. */
 int pk_safe_tx_build(uint64_t chain_id, const char *safe, uint64_t nonce, const char *multisend,
