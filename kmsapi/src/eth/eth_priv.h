@@ -140,6 +140,52 @@ int pkx_safe_read_at(pk_eth *eth, const char *safe, bool at_block, uint64_t bloc
 bool pkx_eth_receipt_has_compose_log(const pk_eth_receipt *rc, const uint8_t app[20],
                                      const uint8_t hash[32]);
 
+/* ---- owner-only calls, each sent at most once (owner_call.c) ---- */
+
+/* One call in flight: the app, its argument word and the signer, filled by pkx_eth_owner_call. */
+typedef struct pkx_owner_call pkx_owner_call;
+
+/* What a caller (register.c, policy_call.c) says about its call. */
+typedef struct pkx_owner_op {
+    const char *what; /* what the call changes, for messages: "compose hash", "device" */
+    const char *fn;   /* the contract function, for messages: "addComposeHash" */
+    uint32_t selector;
+    const char *topic; /* the event whose log (data = the argument word) proves the effect */
+    /* 1 = the chain shows the call's effect already (nothing is sent), 0 = not, -1 = error. */
+    int (*done)(const pkx_owner_call *c, pk_error *err);
+    /* Optional: fills out when the effect is there already (reused is set before). */
+    int (*already)(const pkx_owner_call *c, pk_register_result *out, pk_error *err);
+    /* Optional: a last refusal before anything is signed (e.g. a device removed by someone). */
+    int (*before_send)(const pkx_owner_call *c, pk_error *err);
+    const void *data; /* the caller's own description, for its callbacks */
+} pkx_owner_op;
+
+struct pkx_owner_call {
+    pk_eth *eth;
+    const pkx_owner_op *op;
+    char app[PK_ETH_ADDRESS_STRLEN]; /* lowercase */
+    char arg[PK_ETH_HASH_STRLEN];    /* the argument word, 0x + 64 lowercase hex */
+    char signer[PK_ETH_ADDRESS_STRLEN];
+    uint8_t signer_bytes[20];
+    uint64_t chain_id;
+    long timeout_ms;
+    long log_ms;
+};
+
+/* Sends op(arg_hex) on req->app_contract with req->private_key_hex under the rules of
+ * pk_register_compose_hash (eth.h); req's compose_hash and device_id are ignored. */
+int pkx_eth_owner_call(pk_eth *eth, const pkx_owner_op *op, const pk_register_req *req,
+                       const char *arg_hex, pk_register_result *out, pk_error *err);
+/* Sets kind + message (always -1); prefixes the current error's human line with what was being
+ * done (always -1). */
+int pkx_owner_fail(pk_error *err, const pk_eth *eth, pk_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int pkx_owner_context(pk_error *err, const char *what);
+/* An ABI bool answer of a view call (exactly one word, 0 or 1); anything else, a revert included,
+ * is an error naming `what`. */
+int pkx_eth_read_bool(pk_eth *eth, const char *app, const char *what, const uint8_t *cd, size_t len,
+                      bool *out, pk_error *err);
+
 /* ---- uint256 helpers ---- */
 int pkx_u256_cmp_u64(const uint8_t a[32], uint64_t b);
 /* Decimal text of a (at most 78 digits + NUL). */

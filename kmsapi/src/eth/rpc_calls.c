@@ -264,13 +264,21 @@ static int bool_word(pk_eth *eth, const char *app, const char *what, const uint8
 int pk_eth_allowed_compose_hash(pk_eth *eth, const char *app, const char *hash_hex, bool *allowed,
                                 pk_error *err)
 {
-    uint8_t cd[PK_ETH_CALLDATA_BYTES], *res;
-    size_t rl;
+    uint8_t cd[PK_ETH_CALLDATA_BYTES];
     if (pk_eth_calldata_allowed_compose_hash(hash_hex, cd) != 0)
         return pkx_eth_failf(err, eth, PK_ERR_INVALID_ARG,
                              "compose hash must be 64 hex digits (optional 0x)");
-    if (pk_eth_call(eth, app, cd, sizeof cd, &res, &rl, err) != 0) return -1;
-    int rc = bool_word(eth, app, "allowedComposeHashes(bytes32)", res, rl, allowed, err);
+    return pkx_eth_read_bool(eth, app, "allowedComposeHashes(bytes32)", cd, sizeof cd, allowed,
+                             err);
+}
+
+int pkx_eth_read_bool(pk_eth *eth, const char *app, const char *what, const uint8_t *cd, size_t len,
+                      bool *out, pk_error *err)
+{
+    uint8_t *res;
+    size_t rl;
+    if (pk_eth_call(eth, app, cd, len, &res, &rl, err) != 0) return -1;
+    int rc = bool_word(eth, app, what, res, rl, out, err);
     free(res);
     return rc;
 }

@@ -457,6 +457,7 @@ static void release_provider(void)
 }
 
 extern tf_resource_def phala_app_ids_resource, phala_encrypted_env_resource;
+extern tf_resource_def phala_app_policy_resource;
 extern tf_datasource_def phala_kms_contracts_ds, phala_kms_contract_ds, phala_kms_list_ds,
     phala_kms_info_ds, phala_kms_onchain_ds, phala_app_pubkey_ds;
 extern tf_datasource_def phala_app_policy_ds;
@@ -467,8 +468,8 @@ static const tf_function_def *const phala_functions[] = {
     &phala_func_cvm_id, &phala_func_parse_dotenv, &phala_func_env_pubkey_signer,
     &phala_func_compose_hash, &phala_func_compose_hash_indent4};
 
-static tf_resource_def *const phala_resources[] = {&phala_app_ids_resource,
-                                                   &phala_encrypted_env_resource};
+static tf_resource_def *const phala_resources[] = {
+    &phala_app_ids_resource, &phala_encrypted_env_resource, &phala_app_policy_resource};
 static tf_datasource_def *const phala_data_sources[] = {
     &phala_kms_contracts_ds, &phala_kms_contract_ds, &phala_kms_list_ds,  &phala_kms_info_ds,
     &phala_kms_onchain_ds,   &phala_app_pubkey_ds,   &phala_app_policy_ds};
