@@ -2,7 +2,8 @@
 # examples/resources/phala_app_policy/resource.tf as written, on the test chain with Safe 1.4.1
 # (the example's Safe-owned app is the chain's safe_app) and cvm_base01 running app APP0: the env
 # update registers and commits its compose, the policy prunes the older one, the Safe-owned app waits
-# in pending_owner with its batch file; destroy forgets both (nothing sent).
+# in pending_owner with its batch file; the data-source example reads the pruned policy; destroy
+# forgets both (nothing sent).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/onchain_lib.sh"
@@ -32,6 +33,19 @@ assert_eq "$(state_attr phala_app_policy.treasury .status)" pending_owner "treas
 [ -s "$TF/treasury-policy.batch.json" ] || acc_fail "no batch file"
 assert_eq "$(jq -r .safeTransaction.safeTxHash "$TF/treasury-policy.batch.json")" \
     "$(state_attr phala_app_policy.treasury .pending_safe_tx_hash)" "the batch's safeTxHash"
+# examples/data-sources/phala_app_policy/data-source.tf as written, on this chain's app: its
+# from_block lies beyond this short chain's head, so the old hash's log is not searched; what the
+# CVM runs is still found (the CVMs' hashes are candidates), confirmed by the view call.
+DS=$REPO_ROOT/examples/data-sources/phala_app_policy/data-source.tf
+app_lit=$(grep -o 'app_id *= *"0x[0-9a-f]\{40\}"' "$DS" | grep -o '0x[0-9a-f]*')
+[ -n "$app_lit" ] || acc_fail "the data-source example names no app_id"
+sed "s/$app_lit/0x$APP0/" "$DS" >"$TF/ds.tf"
+tf_ok apply -auto-approve -input=false
+dsout() { terraform -chdir="$TF" output -json "$1"; }
+assert_eq "$(dsout allowed_compose_hashes | jq -c .)" "[\"0x${H1#0x}\"]" "data source: only the live hash"
+assert_eq "$(dsout cvms_that_would_not_boot | jq -c .)" "[]" "data source: the CVM would boot"
+assert_eq "$(dsout owner_is_multisig)" false "data source: an account owns APP0"
+rm "$TF/ds.tf"
 n0=$(nonce "$OWNER")
 tf_ok destroy -auto-approve -input=false
 assert_eq "$(nonce "$OWNER")" "$n0" "destroy forgets"

@@ -20,8 +20,8 @@ run_example() { # run_example NAME FILES…
 provider=$REPO_ROOT/examples/provider/provider.tf
 run_example provider "$provider"
 for f in "$REPO_ROOT"/examples/data-sources/*/data-source.tf "$REPO_ROOT"/examples/resources/*/resource.tf; do
-    # the phala_app_policy examples need the test chain (an RPC endpoint): the resource's runs in
-    # test_app_policy_example.sh; the data source's app id is not on the test chain
+    # the phala_app_policy examples need the test chain (an RPC endpoint): both run in
+    # test_app_policy_example.sh, on the test chain's apps
     case "$f" in */phala_app_policy/*) continue ;; esac
     run_example "$(basename "$(dirname "$f")")" "$provider" "$f"
 done
