@@ -90,4 +90,21 @@ assert_eq "$(nonce "$OWNER")" $((n4 + 1)) "one removal"
 assert_eq "$(allowed_hash "$APP0" "$HA")" false "HA removed"
 assert_eq "$(allowed_hash "$APP0" "$H0")" true "H0 kept"
 assert_eq "$(allowed_device "$APP0" "$DA")" true "DA kept (found, not added)"
+
+acc_log "an app with no CVM yet (the API knows none): with chain_id, a hash is allowed before deploying"
+HN=$(hex32 5e)
+{ phala_header; cat <<TF
+resource "phala_app_policy" "pre" {
+  app_id         = "0x$APP1"
+  chain_id       = $CHAIN
+  compose_hashes = ["$HN"]
+}
+TF
+} | write_config
+n5=$(nonce "$OWNER")
+tf_ok apply -auto-approve -input=false
+assert_eq "$(nonce "$OWNER")" $((n5 + 1)) "one addComposeHash on APP1"
+assert_eq "$(allowed_hash "$APP1" "$HN")" true "HN allowed before any CVM"
+plan_exits 0 "the second plan must be empty"
+tf_ok destroy -auto-approve -input=false
 echo PASS

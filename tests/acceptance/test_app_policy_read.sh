@@ -6,7 +6,9 @@
 # says no), setAllowAnyDevice(false) — the data source shows exactly the live sets, the owner,
 # allow_any_device and per-CVM would_boot. from_block above the first adds still finds what the
 # app's CVMs run with (the API's hashes and devices are candidates) and nothing else below it; the
-# API's lagged view is a warning naming the CVM; an RPC on another chain and bad input are errors.
+# API's lagged view is a warning naming the CVM; an app unknown to the API is read with chain_id
+# (without it, or with a chain_id other than the API's or the RPC's, an error); an RPC on another
+# chain and bad input are errors.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/onchain_lib.sh"
@@ -124,6 +126,26 @@ assert_contains "$(tf_out)" "searched in blocks $from..$to only" "names the bloc
 assert_eq "$(jq -c '.compose_hashes | sort' <<<"$P")" "$want" "the CVMs' hash, HP if its log was reached, never HA"
 assert_eq "$(jq -c '[.devices[].device_id]' <<<"$P")" "[\"0x$D1\"]" "D1 through cvm_p1"
 kill "$SLOW_PID"
+
+acc_log "chain_id: an app with no CVM is read from the chain alone when chain_id names its chain"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-API-Key: phak_test_key' \
+    "$SIM/api/v1/apps/$APP1/device-allowlist")" 404 "setup: the API knows no CVM of APP1"
+send_from "$OWNER" "0x$APP1" "0xdfc77223$HA" # addComposeHash(HA) on APP1, before any CVM
+config "" "0x$APP1"
+tf plan -input=false && acc_fail "an app unknown to the API was read without chain_id"
+assert_contains "$(tf_out)" "The API knows no CVM of this app" "unknown app"
+assert_contains "$(tf_out)" "set chain_id to that chain" "says to set chain_id"
+config "chain_id = $CHAIN" "0x$APP1"
+tf_ok apply -auto-approve -input=false
+P=$(out)
+assert_eq "$(jq -c '.compose_hashes' <<<"$P")" "[\"0x$HA\"]" "APP1's hash, from its log"
+assert_eq "$(jq -r '[.chain_id, .owner, (.cvms | length)] | @tsv' <<<"$P")" "$(printf '%s\t%s\t0' "$CHAIN" "$OWNER")" "chain, owner, no CVMs"
+config "chain_id = 1" "0x$APP1"
+tf plan -input=false && acc_fail "chain_id 1 was read through an RPC on chain $CHAIN"
+assert_contains "$(tf_out)" "The RPC endpoint is on another chain" "chain_id vs the RPC"
+config "chain_id = 1"
+tf plan -input=false && acc_fail "chain_id 1 was accepted for an app the API puts on chain $CHAIN"
+assert_contains "$(tf_out)" "chain_id is 1 but the API says app 0x$APP0's KMS is on chain $CHAIN" "chain_id vs the API"
 
 acc_log "bad input and missing or wrong RPC are errors naming what to fix"
 config "" "not-an-app"

@@ -42,6 +42,13 @@ static const tf_attr_def attrs[] = {
                     "deployment block is a good value on a long chain). Entries whose only log "
                     "lies below it are still found when a CVM of the app runs with them (the "
                     "API's compose hashes and devices are candidates too); others are missed."},
+    {.name = "chain_id",
+     .type = &tf_type_number,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
+     .description = "The chain the app contract lives on; `onchain.rpc_url` must serve it. Read "
+                    "from the API (the app's KMS) when unset. Required when the API knows no CVM "
+                    "of the app (none deployed yet, or all deleted); when set, it must match the "
+                    "chain the API names."},
     {.name = "log_search_seconds",
      .type = &tf_type_number,
      .flags = TF_OPTIONAL,
@@ -140,6 +147,7 @@ static void fill(tf_ctx *c, const policy_source *s, tf_value *state)
     tf_arena *a = c->arena;
     const pk_app_policy *p = &s->policy;
     tf_set(state, "owner", tf_string(a, p->owner));
+    tf_set(state, "chain_id", tf_int((int64_t)s->chain_id));
     tf_set(state, "owner_is_contract", tf_bool(p->owner_is_contract));
     tf_set(state, "owner_safe", safe_value(a, p));
     tf_value hashes = tf_collection(a, &string_set, p->n_compose_hashes);
@@ -181,11 +189,14 @@ static void fill(tf_ctx *c, const policy_source *s, tf_value *state)
 
 static void read_app_policy(tf_ctx *c, const tf_value *config, tf_value *state)
 {
-    int64_t from = 0, secs = 0;
+    int64_t from = 0, secs = 0, chain = 0;
     tf_get_int(config, "from_block", &from);
     tf_get_int(config, "log_search_seconds", &secs);
+    tf_get_int(config, "chain_id", &chain);
     policy_source_opts o = {.app_id = tf_get_string(config, "app_id"),
                             .app_attr = "app_id",
+                            .has_chain_id = chain > 0,
+                            .chain_id = chain > 0 ? (uint64_t)chain : 0,
                             .from_block = from > 0 ? (uint64_t)from : 0,
                             .log_search_ms = secs > 0 ? (long)secs * 1000 : 0};
     policy_source s;
@@ -206,6 +217,9 @@ static void validate_app_policy(tf_ctx *c, const tf_value *config)
     const tf_value *fb = tf_attr(config, "from_block");
     if (fb && tf_is_known(fb) && (!tf_get_int(config, "from_block", &v) || v < 0))
         tf_error(c, "from_block", "Invalid from_block", "from_block must be a block number >= 0.");
+    const tf_value *ch = tf_attr(config, "chain_id");
+    if (ch && tf_is_known(ch) && !tf_is_null(ch) && (!tf_get_int(config, "chain_id", &v) || v < 1))
+        tf_error(c, "chain_id", "Invalid chain_id", "chain_id must be a chain id >= 1.");
     const tf_value *ls = tf_attr(config, "log_search_seconds");
     if (ls && tf_is_known(ls) &&
         (!tf_get_int(config, "log_search_seconds", &v) || v < 1 || v > LOG_SECONDS_MAX))

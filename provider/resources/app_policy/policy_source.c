@@ -155,12 +155,29 @@ int policy_source_read(tf_ctx *c, const policy_source_opts *o, policy_source *ou
     pk_client *client = phala_client(c);
     if (!client) return -1;
     pk_error err = {0};
+    bool api_knows_app = true;
     if (pk_app_device_allowlist_fetch(client, out->app, &out->allowlist, &err) != 0) {
-        phala_api_error(c, o->app_attr, "Cannot read the app's device allowlist", &err);
+        /* 404: no CVM of the app is known to the API (none deployed yet, or all deleted). Its
+         * policy still lives on the chain, but only the configuration can name that chain. */
+        if (err.http_status != 404 || !o->has_chain_id) {
+            if (err.http_status == 404)
+                tf_error(c, o->app_attr, "The API knows no CVM of this app",
+                         "Phala Cloud has no CVM of app %s, so it cannot say which chain the app's "
+                         "KMS is on. To read or manage the app's policy from the chain alone, set "
+                         "chain_id to that chain (e.g. 8453 for Base).",
+                         out->app);
+            else
+                phala_api_error(c, o->app_attr, "Cannot read the app's device allowlist", &err);
+            pk_error_clear(&err);
+            return -1;
+        }
         pk_error_clear(&err);
-        return -1;
+        memset(&out->allowlist, 0, sizeof out->allowlist);
+        api_knows_app = false;
+        tf_log(TF_LOG_INFO, "the API knows no CVM of the app: reading the chain alone", "app",
+               out->app, NULL);
     }
-    if (!out->allowlist.is_onchain_kms) {
+    if (api_knows_app && !out->allowlist.is_onchain_kms) {
         tf_error(c, o->app_attr, "The app is not on an on-chain KMS",
                  "App %s uses Phala's off-chain KMS: no contract decides who gets its keys, so "
                  "there is no on-chain policy to read.",
@@ -170,13 +187,36 @@ int policy_source_read(tf_ctx *c, const policy_source_opts *o, policy_source *ou
     }
     out->has_chain_id = out->allowlist.has_chain_id;
     out->chain_id = out->allowlist.chain_id;
-    if (pk_app_cvms_is_allowed(client, out->app, &out->cvms, &err) != 0) {
+    if (api_knows_app && pk_app_cvms_is_allowed(client, out->app, &out->cvms, &err) != 0) {
         phala_api_error(c, o->app_attr, "Cannot ask the API about the app's CVMs", &err);
         pk_error_clear(&err);
         policy_source_free(out);
         return -1;
     }
-    if (!out->has_chain_id) kms_chain_of_cvm(c, client, out);
+    if (api_knows_app && !out->has_chain_id) kms_chain_of_cvm(c, client, out);
+    if (o->has_chain_id) {
+        if (out->has_chain_id && out->chain_id != o->chain_id) {
+            tf_error(c, "chain_id", "chain_id is not the app's KMS chain",
+                     "chain_id is %" PRIu64 " but the API says app %s's KMS is on chain %" PRIu64
+                     ". Nothing was read.",
+                     o->chain_id, out->app, out->chain_id);
+            policy_source_free(out);
+            return -1;
+        }
+        out->has_chain_id = true;
+        out->chain_id = o->chain_id;
+    }
+    if (!out->has_chain_id) {
+        /* Without a chain to check it against, the RPC endpoint could serve any chain — and the
+         * resource would sign there. */
+        tf_error(c, o->app_attr, "The app's chain is unknown",
+                 "Neither the API's device allowlist nor the app's CVMs name the chain of app "
+                 "%s's KMS, so the RPC endpoint cannot be checked. Set chain_id to the app's "
+                 "chain.",
+                 out->app);
+        policy_source_free(out);
+        return -1;
+    }
     if (read_chain(c, o, out) != 0) {
         policy_source_free(out);
         return -1;

@@ -19,8 +19,12 @@ void policy_app_id_norm(const char *s, char out[PK_ETH_ADDRESS_STRLEN]);
 typedef struct policy_source_opts {
     const char *app_id;   /* 40 hex, optional 0x (checked again: an error names app_attr) */
     const char *app_attr; /* the attribute diagnostics point at ("app_id") */
-    uint64_t from_block;  /* lowest block of the log search (0 = genesis) */
-    long log_search_ms;   /* the log search's deadline (0 = PK_ETH_LOG_DEADLINE_DEFAULT) */
+    /* The configuration's chain_id: must match the chain the API names for the app's KMS, and is
+     * the only source when the API knows no CVM of the app (its device allowlist answers 404). */
+    bool has_chain_id;
+    uint64_t chain_id;
+    uint64_t from_block; /* lowest block of the log search (0 = genesis) */
+    long log_search_ms;  /* the log search's deadline (0 = PK_ETH_LOG_DEADLINE_DEFAULT) */
     /* More candidates (state, configuration), confirmed by view calls like every other one. The
      * API's CVM compose hashes and device ids and the allowlist's devices are always added. */
     const char *const *extra_hashes;
@@ -40,9 +44,10 @@ typedef struct policy_source {
 } policy_source;
 
 /* Reads everything: the API first (is the app on an on-chain KMS; its chain id — the allowlist's,
- * else the kms_info of its first CVM; its CVMs), then the RPC (onchain.rpc_url or
+ * else the kms_info of its first CVM; its CVMs — or, when the API knows no CVM of the app, nothing
+ * but opts->chain_id, which is then required), then the RPC (onchain.rpc_url or
  * PHALA_ONCHAIN_RPC_URL; missing → an error naming onchain.rpc_url), its chain id checked against the
- * KMS's (another chain → an error, nothing read), then the policy. 0 with *out filled (free with
+ * KMS's (another chain, or no chain known at all → an error, nothing read), then the policy. 0 with *out filled (free with
  * policy_source_free), or -1 after adding an error diagnostic. */
 int policy_source_read(tf_ctx *c, const policy_source_opts *o, policy_source *out);
 void policy_source_free(policy_source *s);

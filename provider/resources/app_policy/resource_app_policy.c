@@ -87,9 +87,11 @@ static const tf_attr_def attrs[] = {
      .description = "Whether the owner is a Safe (answers getOwners/getThreshold/nonce)."},
     {.name = "chain_id",
      .type = &tf_type_number,
-     .flags = TF_COMPUTED,
-     .description = "The chain the app contract lives on (the RPC endpoint's, checked against the "
-                    "app's KMS)."},
+     .flags = TF_OPTIONAL | TF_COMPUTED,
+     .description = "The chain the app contract lives on; `onchain.rpc_url` must serve it. Read "
+                    "from the API (the app's KMS) when unset. Required when the API knows no CVM "
+                    "of the app — e.g. to allow a compose hash before the first CVM is deployed; "
+                    "when set, it must match the chain the API names."},
     {.name = "status",
      .type = &tf_type_string,
      .flags = TF_COMPUTED,
@@ -171,6 +173,13 @@ static int read_source(tf_ctx *c, const char *app, const tf_value *a, const tf_v
     const tf_value *objs[] = {a, b};
     for (size_t i = 0; i < 2; i++) {
         if (!objs[i]) continue;
+        int64_t chain = 0;
+        const tf_value *ch = tf_attr(objs[i], "chain_id");
+        if (!o.has_chain_id && ch && tf_is_known(ch) && !tf_is_null(ch) &&
+            tf_get_int(objs[i], "chain_id", &chain) && chain > 0) {
+            o.has_chain_id = true;
+            o.chain_id = (uint64_t)chain;
+        }
         add_extras(c, objs[i], "compose_hashes", (const char ***)&o.extra_hashes,
                    &o.n_extra_hashes);
         add_extras(c, objs[i], "added_compose_hashes", (const char ***)&o.extra_hashes,
@@ -257,6 +266,11 @@ static void validate_policy(tf_ctx *c, const tf_value *config)
     if (m && pk_eth_address_parse(m, a) != 0)
         tf_error(c, "multisend", "Invalid multisend address",
                  "multisend must be an address: 40 hex digits, optionally prefixed by 0x.");
+    int64_t chain;
+    const tf_value *ch = tf_attr(config, "chain_id");
+    if (ch && tf_is_known(ch) && !tf_is_null(ch) &&
+        (!tf_get_int(config, "chain_id", &chain) || chain < 1))
+        tf_error(c, "chain_id", "Invalid chain_id", "chain_id must be a chain id >= 1.");
     const char *bf = tf_get_string(config, "batch_file");
     if (bf && !*bf)
         tf_error(c, "batch_file", "Invalid batch_file", "batch_file must be a file path.");
