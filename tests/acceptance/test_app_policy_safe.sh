@@ -6,6 +6,8 @@
 # @safe-global/protocol-kit (tests/eth/safe_exec.mjs); the next plan shows no change, the state says
 # in_sync, and the provider's key never sent a transaction. An app owned by another account (not a
 # Safe) gets the same file without the Safe part; the account sends it and the state settles too.
+# With remove_on_destroy, destroying the Safe-owned policy writes the removals' batch (next nonce),
+# forgets the resource and sends nothing; the owners execute it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/onchain_lib.sh"
@@ -89,4 +91,31 @@ assert_eq "$(state_attr phala_app_policy.p .pending_calls)" "[]" "nothing pendin
 assert_eq "$(state_attr phala_app_policy.p .pending_safe_tx_hash)" null "no safeTxHash"
 assert_eq "$(state_attr phala_app_policy.q .status)" in_sync "the account's change settled"
 assert_eq "$(nonce "$OWNER")" "$n_key" "the provider's key never sent a transaction"
+
+acc_log "remove_on_destroy with a Safe owner: destroy writes the removals' batch, forgets, sends nothing"
+{ phala_header; cat <<TF
+resource "phala_app_policy" "p" {
+  app_id            = "$SAFE_APP"
+  compose_hashes    = $(set_hcl "$HA" "$HB")
+  batch_file        = "$BATCH"
+  multisend         = "$MULTISEND"
+  remove_on_destroy = true
+}
+TF
+} | write_config
+tf_ok apply -auto-approve -input=false # state.q is dropped: forgotten, nothing sent
+assert_eq "$(state_attr phala_app_policy.p '.added_compose_hashes | sort | join(",")')" "$HA,$HB" "the record of additions"
+rm -f "$BATCH"
+tf_ok destroy -auto-approve -input=false
+out=$(tf_out)
+[ -s "$BATCH" ] || acc_fail "destroy wrote no batch for the Safe"
+assert_eq "$(jq -c '.calls | sort' "$BATCH")" "[\"removeComposeHash($HA)\",\"removeComposeHash($HB)\"]" "the removals"
+assert_eq "$(jq -r .safeTransaction.nonce "$BATCH")" "$((s0 + 1))" "for the Safe's next nonce"
+assert_contains "$out" "$BATCH" "the destroy's warning names the file"
+assert_eq "$(terraform -chdir="$TF" state list | grep -c phala_app_policy || true)" 0 "forgotten"
+assert_eq "$(allowed_hash "$SAFE_APP" "$HA")" true "nothing removed before the owners act"
+assert_eq "$(nonce "$OWNER")" "$n_key" "the provider's key sent nothing"
+node "$REPO_ROOT/tests/eth/safe_exec.mjs" --info "$WORK/chain.json" --batch "$BATCH" \
+    --owner-keys "$keys" >"$WORK/exec2.json" || acc_fail "safe_exec.mjs failed on the removals"
+assert_eq "$(allowed_hash "$SAFE_APP" "$HA"),$(allowed_hash "$SAFE_APP" "$HB")" false,false "removed by the owners"
 echo PASS
