@@ -113,13 +113,8 @@ static const tf_attr_def attrs[] = {
 static tf_value hex_value(tf_arena *a, const char *s)
 {
     if (!s) return tf_null(&tf_type_string);
-    if (!phala_is_hex(s, 64, false)) return tf_string(a, s);
-    char v[PK_ETH_HASH_STRLEN] = "0x";
-    const char *h = phala_strip0x(s);
-    for (int i = 0; i < 64; i++)
-        v[2 + i] = (char)((h[i] >= 'A' && h[i] <= 'F') ? h[i] - 'A' + 'a' : h[i]);
-    v[66] = 0;
-    return tf_string(a, v);
+    char v[PK_ETH_HASH_STRLEN];
+    return tf_string(a, phala_hex_norm(s, 64, v) ? v : s);
 }
 
 static tf_value string_list(tf_arena *a, const char *const *v, size_t n)

@@ -18,12 +18,7 @@ bool policy_app_id_ok(const char *s)
 
 void policy_app_id_norm(const char *s, char out[PK_ETH_ADDRESS_STRLEN])
 {
-    const char *h = phala_strip0x(s);
-    out[0] = '0';
-    out[1] = 'x';
-    for (int i = 0; i < 40; i++)
-        out[2 + i] = (char)((h[i] >= 'A' && h[i] <= 'F') ? h[i] - 'A' + 'a' : h[i]);
-    out[42] = 0;
+    phala_hex_norm(s, 40, out);
 }
 
 static void log_line(void *user, const char *line)

@@ -2,7 +2,6 @@
  * spelling; every list here is short (a few hashes and devices), so linear searches do. */
 #include "policy_want.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +10,7 @@ static const tf_type set_of_string = {.kind = TF_SET, .elem = &tf_type_string};
 
 bool ap_hex32_norm(const char *s, char out[PK_ETH_HASH_STRLEN])
 {
-    if (!s) return false;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;
-    if (strlen(s) != 64) return false;
-    out[0] = '0';
-    out[1] = 'x';
-    for (size_t i = 0; i < 64; i++) {
-        if (!isxdigit((unsigned char)s[i])) return false;
-        out[2 + i] = (char)tolower((unsigned char)s[i]);
-    }
-    out[66] = '\0';
-    return true;
+    return phala_hex_norm(s, 64, out);
 }
 
 static int cmp_hex(const void *a, const void *b)

@@ -92,6 +92,17 @@ bool phala_is_hex(const char *s, size_t digits, bool require_0x)
     return true;
 }
 
+bool phala_hex_norm(const char *s, size_t digits, char *out)
+{
+    if (!s || !phala_is_hex(s, digits, false)) return false;
+    const char *h = phala_strip0x(s);
+    out[0] = '0';
+    out[1] = 'x';
+    for (size_t i = 0; i < digits; i++) out[2 + i] = (char)tolower((unsigned char)h[i]);
+    out[2 + digits] = '\0';
+    return true;
+}
+
 bool phala_hex_same(const char *a, const char *b)
 {
     return a && b && strcasecmp(phala_strip0x(a), phala_strip0x(b)) == 0;

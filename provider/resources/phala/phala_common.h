@@ -32,6 +32,9 @@ extern const tf_type phala_list_of_string;
 const char *phala_strip0x(const char *s); /* without an optional 0x/0X (NULL stays NULL) */
 /* Exactly `digits` hex digits; with require_0x after a lowercase "0x", else an optional 0x/0X. */
 bool phala_is_hex(const char *s, size_t digits, bool require_0x);
+/* out = "0x" + the `digits` hex digits of s in lowercase (out holds digits + 3 bytes); false, out
+ * untouched, when s is not exactly that (optional 0x/0X). */
+bool phala_hex_norm(const char *s, size_t digits, char *out);
 /* The same hex value: case-insensitive, optional 0x on either side; false when one is NULL. */
 bool phala_hex_same(const char *a, const char *b);
 /* A compressed secp256k1 public key (a KMS's k256 key, an expected_signer): 66 hex digits starting
