@@ -185,6 +185,11 @@ int pkx_owner_context(pk_error *err, const char *what);
  * is an error naming `what`. */
 int pkx_eth_read_bool(pk_eth *eth, const char *app, const char *what, const uint8_t *cd, size_t len,
                       bool *out, pk_error *err);
+/* The same at `block` when at_block (else "latest"); with revert_false a revert reads as false (a
+ * contract without the function) instead of an error. */
+int pkx_eth_read_bool_at(pk_eth *eth, const char *app, const char *what, const uint8_t *cd,
+                         size_t len, bool at_block, uint64_t block, bool revert_false, bool *out,
+                         pk_error *err);
 
 /* ---- uint256 helpers ---- */
 int pkx_u256_cmp_u64(const uint8_t a[32], uint64_t b);

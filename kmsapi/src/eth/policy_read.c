@@ -94,24 +94,9 @@ static int view_bool(pk_eth *eth, const char *app, uint32_t sel, const uint8_t *
         memcpy(cd + 4, word, 32);
         len = 36;
     }
-    uint8_t *res;
-    size_t rl;
-    *out = false;
-    if (pkx_eth_call_at(eth, app, cd, len, true, block, &res, &rl, err) != 0) {
-        if (revert_false && err && err->kind == PK_ERR_RPC) {
-            pkx_error_reset(err);
-            return 0;
-        }
-        return -1;
-    }
-    int bad = pkx_abi_bool(res, rl, out);
-    free(res);
-    if (bad)
-        return pkx_eth_failf(err, eth, PK_ERR_DECODE,
-                             "%s: selector 0x%08x did not return a bool at block %" PRIu64
-                             " — is it a DstackApp contract on this chain?",
-                             app, sel, block);
-    return 0;
+    char what[48];
+    snprintf(what, sizeof what, "view call 0x%08x at block %" PRIu64, sel, block);
+    return pkx_eth_read_bool_at(eth, app, what, cd, len, true, block, revert_false, out, err);
 }
 
 /* Confirms each candidate of a set; the true ones become entries. */

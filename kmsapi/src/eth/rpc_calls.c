@@ -253,11 +253,8 @@ static int bool_word(pk_eth *eth, const char *app, const char *what, const uint8
                              "%s on %s returned %zu bytes instead of 32 — is it a DstackApp "
                              "contract on this chain?",
                              what, app, rl);
-    bool any = false;
-    for (int i = 0; i < 31; i++) any |= res[i] != 0;
-    if (any || res[31] > 1)
+    if (pkx_abi_bool(res, rl, out) != 0)
         return pkx_eth_failf(err, eth, PK_ERR_DECODE, "%s on %s did not return a bool", what, app);
-    *out = res[31] == 1;
     return 0;
 }
 
@@ -272,26 +269,15 @@ int pk_eth_allowed_compose_hash(pk_eth *eth, const char *app, const char *hash_h
                              err);
 }
 
-int pkx_eth_read_bool(pk_eth *eth, const char *app, const char *what, const uint8_t *cd, size_t len,
-                      bool *out, pk_error *err)
-{
-    uint8_t *res;
-    size_t rl;
-    if (pk_eth_call(eth, app, cd, len, &res, &rl, err) != 0) return -1;
-    int rc = bool_word(eth, app, what, res, rl, out, err);
-    free(res);
-    return rc;
-}
-
-/* A bool read where a revert means false (a contract without the function). */
-static int bool_or_revert(pk_eth *eth, const char *app, const char *what, const uint8_t *cd,
-                          size_t len, bool *out, pk_error *err)
+int pkx_eth_read_bool_at(pk_eth *eth, const char *app, const char *what, const uint8_t *cd,
+                         size_t len, bool at_block, uint64_t block, bool revert_false, bool *out,
+                         pk_error *err)
 {
     uint8_t *res;
     size_t rl;
     *out = false;
-    if (pk_eth_call(eth, app, cd, len, &res, &rl, err) != 0) {
-        if (err && err->kind == PK_ERR_RPC) {
+    if (pkx_eth_call_at(eth, app, cd, len, at_block, block, &res, &rl, err) != 0) {
+        if (revert_false && err && err->kind == PK_ERR_RPC) {
             pkx_error_reset(err);
             return 0;
         }
@@ -300,6 +286,19 @@ static int bool_or_revert(pk_eth *eth, const char *app, const char *what, const 
     int rc = bool_word(eth, app, what, res, rl, out, err);
     free(res);
     return rc;
+}
+
+int pkx_eth_read_bool(pk_eth *eth, const char *app, const char *what, const uint8_t *cd, size_t len,
+                      bool *out, pk_error *err)
+{
+    return pkx_eth_read_bool_at(eth, app, what, cd, len, false, 0, false, out, err);
+}
+
+/* A bool read at "latest" where a revert means false (a contract without the function). */
+static int bool_or_revert(pk_eth *eth, const char *app, const char *what, const uint8_t *cd,
+                          size_t len, bool *out, pk_error *err)
+{
+    return pkx_eth_read_bool_at(eth, app, what, cd, len, false, 0, true, out, err);
 }
 
 int pk_eth_device_allowed(pk_eth *eth, const char *app, const char *device_hex, bool *allowed,
