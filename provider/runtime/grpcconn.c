@@ -25,8 +25,6 @@
 
 #include <errno.h>
 #include <nghttp2/nghttp2.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <poll.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -36,7 +34,7 @@
 #include <unistd.h>
 
 #include "tflog.h"
-#include "tlserr.h"
+#include "tlsconn.h"
 
 #define MAX_REPLY     (256u << 20) /* as terraform-plugin-go: schemas and states can be big */
 #define OUT_HIGH      (1u << 20) /* stop asking nghttp2 for frames above this much unwritten output */
@@ -60,7 +58,7 @@ typedef struct h2stream {
 struct h2conn {
     int fd;
     uint64_t id;
-    SSL *ssl; /* NULL: plain */
+    tlsconn *tr; /* the transport: TLS or plain */
     bool handshake_done;
     bool want_write; /* the transport needs POLLOUT to make progress */
     bool dead;
@@ -106,45 +104,17 @@ void rpc_call_free(rpc_call *c)
 /* > 0 bytes read; 0 nothing now; -1 closed or failed. */
 static ssize_t tr_read(h2conn *c, uint8_t *buf, size_t cap)
 {
-    if (!c->ssl) {
-        ssize_t n = read(c->fd, buf, cap);
-        if (n > 0) return n;
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
-        return -1;
-    }
-    int n = SSL_read(c->ssl, buf, (int)cap);
-    if (n > 0) return n;
-    switch (SSL_get_error(c->ssl, n)) {
-    case SSL_ERROR_WANT_READ:
-        return 0;
-    case SSL_ERROR_WANT_WRITE:
-        c->want_write = true;
-        return 0;
-    default:
-        return -1;
-    }
+    ssize_t n = tlsconn_read(c->tr, buf, cap);
+    if (tlsconn_want_write(c->tr)) c->want_write = true;
+    return n;
 }
 
 /* > 0 bytes written; 0 would block; -1 failed. */
 static ssize_t tr_write(h2conn *c, const uint8_t *buf, size_t len)
 {
-    if (!c->ssl) {
-        ssize_t n = write(c->fd, buf, len);
-        if (n >= 0) return n;
-        if (errno == EAGAIN || errno == EINTR) return 0;
-        return -1;
-    }
-    int n = SSL_write(c->ssl, buf, len > (1u << 30) ? (int)(1u << 30) : (int)len);
-    if (n > 0) return n;
-    switch (SSL_get_error(c->ssl, n)) {
-    case SSL_ERROR_WANT_WRITE:
-        c->want_write = true;
-        return 0;
-    case SSL_ERROR_WANT_READ:
-        return 0;
-    default:
-        return -1;
-    }
+    ssize_t n = tlsconn_write(c->tr, buf, len);
+    if (tlsconn_want_write(c->tr)) c->want_write = true;
+    return n;
 }
 
 /* ---- output ---------------------------------------------------------------------------------- */
@@ -515,8 +485,8 @@ static nghttp2_session_callbacks *callbacks(void)
     return cbs;
 }
 
-h2conn *h2conn_new(int fd, SSL_CTX *tls, uint64_t id, const rpc_method *methods, size_t n_methods,
-                   h2_dispatch_fn dispatch)
+h2conn *h2conn_new(int fd, tls_server *tls, uint64_t id, const rpc_method *methods,
+                   size_t n_methods, h2_dispatch_fn dispatch)
 {
     h2conn *c = calloc(1, sizeof *c);
     nghttp2_session_callbacks *cbs = callbacks();
@@ -526,15 +496,8 @@ h2conn *h2conn_new(int fd, SSL_CTX *tls, uint64_t id, const rpc_method *methods,
     c->methods = methods;
     c->n_methods = n_methods;
     c->dispatch = dispatch;
-    if (tls) {
-        c->ssl = SSL_new(tls);
-        if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1) goto fail;
-        /* received plaintext is cleansed once handed to us (OpenSSL 3) */
-        SSL_set_options(c->ssl, SSL_OP_CLEANSE_PLAINTEXT);
-        SSL_set_accept_state(c->ssl);
-    } else {
-        c->handshake_done = true;
-    }
+    if (!(c->tr = tlsconn_new(fd, tls))) goto fail;
+    if (!tls) c->handshake_done = true;
     if (nghttp2_session_server_new(&c->h2, cbs, c) != 0) goto fail;
     nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100},
@@ -582,27 +545,15 @@ bool h2conn_shutdown_answered(const h2conn *c)
 static bool handshake(h2conn *c)
 {
     c->want_write = false;
-    int r = SSL_do_handshake(c->ssl);
+    int r = tlsconn_handshake(c->tr);
     if (r == 1) {
         c->handshake_done = true;
-        c->established = true; /* the client's certificate has been verified */
+        /* the client's certificate has been verified, or the kernel vouched for it (tlsconn.h) */
+        c->established = true;
         return true;
     }
-    switch (SSL_get_error(c->ssl, r)) {
-    case SSL_ERROR_WANT_READ:
-        return true;
-    case SSL_ERROR_WANT_WRITE:
-        c->want_write = true;
-        return true;
-    default: {
-        /* e.g. a client certificate other than PLUGIN_CLIENT_CERT: refused, as go-plugin does */
-        unsigned long e = ERR_get_error();
-        tls_err_strings_load();
-        tf_log(TF_LOG_WARN, "TLS handshake refused", "reason",
-               e ? ERR_reason_error_string(e) : "connection closed", NULL);
-        return false;
-    }
-    }
+    if (tlsconn_want_write(c->tr)) c->want_write = true;
+    return r == 0;
 }
 
 bool h2conn_ready(h2conn *c, short revents)
@@ -640,7 +591,7 @@ void h2conn_free(h2conn *c)
         stream_free(c, c->streams);
     }
     nghttp2_session_del(c->h2);
-    if (c->ssl) SSL_free(c->ssl);
+    tlsconn_free(c->tr);
     if (c->fd >= 0) close(c->fd);
     tf_buf_free(&c->out);
     free(c);

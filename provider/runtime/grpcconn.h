@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "rpcserver.h"
+#include "tlsctx.h"
 
 /* Request limits. A request over RPC_MAX_REQUEST is refused (RESOURCE_EXHAUSTED) as soon as its
  * 5-byte length prefix arrives, before its body; a stream that would take a connection's arriving
@@ -22,7 +23,6 @@
 #define RPC_CONN_BUFFERED  (32u << 20)
 #define RPC_TOTAL_BUFFERED (48u << 20)
 
-typedef struct ssl_ctx_st SSL_CTX;
 typedef struct h2conn h2conn;
 
 typedef struct rpc_call {
@@ -53,10 +53,11 @@ size_t rpc_buffered_total(void);
 typedef void (*h2_dispatch_fn)(h2conn *c, rpc_call *call);
 
 /* Takes fd (non-blocking). tls NULL: plain HTTP/2 with prior knowledge (go-plugin without TLS). */
-h2conn *h2conn_new(int fd, SSL_CTX *tls, uint64_t id, const rpc_method *methods, size_t n_methods,
-                   h2_dispatch_fn dispatch);
+h2conn *h2conn_new(int fd, tls_server *tls, uint64_t id, const rpc_method *methods,
+                   size_t n_methods, h2_dispatch_fn dispatch);
 int h2conn_fd(const h2conn *c);
-/* The client has authenticated: the TLS handshake (with the client certificate) is complete, or,
+/* The client has authenticated: the TLS handshake (with the client certificate, or from a peer
+ * the kernel shows to be our ancestor: tlsconn.h) is complete, or,
  * without TLS, its HTTP/2 preface has arrived. Before that it is a pre-authentication connection. */
 bool h2conn_established(const h2conn *c);
 uint64_t h2conn_id(const h2conn *c);

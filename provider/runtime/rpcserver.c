@@ -2,12 +2,11 @@
  * handshake line early, then one poll loop over the listening socket, the connections and the
  * workers' eventfd.
  *
- * Start-up: this thread binds the socket and makes the server certificate; the line is printed as
- * soon as the certificate exists, and the TLS context (tlsctx.c) is built while Terraform reads it
- * and connects: the connection waits in the listen backlog until the context is finished.
+ * Start-up: this thread makes the server certificate and binds the socket; the line is printed as
+ * soon as both exist. An OpenSSL context is built only if a connection needs one (tlsctx.h).
  *
  * Connections: a client is pre-authentication until its TLS handshake (with Terraform's client
- * certificate) is complete, or, without TLS, until its HTTP/2 preface arrives. Pre-authentication
+ * certificate, or as our ancestor: tlsconn.h) is complete, or, without TLS, until its HTTP/2 preface arrives. Pre-authentication
  * connections get HANDSHAKE_DEADLINE_S to get there and at most PREAUTH_MAX places, where a new
  * connection takes the place of the oldest: connections that never finish (or never start) their
  * handshake cannot lock Terraform's own client out, as 64 of them did when all connections shared
@@ -49,7 +48,7 @@
 static struct {
     const rpc_server_config *cfg;
     char socket_path[108];
-    SSL_CTX *tls; /* NULL: plain (debug mode, or no PLUGIN_CLIENT_CERT) */
+    tls_server *tls; /* NULL: plain (debug mode, or no PLUGIN_CLIENT_CERT) */
     h2conn *conns[MAX_CONNS];
     long long accepted_ms[MAX_CONNS]; /* when conns[i] was accepted (monotonic) */
     int n_conns;
@@ -108,7 +107,7 @@ static int conn_pick(bool established, bool youngest, int *count)
 }
 
 /* Closes pre-authentication connections past the deadline, and established ones beyond
- * AUTHED_MAX (only clients holding Terraform's certificate can get there). */
+ * AUTHED_MAX (only Terraform, or clients holding its certificate, can get there). */
 static void enforce_limits(void)
 {
     long long now = now_ms();
@@ -195,41 +194,25 @@ static void print_handshake(const tls_cert *cert)
     fflush(stdout); /* stdout is a pipe: fully buffered until flushed */
 }
 
-/* Binds, makes the certificate, prints the line, finishes the TLS context. Returns the listening
- * socket or -1 (with the reason on stderr, which Terraform shows). */
+/* Makes the certificate, binds, prints the line. Returns the listening socket or -1 (with the
+ * reason on stderr, which Terraform shows). */
 static int start(void)
 {
     char err[512];
     const char *client_cert = getenv("PLUGIN_CLIENT_CERT");
     bool tls = !S.cfg->debug && client_cert && *client_cert;
-    tls_ctx_build *build = NULL;
     if (tls) {
         if (tls_client_cert_check(client_cert, err, sizeof err) != 0) goto fail;
-        if (!(build = tls_ctx_start(client_cert, err, sizeof err))) goto fail;
+        if (!(S.tls = tls_server_new(client_cert, err, sizeof err))) goto fail;
     }
     int lfd = plugsock_listen(S.socket_path, sizeof S.socket_path, err, sizeof err);
-    if (lfd < 0) goto fail_build;
-    tls_cert cert = {0};
-    if (tls && tls_cert_generate(&cert, err, sizeof err) != 0) goto fail_sock;
-    print_handshake(tls ? &cert : NULL);
-    if (tls) {
-        S.tls = tls_ctx_finish(build, &cert, err, sizeof err);
-        tls_cert_free(&cert); /* the context holds its own references */
-        build = NULL;
-        if (!S.tls) goto fail_sock;
-    }
+    if (lfd < 0) goto fail;
+    print_handshake(tls ? tls_server_cert(S.tls) : NULL);
     plugsock_apply_group(S.socket_path);
     return lfd;
-fail_sock:
-    close(lfd);
-    plugsock_remove(S.socket_path);
-fail_build:
-    if (build) {
-        tls_cert none = {0};
-        char ignored[16];
-        SSL_CTX_free(tls_ctx_finish(build, &none, ignored, sizeof ignored));
-    }
 fail:
+    tls_server_free(S.tls);
+    S.tls = NULL;
     fprintf(stderr, "%s\n", err);
     return -1;
 }

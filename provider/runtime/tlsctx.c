@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,8 +17,10 @@
 #include "tlserr.h"
 #include "tlsprov.h"
 
-struct tls_ctx_build {
+struct tls_server {
+    tls_cert cert;
     SSL_CTX *ctx;
+    bool tried; /* the OpenSSL context was built, or failed to be */
     char err[256];
 };
 
@@ -136,7 +139,7 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
-static void fail(tls_ctx_build *b, const char *what)
+static void fail(tls_server *b, const char *what)
 {
     unsigned long e = ERR_get_error();
     tls_err_strings_load();
@@ -144,13 +147,14 @@ static void fail(tls_ctx_build *b, const char *what)
              e ? ERR_reason_error_string(e) : "");
 }
 
-static void build(tls_ctx_build *b)
+static SSL_CTX *build(tls_server *b)
 {
     /* NULL (the default context) if the private one cannot be made: slower, as safe */
-    SSL_CTX *ctx = SSL_CTX_new_ex(tls_prov_libctx(), NULL, TLS_server_method());
+    OSSL_LIB_CTX *libctx = tls_prov_libctx();
+    SSL_CTX *ctx = SSL_CTX_new_ex(libctx, NULL, TLS_server_method());
     if (!ctx) {
         fail(b, "cannot create the TLS context");
-        return;
+        return NULL;
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     /* One connection per process and never resumed: no tickets, no session cache. */
@@ -162,13 +166,24 @@ static void build(tls_ctx_build *b)
                               SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-
     /* The client's own certificate is the only one accepted: nothing else can connect. */
     SSL_CTX_set_cert_verify_callback(ctx, verify_pinned, NULL);
-    b->ctx = ctx;
+
+    X509 *x509 = NULL;
+    EVP_PKEY *key = NULL;
+    if (tls_cert_openssl(&b->cert, libctx, &x509, &key) != 0 ||
+        SSL_CTX_use_certificate(ctx, x509) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        fail(b, "cannot install the TLS server certificate");
+        SSL_CTX_free(ctx);
+        ctx = NULL;
+    }
+    X509_free(x509); /* the context holds its own references */
+    EVP_PKEY_free(key);
+    return ctx;
 }
 
-tls_ctx_build *tls_ctx_start(const char *client_cert_pem, char *err, size_t errlen)
+tls_server *tls_server_new(const char *client_cert_pem, char *err, size_t errlen)
 {
     if (tls_client_cert_der(client_cert_pem, g_pinned, sizeof g_pinned, &g_pinned_len) != 0) {
         snprintf(err, errlen,
@@ -177,23 +192,37 @@ tls_ctx_build *tls_ctx_start(const char *client_cert_pem, char *err, size_t errl
                  TLS_CLIENT_CERT_MAX);
         return NULL;
     }
-    tls_ctx_build *b = calloc(1, sizeof *b);
-    if (!b) snprintf(err, errlen, "cannot start the TLS set-up: %s", strerror(errno));
+    tls_server *b = calloc(1, sizeof *b);
+    if (!b) {
+        snprintf(err, errlen, "cannot start the TLS set-up: %s", strerror(errno));
+        return NULL;
+    }
+    if (tls_cert_generate(&b->cert, err, errlen) != 0) {
+        free(b);
+        return NULL;
+    }
     return b;
 }
 
-SSL_CTX *tls_ctx_finish(tls_ctx_build *b, const tls_cert *cert, char *err, size_t errlen)
+const tls_cert *tls_server_cert(const tls_server *s)
 {
-    build(b);
-    SSL_CTX *ctx = b->ctx;
-    if (ctx &&
-        (SSL_CTX_use_certificate(ctx, cert->x509) != 1 ||
-         SSL_CTX_use_PrivateKey(ctx, cert->key) != 1 || SSL_CTX_check_private_key(ctx) != 1)) {
-        fail(b, "cannot install the TLS server certificate");
-        SSL_CTX_free(ctx);
-        ctx = NULL;
+    return &s->cert;
+}
+
+SSL_CTX *tls_server_openssl(tls_server *s, char *err, size_t errlen)
+{
+    if (!s->tried) {
+        s->tried = true;
+        s->ctx = build(s);
     }
-    if (!ctx) snprintf(err, errlen, "%s", b->err);
-    free(b);
-    return ctx;
+    if (!s->ctx) snprintf(err, errlen, "%s", s->err);
+    return s->ctx;
+}
+
+void tls_server_free(tls_server *s)
+{
+    if (!s) return;
+    SSL_CTX_free(s->ctx);
+    tls_cert_free(&s->cert);
+    free(s);
 }

@@ -1,11 +1,11 @@
-/* tlsctx.h — the TLS server context of AutoMTLS: TLS 1.2+, ALPN h2, and exactly the client
- * certificate of PLUGIN_CLIENT_CERT accepted (go-plugin's RequireAndVerifyClientCert with that
- * certificate as the only root), compared byte for byte instead of parsed and chain-built.
+/* tlsctx.h — the TLS server side of AutoMTLS: our certificate and the OpenSSL context for the
+ * connections that need it, which accepts exactly the client certificate of PLUGIN_CLIENT_CERT
+ * (go-plugin's RequireAndVerifyClientCert with that certificate as the only root), compared byte
+ * for byte instead of parsed and chain-built.
  *
- * The context is built after the handshake line is printed, while Terraform reads the line and
- * dials: OpenSSL 3's one-time costs (cipher, digest and signature-algorithm fetching) stay off the
- * path to the line without a helper thread, whose start, stack and exit cost more CPU than they
- * saved (a provider life is a few milliseconds). */
+ * The OpenSSL context is built on first need, not at start: Terraform's own connection is served
+ * by the TLS 1.3 engine (tls13.h) and never needs it, and OpenSSL 3's one-time costs (cipher,
+ * digest and signature-algorithm fetching, ~4M instructions) were a fifth of a provider life. */
 #ifndef TLSCTX_H
 #define TLSCTX_H
 
@@ -15,7 +15,6 @@
 #include "tlscert.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
-typedef struct tls_ctx_build tls_ctx_build;
 
 /* Go's P-521 client certificate is ~600 bytes of DER; anything far larger is not one. */
 #define TLS_CLIENT_CERT_MAX 8192
@@ -26,11 +25,18 @@ int tls_client_cert_check(const char *pem, char *err, size_t errlen);
  * one complete Certificate SEQUENCE (TBS, algorithm, signature) — no ASN.1 parse, no key decode.
  * Returns 0, or -1 if it is not one or does not fit. */
 int tls_client_cert_der(const char *pem, uint8_t *der, size_t cap, size_t *der_len);
-/* Pins the client certificate (PEM). NULL with a message in err: PLUGIN_CLIENT_CERT is no
- * certificate, or out of resources. */
-tls_ctx_build *tls_ctx_start(const char *client_cert_pem, char *err, size_t errlen);
-/* Builds the context, installs the server certificate and key, frees b. NULL on failure with a
- * message in err. */
-SSL_CTX *tls_ctx_finish(tls_ctx_build *b, const tls_cert *cert, char *err, size_t errlen);
+/* The plugin server's TLS: our certificate (made at start, for the handshake line) and OpenSSL's
+ * context, built only when a connection needs it (tlsconn.h decides which does). */
+typedef struct tls_server tls_server;
+
+/* Pins the client certificate (PEM) and makes ours. NULL with a message in err:
+ * PLUGIN_CLIENT_CERT is no certificate, or no certificate could be made. */
+tls_server *tls_server_new(const char *client_cert_pem, char *err, size_t errlen);
+const tls_cert *tls_server_cert(const tls_server *s);
+/* OpenSSL's context (TLS 1.2+, ALPN h2, our certificate, exactly the pinned client certificate
+ * when a connection asks for one), built on the first call. NULL on failure, with the reason in
+ * err (every later call fails the same way). */
+SSL_CTX *tls_server_openssl(tls_server *s, char *err, size_t errlen);
+void tls_server_free(tls_server *s);
 
 #endif

@@ -15,11 +15,12 @@ static const char *const KEEP_DIGEST[] = {"SHA2-256", "SHA2-384", "SHA2-512", "S
 static const char *const KEEP_CIPHER[] = {"AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305", NULL};
 static const char *const KEEP_MAC[] = {"HMAC", NULL};
 static const char *const KEEP_KDF[] = {"HKDF", "TLS13-KDF", "TLS1-PRF", NULL};
-static const char *const KEEP_KEYMGMT[] = {"EC", "X25519", NULL};
+static const char *const KEEP_KEYMGMT[] = {"EC", "X25519", "ED25519", NULL};
 static const char *const KEEP_KEYEXCH[] = {"ECDH", "X25519", NULL};
-static const char *const KEEP_SIGNATURE[] = {"ECDSA", NULL};
-/* a certificate's key: DER SubjectPublicKeyInfo → EC key (and the generic SPKI step before it) */
-static const char *const KEEP_DECODER[] = {"EC", "DER", NULL};
+static const char *const KEEP_SIGNATURE[] = {"ECDSA", "ED25519", NULL};
+/* a certificate's key: DER SubjectPublicKeyInfo → EC or Ed25519 key (and the generic SPKI step
+ * before it) */
+static const char *const KEEP_DECODER[] = {"EC", "ED25519", "DER", NULL};
 
 static const struct {
     int op;

@@ -7,7 +7,11 @@
  *   tfprobe bench PROVIDER N    median exec→handshake and schema round trip over N runs
  *   tfprobe conform PROVIDER    requests shaped as each Terraform / OpenTofu version sends them
  *                               (tfconform.c); exit 0 when every answer is one they accept
- *   tfprobe features PROVIDER   the schema's version-dependent features, one per line */
+ *   tfprobe features PROVIDER   the schema's version-dependent features, one per line
+ *   tfprobe health SOCKET CERT_B64 [CERT_PEM KEY_PEM]
+ *                               one Health/Check (mTLS with that client certificate, or
+ *                               plaintext), exit status = the gRPC status: check_all runs it as a
+ *                               child of its own, a peer that is NOT the provider's ancestor */
 #include <errno.h>
 #include <fcntl.h>
 #include <grpc/byte_buffer.h>
@@ -264,6 +268,76 @@ char *env_with(const char *key, const char *value)
     return s;
 }
 
+/* Writes text to a fresh file under dir; returns its path (malloc'ed) or NULL. */
+static char *write_temp(const char *dir, const char *name, const char *text)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(n);
+    snprintf(path, n, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* `tfprobe health` run as our child: a peer of the provider that is not its ancestor. Returns
+ * the gRPC status of its Health/Check, or -1 if it could not run. */
+static int health_from_sibling(const plugin *p, const client_cert *cert)
+{
+    char self[4096], dir[] = "/tmp/tfprobe-XXXXXX";
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0 || !mkdtemp(dir)) return -1;
+    self[n] = 0;
+    char *cert_file = cert ? write_temp(dir, "cert.pem", cert->cert_pem) : NULL;
+    char *key_file = cert ? write_temp(dir, "key.pem", cert->key_pem) : NULL;
+    char *argv[] = {self,     "health", (char *)p->socket, (char *)p->cert_b64, cert_file,
+                    key_file, NULL};
+    pid_t pid;
+    int st = -1;
+    if ((!cert || (cert_file && key_file)) &&
+        posix_spawn(&pid, self, NULL, NULL, argv, environ) == 0 && waitpid(pid, &st, 0) == pid &&
+        WIFEXITED(st))
+        st = WEXITSTATUS(st);
+    else
+        st = -1;
+    if (cert_file) unlink(cert_file);
+    if (key_file) unlink(key_file);
+    rmdir(dir);
+    free(cert_file);
+    free(key_file);
+    return st;
+}
+
+/* The `health` command: one Health/Check from this process. */
+static int health(int argc, char **argv)
+{
+    plugin p = {0};
+    snprintf(p.socket, sizeof p.socket, "%s", argv[2]);
+    snprintf(p.cert_b64, sizeof p.cert_b64, "%s", argv[3]);
+    client_cert c = {0};
+    if (argc > 5) {
+        FILE *f;
+        long len;
+        char **slots[2] = {&c.cert_pem, &c.key_pem};
+        for (int i = 0; i < 2; i++) {
+            if (!(f = fopen(argv[4 + i], "r")) || fseek(f, 0, SEEK_END) != 0 ||
+                (len = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) != 0)
+                return 100;
+            *slots[i] = calloc(1, (size_t)len + 1);
+            if (fread(*slots[i], 1, (size_t)len, f) != (size_t)len) return 100;
+            fclose(f);
+        }
+    }
+    grpc_channel *ch = connect_to(&p, argc > 5 ? &c : NULL);
+    grpc_status_code s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
+    grpc_channel_destroy(ch);
+    free(c.cert_pem);
+    free(c.key_pem);
+    return (int)s;
+}
+
 static int check_all(const char *bin)
 {
     client_cert client, stranger, issued;
@@ -312,27 +386,32 @@ static int check_all(const char *bin)
     else
         close(p.stderr_fd);
 
-    /* 2. A client whose certificate is not the one announced is refused (and the refusal logged
-     * with OpenSSL's reason in words: its error strings are loaded when needed, tlserr.h). */
+    /* 2. A peer the kernel shows to be the provider's ancestor (this process: Terraform's place)
+     * is not asked for a certificate (peercred.h); any other peer — a sibling of the provider,
+     * started by us — must present exactly the announced certificate, or is refused (and the
+     * refusal logged with OpenSSL's reason in words: its error strings are loaded when needed). */
     const char *env_tls_log[] = {COOKIE, "PLUGIN_PROTOCOL_VERSIONS=5,6", client_env,
                                  "TF_LOG_PROVIDER=WARN", NULL};
     plugin_start(&p, bin, env_tls_log);
     ch = connect_to(&p, &stranger);
     grpc_status_code s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
-    CHECK(s == GRPC_STATUS_UNAVAILABLE, "client with a wrong certificate is refused (status %d)",
-          s);
-    grpc_channel_destroy(ch);
-    /* go-plugin trusts its certificate as the only root; the provider accepts exactly that
-     * certificate, not another one chaining to it */
-    ch = connect_to(&p, &issued);
-    s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
-    CHECK(s == GRPC_STATUS_UNAVAILABLE,
-          "client with a certificate issued by the announced one is refused (status %d)", s);
+    CHECK(s == GRPC_STATUS_OK,
+          "the provider's ancestor is served without its certificate being asked (status %d)", s);
     grpc_channel_destroy(ch);
     ch = connect_to(&p, NULL);
     s = call(ch, "/grpc.health.v1.Health/Check", "", 0, NULL, NULL);
     CHECK(s != GRPC_STATUS_OK, "plaintext client is refused when TLS is on (status %d)", s);
     grpc_channel_destroy(ch);
+    CHECK(health_from_sibling(&p, &stranger) == GRPC_STATUS_UNAVAILABLE,
+          "another process with a wrong certificate is refused");
+    /* go-plugin trusts its certificate as the only root; the provider accepts exactly that
+     * certificate, not another one chaining to it */
+    CHECK(health_from_sibling(&p, &issued) == GRPC_STATUS_UNAVAILABLE,
+          "another process with a certificate issued by the announced one is refused");
+    CHECK(health_from_sibling(&p, NULL) != GRPC_STATUS_OK,
+          "another process in plaintext is refused");
+    CHECK(health_from_sibling(&p, &client) == GRPC_STATUS_OK,
+          "another process holding the announced certificate and its key is served");
     /* SIGINT is Terraform's Ctrl-C reaching the process group: the provider must survive it */
     kill(p.pid, SIGINT);
     usleep(200000);
@@ -570,13 +649,16 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr,
-                "usage: tfprobe check|conform|features PROVIDER | tfprobe bench PROVIDER N\n");
+                "usage: tfprobe check|conform|features PROVIDER | tfprobe bench PROVIDER N | "
+                "tfprobe health SOCKET CERT_B64 [CERT_PEM KEY_PEM]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     grpc_init();
     int rc;
-    if (strcmp(argv[1], "bench") == 0)
+    if (strcmp(argv[1], "health") == 0 && argc >= 4)
+        rc = health(argc, argv);
+    else if (strcmp(argv[1], "bench") == 0)
         rc = bench(argv[2], argc > 3 ? atoi(argv[3]) : 50);
     else if (strcmp(argv[1], "conform") == 0)
         rc = conform_all(argv[2]);
