@@ -130,6 +130,11 @@ bool tlsconn_peer_is_ancestor(const tlsconn *c)
     return c->ancestor;
 }
 
+const char *tlsconn_engine(const tlsconn *c)
+{
+    return c->ssl ? "openssl" : "plain";
+}
+
 void tlsconn_free(tlsconn *c)
 {
     if (!c) return;

@@ -152,6 +152,13 @@ static SSL_CTX *build(tls_server *b)
     /* NULL (the default context) if the private one cannot be made: slower, as safe */
     OSSL_LIB_CTX *libctx = tls_prov_libctx();
     SSL_CTX *ctx = SSL_CTX_new_ex(libctx, NULL, TLS_server_method());
+    if (!ctx && libctx) {
+        /* the private context has no DRBG: without the kernel's random method (tlsrand.h) it
+         * cannot make a TLS context; the default one can */
+        ERR_clear_error();
+        libctx = NULL;
+        ctx = SSL_CTX_new_ex(NULL, NULL, TLS_server_method());
+    }
     if (!ctx) {
         fail(b, "cannot create the TLS context");
         return NULL;
