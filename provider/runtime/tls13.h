@@ -43,7 +43,8 @@ ssize_t tls13_read(tls13 *t, uint8_t *buf, size_t cap);
 ssize_t tls13_write(tls13 *t, const uint8_t *buf, size_t len);
 /* Ciphertext is queued for the socket: poll for POLLOUT and call tls13_write(t, NULL, 0). */
 bool tls13_want_write(const tls13 *t);
-/* Static text for logs ("bad client Finished"), never secret; NULL when nothing failed. */
+/* Static text for logs, never secret: why it failed ("bad client Finished") or was declined
+ * ("client does not offer TLS 1.3"); NULL otherwise (also after a clean close_notify). */
 const char *tls13_error(const tls13 *t);
 /* Wipes every secret and frees the engine; the fd stays open. NULL is a no-op. */
 void tls13_free(tls13 *t);
