@@ -35,7 +35,9 @@ int tls13_handshake(tls13 *t);
 /* Every byte read from the socket so far; valid after TLS13_DECLINED (until tls13_free). */
 const uint8_t *tls13_prefix(const tls13 *t, size_t *len);
 /* > 0 plaintext bytes; 0 nothing now; -1 closed (close_notify: tls13_error is NULL) or failed.
- * A record larger than cap is returned over several calls. May queue a reply (KeyUpdate): check
+ * A record larger than cap is returned over several calls. Call it until it returns 0 before
+ * polling (also right after TLS13_DONE): records already taken from the socket, e.g. data the
+ * client sent with its Finished, raise no POLLIN. May queue a reply (KeyUpdate): check
  * tls13_want_write. */
 ssize_t tls13_read(tls13 *t, uint8_t *buf, size_t cap);
 /* > 0 bytes taken (encrypted, maybe still queued); 0 would block (queue full: wait POLLOUT);
