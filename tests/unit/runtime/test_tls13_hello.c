@@ -92,7 +92,7 @@ static size_t build(const spec *s, uint8_t *out)
 static int parse_exts(const ext *exts, size_t n, tls13_hello *h)
 {
     spec s = {0x0303, 32, SUITES, sizeof SUITES, NULL_COMP, 1, exts, n};
-    uint8_t msg[2048];
+    static uint8_t msg[2048]; /* h->share points into it after the return */
     return tls13_hello_parse(msg, build(&s, msg), h);
 }
 
