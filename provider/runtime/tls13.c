@@ -557,6 +557,9 @@ static int post_handshake(tls13 *t)
     if (m[4] > 1) return fail(t, A_ILLEGAL_PARAMETER, "bad KeyUpdate");
     tls13_dir_update(&t->rd);
     if (m[4] == 1) {
+        /* a peer that asks for updates but reads nothing must not grow our queue forever */
+        if (t->out_len - t->out_off > 2 * OUT_HIGH)
+            return fail(t, A_UNEXPECTED, "KeyUpdate requests while not reading");
         /* update_requested: answer with our own KeyUpdate, then switch our write key */
         static const uint8_t ku[] = {HS_KEY_UPDATE, 0, 0, 1, 0};
         if (!seal(t, CT_HANDSHAKE, ku, sizeof ku)) return fail(t, 0, "out of memory");
