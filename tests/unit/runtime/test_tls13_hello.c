@@ -123,6 +123,22 @@ Test(tls13_hello, prefers_x25519_and_takes_p256_alone)
     cr_assert_eq(h.share_len, 65);
 }
 
+Test(tls13_hello, takes_x25519_beside_a_hybrid_share_as_go_sends)
+{
+    /* Go (Terraform) 1.24 sends X25519MLKEM768 (0x11ec, 1216 bytes) first, then x25519 */
+    static uint8_t ks[2 + 4 + 1216 + 4 + 32];
+    size_t list = sizeof ks - 2;
+    ks[0] = (uint8_t)(list >> 8), ks[1] = (uint8_t)list;
+    memcpy(ks + 2, (uint8_t[]){0x11, 0xec, 0x04, 0xc0}, 4);
+    memset(ks + 6, 3, 1216);
+    memcpy(ks + 6 + 1216, (uint8_t[]){0, 0x1d, 0, 32}, 4);
+    memset(ks + 10 + 1216, 9, 32);
+    tls13_hello h;
+    cr_assert_eq(PARSE(&h, EXT(43, SV13), EXT(13, SIGS), EXT(51, ks), EXT(16, H2)), TLS13_HELLO_OK);
+    cr_assert_eq(h.group, TLS13_GROUP_X25519);
+    cr_assert_eq(h.share[0], 9);
+}
+
 Test(tls13_hello, declines_what_is_outside_the_profile)
 {
     tls13_hello h;
