@@ -15,7 +15,6 @@
 #include "rpcserver.h"
 
 #include <errno.h>
-#include <openssl/ssl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,10 +29,9 @@
 #include "prefault.h"
 #include "tfcancel.h"
 #include "tflog.h"
-#include "tlscert.h"
 #include "tlsctx.h"
 #include "tlserr.h"
-#include "tlsrand.h"
+#include "tlsinit.h"
 #include "workers.h"
 
 #define MAX_CONNS            64
@@ -133,6 +131,9 @@ static void dispatch(h2conn *c, rpc_call *call)
         workers_run(call);
         h2conn_complete(c, call); /* a dead connection is found by the poll loop */
     } else {
+        /* the API client's TLS and AES-GCM are OpenSSL's (tlsinit.h); set up here, on this
+         * thread, before any worker can race to a first OpenSSL call of its own */
+        tls_openssl_init();
         /* these may reach the network: libcurl's TLS messages quote OpenSSL's strings */
         tls_err_strings_load();
         workers_submit(call);
@@ -236,16 +237,7 @@ int rpc_serve(const rpc_server_config *cfg)
      * provider must survive it (go-plugin servers "eat the interrupts"). */
     signal(SIGINT, cfg->debug ? on_signal : SIG_IGN);
     signal(SIGTERM, on_signal);
-    /* First OpenSSL call of the process: no configuration file from the build machine's paths,
-     * no cleanup at exit (there is none: the process ends with _exit), error strings only when
-     * needed (tlserr.h), and no table of legacy cipher names. OpenSSL 3 copies that table into its name map on the first fetch (~10% of a
-     * provider life); it serves only EVP_get_cipherbyname, which nothing here reaches (encrypted
-     * PEM keys, PKCS#7/#12, PBE, DTLS): TLS and EVP_aes_256_gcm() fetch ciphers from the provider
-     * by name. The digest table stays: certificate verification looks digests up by name. */
-    OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT |
-                         OPENSSL_INIT_NO_ADD_ALL_CIPHERS | tls_err_init_flags(),
-                     NULL);
-    tls_rand_use_kernel(); /* before any random byte: no DRBG to instantiate (tlsrand.h) */
+    /* OpenSSL is set up on first need (tlsinit.h): Terraform's connection needs none */
 
     int lfd = start();
     if (lfd < 0) return 1;

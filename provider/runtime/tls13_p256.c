@@ -2,6 +2,7 @@
  * no P-256). Only the project's own test client (gRPC core on OpenSSL, tests/acceptance/tfprobe.c)
  * offers P-256 alone; Terraform (Go) always offers x25519, which the engine prefers. */
 #include "tls13_int.h"
+#include "tlsinit.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -10,6 +11,7 @@ int tls13_p256_exchange(const uint8_t peer[TLS13_P256_POINT_LEN], uint8_t pub[TL
                         uint8_t shared[32])
 {
     int rc = -1;
+    tls_openssl_init(); /* OpenSSL is set up on first need (tlsinit.h) */
     EVP_PKEY *ours = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     EVP_PKEY *theirs = EVP_PKEY_new();
     EVP_PKEY_CTX *ctx = NULL;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tlserr.h"
+#include "tlsinit.h"
 #include "tlsprov.h"
 
 struct tls_server {
@@ -149,6 +150,7 @@ static void fail(tls_server *b, const char *what)
 
 static SSL_CTX *build(tls_server *b)
 {
+    tls_openssl_init();
     /* NULL (the default context) if the private one cannot be made: slower, as safe */
     OSSL_LIB_CTX *libctx = tls_prov_libctx();
     SSL_CTX *ctx = SSL_CTX_new_ex(libctx, NULL, TLS_server_method());

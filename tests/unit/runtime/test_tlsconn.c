@@ -23,7 +23,7 @@
 
 #include "../../acceptance/clientcert.h"
 #include "tflog.h"
-#include "tlsrand.h"
+#include "tlsinit.h"
 #include "tlsconn.h"
 
 enum { SERVED_TLS13 = 10, SERVED_OPENSSL = 11, SERVED_PLAIN = 12, HANDSHAKE_FAILED = 3 };
@@ -135,9 +135,9 @@ static client_cert g_terraform;
 static void setup(void)
 {
     tf_log_init(); /* TF_LOG_PROVIDER=debug shows the server's side */
-    /* as rpc_serve does first: OpenSSL's random bytes from the kernel (the plugin's private
-     * library context has no DRBG of its own) */
-    tls_rand_use_kernel();
+    /* OpenSSL set up as the provider does it (tlsinit.h): its random bytes from the kernel, the
+     * plugin's private library context having no DRBG of its own */
+    tls_openssl_init();
     cr_assert_eq(client_cert_generate(&g_terraform), 0);
 }
 
