@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # bench_provider.sh — the provider runtime's figures (DESIGN §10), from one run on this machine:
-#   a provider life's phases (median of 50 lives, AutoMTLS with a P-521 client certificate, as
-#     Terraform's): exec → handshake line, TLS handshake + first reply, Shutdown → exit, and the
-#     provider's CPU per life (user + system); the GetProviderSchema round trip;
+#   a provider life's phases (median of 50 lives started by tfprobe, AutoMTLS as Terraform does
+#     it: tfprobe is the provider's parent, so, like Terraform, it is not asked for its P-521
+#     certificate; its gRPC core client offers only a P-256 key share, which the TLS 1.3 engine
+#     serves through OpenSSL's EVP — Terraform's x25519 costs less, see the plan's lives below):
+#     exec → handshake line, TLS handshake + first reply, Shutdown → exit, and the provider's CPU
+#     per life (user + system); the GetProviderSchema round trip;
 #   `terraform plan` of one phala_kms_contract data source vs one terraform_data (interleaved);
 #   `terraform validate` of 200 data sources vs 200 terraform_data (interleaved);
 #   peak memory (VmHWM = ru_maxrss) of every provider process during `terraform providers schema
