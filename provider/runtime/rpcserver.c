@@ -134,9 +134,7 @@ static void dispatch(h2conn *c, rpc_call *call)
         workers_run(call);
         h2conn_complete(c, call); /* a dead connection is found by the poll loop */
     } else {
-        /* these may reach the network: libcurl's TLS messages quote OpenSSL's strings */
-        tls_err_strings_load();
-        workers_submit(call);
+        workers_submit(call); /* libcurl's TLS messages load OpenSSL's strings (errwrap.c) */
     }
 }
 
