@@ -134,9 +134,7 @@ static void dispatch(h2conn *c, rpc_call *call)
         /* the API client's TLS and AES-GCM are OpenSSL's (tlsinit.h); set up here, on this
          * thread, before any worker can race to a first OpenSSL call of its own */
         tls_openssl_init();
-        /* these may reach the network: libcurl's TLS messages quote OpenSSL's strings */
-        tls_err_strings_load();
-        workers_submit(call);
+        workers_submit(call); /* libcurl's TLS messages load OpenSSL's strings (errwrap.c) */
     }
 }
 

@@ -14,8 +14,8 @@
 uint64_t tls_err_init_flags(void);
 
 /* Loads every table OpenSSL's own start-up would have (libcrypto's and libssl's), once; any
- * thread, any number of times. Call before formatting an OpenSSL error, and before work that may
- * produce one that a library formats (libcurl's TLS messages). */
+ * thread, any number of times. Call before formatting an OpenSSL error. libcurl's TLS messages
+ * call it through errwrap.c (the binary wraps ERR_error_string_n), only when one is formatted. */
 void tls_err_strings_load(void);
 
 #endif

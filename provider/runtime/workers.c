@@ -62,7 +62,8 @@ void workers_run(rpc_call *call)
     const uint8_t *req = rpc_call_request(call, &len);
     call->status = call->method->handler(req, len, &call->reply);
     rpc_call_drop_body(call); /* requests carry configuration values, maybe secrets */
-    wipe_stack();
+    /* After Shutdown's reply the process exits and its memory goes with it: no wipe to pay for. */
+    if (!call->method->then_shutdown) wipe_stack();
 }
 
 static void *worker_main(void *arg)

@@ -1,7 +1,8 @@
-/* http.c — the API client's transport: one easy handle per attempt on the shared pool (net/), driven
- * so that cancel and the call deadline are noticed within one short poll, the headers (version,
- * credential, workspace) and the retry loop. Redirects are never followed, TLS is always verified,
- * and the API key or OIDC token only ever lives in the request header list (wiped after use). */
+/* http.c — the API client's transport: each attempt on the thread's easy handle and the shared pool
+ * (net/), driven so that cancel and the call deadline are noticed within one short poll, the
+ * headers (version, credential, workspace) and the retry loop. Redirects are never followed, TLS
+ * is always verified, and the API key or OIDC token only ever lives in the request header list
+ * (wiped after use). */
 #include "api/pkx_http.h"
 
 #include "api/pkx_client.h"
@@ -169,7 +170,9 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
                              c->deadline_ms);
     long tmo = c->timeout_ms < left ? c->timeout_ms : (long)left;
 
-    CURL *h = pkx_curl_easy(url, tmo, tmo < PKX_CONNECT_MAX ? tmo : PKX_CONNECT_MAX);
+    /* the API's URLs carry no secret (pkx_url_check refuses credentials in them): the thread's
+     * handle */
+    CURL *h = pkx_curl_easy(url, tmo, tmo < PKX_CONNECT_MAX ? tmo : PKX_CONNECT_MAX, true);
     if (!h) return pkx_error_set(err, PK_ERR_NOMEM, "could not create a libcurl handle");
     curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -204,7 +207,7 @@ static int attempt_once(const pk_client *c, const pkx_request *req, const char *
     CURLcode rc = pkx_curl_perform(h, c->cancel, deadline, &cancelled, &expired, &status);
     long sent_bytes = 0; /* header bytes that went out: a failed write may have been applied */
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent_bytes);
-    curl_easy_cleanup(h);
+    pkx_curl_easy_release(h);
 
     int ret = -1;
     if (a.resend_refused) {

@@ -128,8 +128,9 @@ static int post_once(const pk_eth *eth, const char *json, int *status, char **bo
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
     struct curl_slist *hdr2 = hdr ? curl_slist_append(hdr, "Accept: application/json") : NULL;
+    /* a handle of its own (keep = false): the RPC URL may carry a key, freed with the handle */
     CURL *h = hdr2 ? pkx_curl_easy(eth->url, eth->timeout_ms,
-                                   eth->timeout_ms < 10000 ? eth->timeout_ms : 10000L)
+                                   eth->timeout_ms < 10000 ? eth->timeout_ms : 10000L, false)
                    : NULL;
     if (!h) {
         curl_slist_free_all(hdr2 ? hdr2 : hdr);
@@ -150,7 +151,7 @@ static int post_once(const pk_eth *eth, const char *json, int *status, char **bo
     long st;
     /* no own deadline: CURLOPT_TIMEOUT and the progress callback bound one exchange */
     CURLcode rc = pkx_curl_perform(h, eth->cancel, 0, &cancelled, &expired, &st);
-    curl_easy_cleanup(h);
+    pkx_curl_easy_release(h);
     curl_slist_free_all(hdr2);
 
     int ret = -1;

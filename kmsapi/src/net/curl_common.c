@@ -19,6 +19,38 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static CURLSH *g_share;
 static pthread_mutex_t g_locks[CURL_LOCK_DATA_LAST];
 
+/* Each thread's easy handle and multi, kept from one request to the next: a new easy handle costs
+ * a c-ares channel (resolv.conf, nsswitch.conf and /etc/hosts read again), a new multi another
+ * one for its closure handle plus hash tables, and freeing them all again, ~0.4M instructions per
+ * request. `lent` marks the ones a request holds; a request made while they are lent (none today:
+ * nothing runs a request from a libcurl callback) gets handles of its own. The pthread key only
+ * frees them when the thread ends; the pointers live in thread-local storage, where leak checkers
+ * find them. */
+typedef struct {
+    CURL *easy;
+    CURLM *multi;
+    bool easy_lent, multi_lent;
+} thread_curl;
+static __thread thread_curl t_curl;
+static pthread_key_t g_thread_key;
+static bool g_thread_key_ok;
+
+static void thread_curl_free(void *p)
+{
+    thread_curl *t = p;
+    if (t->easy) curl_easy_cleanup(t->easy);
+    if (t->multi) curl_multi_cleanup(t->multi);
+    t->easy = t->multi = NULL;
+}
+
+/* This thread's handles, registered for thread_curl_free at its first use (after global_init). */
+static thread_curl *thread_handles(void)
+{
+    if (!t_curl.easy && !t_curl.multi && g_thread_key_ok)
+        (void)pthread_setspecific(g_thread_key, &t_curl);
+    return &t_curl;
+}
+
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
 {
     (void)h, (void)access, (void)user;
@@ -40,6 +72,7 @@ static void global_init(void)
     OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return;
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) pthread_mutex_init(&g_locks[i], NULL);
+    g_thread_key_ok = pthread_key_create(&g_thread_key, thread_curl_free) == 0;
     CURLSH *s = curl_share_init();
     if (!s) return;
     if (curl_share_setopt(s, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
@@ -70,15 +103,50 @@ static bool url_is_loopback(const char *url)
     return loopback;
 }
 
-CURL *pkx_curl_easy(const char *url, long timeout_ms, long connect_timeout_ms)
+/* The thread's easy handle when `keep` and it is not lent, made on first use; else a new one.
+ * Both are attached to the share (curl_easy_reset keeps that). */
+static CURL *easy_get(bool keep)
 {
-    CURL *h = curl_easy_init();
+    CURLSH *share = pkx_curl_share();
+    thread_curl *t = thread_handles();
+    if (!keep || t->easy_lent || !share) {
+        CURL *h = curl_easy_init();
+        if (h) curl_easy_setopt(h, CURLOPT_SHARE, share);
+        return h;
+    }
+    if (!t->easy) {
+        if (!(t->easy = curl_easy_init())) return NULL;
+        curl_easy_setopt(t->easy, CURLOPT_SHARE, share);
+    }
+    t->easy_lent = true;
+    return t->easy;
+}
+
+void pkx_curl_easy_release(CURL *h)
+{
+    if (!h) return;
+    thread_curl *t = &t_curl;
+    if (h != t->easy) {
+        curl_easy_cleanup(h);
+        return;
+    }
+    /* Every option back to its default: the strings set (URL, user agent) are freed — and wiped,
+     * in the provider — and no pointer into the caller's frame (error buffer, callback data,
+     * header list) stays. What the handle keeps holds no request bytes: libcurl composes a request
+     * in a buffer it frees once sent, and frees its receive and upload buffers when the transfer
+     * ends (multi_done); the header list with the credential is the caller's. */
+    curl_easy_reset(h);
+    t->easy_lent = false;
+}
+
+CURL *pkx_curl_easy(const char *url, long timeout_ms, long connect_timeout_ms, bool keep)
+{
+    CURL *h = easy_get(keep);
     if (!h) return NULL;
     /* A loopback URL is never sent through a proxy: plain http:// is allowed only because it stays
      * on this machine, and http_proxy / ALL_PROXY would carry the request — API key included —
      * in clear to the proxy. Other hosts follow the environment (HTTPS_PROXY tunnels TLS). */
     if (url_is_loopback(url)) curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(h, CURLOPT_SHARE, pkx_curl_share());
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -97,13 +165,19 @@ CURLcode pkx_curl_perform(CURL *h, const pk_cancel *cancel, long long deadline, 
 {
     *cancelled = *expired = false;
     *status = 0;
-    CURLM *m = curl_multi_init();
-    if (!m) return CURLE_OUT_OF_MEMORY;
-    /* The shared connection cache is pruned to the multi's limit, which defaults to 4 x its easy
-     * handles = 4: with Terraform's 10 parallel reads every connection beyond the 4th would be
-     * closed after its request instead of kept for the next one. Every request of the process
-     * shares the cache, so every multi must raise the limit. */
-    curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, 64L);
+    thread_curl *t = thread_handles();
+    bool own = t->multi_lent; /* a nested request: a multi of its own */
+    CURLM *m = own ? NULL : t->multi;
+    if (!m) {
+        if (!(m = curl_multi_init())) return CURLE_OUT_OF_MEMORY;
+        /* The shared connection cache is pruned to the multi's limit, which defaults to 4 x its
+         * easy handles = 4: with Terraform's 10 parallel reads every connection beyond the 4th
+         * would be closed after its request instead of kept for the next one. Every request of
+         * the process shares the cache, so every multi must raise the limit. */
+        curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, 64L);
+        if (!own) t->multi = m;
+    }
+    if (!own) t->multi_lent = true;
     curl_multi_add_handle(m, h);
     CURLcode rc = CURLE_OK;
     int running = 1;
@@ -130,8 +204,12 @@ CURLcode pkx_curl_perform(CURL *h, const pk_cancel *cancel, long long deadline, 
             if (msg->msg == CURLMSG_DONE) rc = msg->data.result;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    /* Removing the transfer (finished or not) leaves the multi empty for the thread's next one. */
     curl_multi_remove_handle(m, h);
-    curl_multi_cleanup(m);
+    if (own)
+        curl_multi_cleanup(m);
+    else
+        t->multi_lent = false;
     return rc;
 }
 

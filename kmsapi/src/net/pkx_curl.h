@@ -17,13 +17,20 @@ bool pkx_host_is_loopback(const char *host);
  * ("api_prefix", "the RPC url"); the URL itself is never echoed (it may carry a key). */
 int pkx_url_check(const char *url, const char *what, char **host_out, pk_error *err);
 
-/* A new easy handle with the rules every request of the library follows: the shared pool,
+/* An easy handle with the rules every request of the library follows: the shared pool,
  * http/https only, redirects never followed, TLS always verified against the machine's CA
- * certificates (pkx_ca.h), no signals. NULL on OOM. */
-CURL *pkx_curl_easy(const char *url, long timeout_ms, long connect_timeout_ms);
-/* Runs h to completion in a private multi, polling so that a triggered `cancel` (*cancelled) or a
- * passed `deadline` in ms since pkx_now_ms's epoch (*expired; 0 = none) stops it within ~25 ms.
- * *status receives the HTTP status (0 without an answer). The caller still owns h. */
+ * certificates (pkx_ca.h), no signals. With `keep`, the calling thread's own handle, reused from
+ * request to request (a new one while that is in use): it keeps the last URL it parsed until its
+ * next request, so only for URLs that carry no secret (the API's; an RPC URL may carry a key in
+ * its path). Give it back with pkx_curl_easy_release, on the same thread. NULL on OOM. */
+CURL *pkx_curl_easy(const char *url, long timeout_ms, long connect_timeout_ms, bool keep);
+/* Ends the use of a pkx_curl_easy handle: the thread's handle has every option reset (nothing of
+ * the request stays in it), any other is cleaned up. NULL is ignored. */
+void pkx_curl_easy_release(CURL *h);
+/* Runs h to completion in the calling thread's multi (kept between requests, holding nothing
+ * between them), polling so that a triggered `cancel` (*cancelled) or a passed `deadline` in ms
+ * since pkx_now_ms's epoch (*expired; 0 = none) stops it within ~25 ms. *status receives the HTTP
+ * status (0 without an answer). The caller still owns h. */
 CURLcode pkx_curl_perform(CURL *h, const pk_cancel *cancel, long long deadline, bool *cancelled,
                           bool *expired, long *status);
 

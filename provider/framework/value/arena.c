@@ -22,6 +22,11 @@ struct tf_arena {
     chunk *head;
 };
 
+/* The provider binary wraps free() to wipe every block it frees (runtime/wipefree.c): with
+ * --wrap=free this names the real free, for chunks the arena has wiped itself. NULL in binaries
+ * linked without the wrap, which free them as usual. */
+void __real_free(void *p) __attribute__((weak));
+
 static void *xcalloc(size_t n)
 {
     void *p = calloc(1, n);
@@ -43,8 +48,13 @@ void tf_arena_free(tf_arena *a)
     chunk *c = a->head;
     while (c) {
         chunk *next = c->next;
-        sodium_memzero(c->data, c->size);
-        free(c);
+        /* Only the bytes handed out were ever written: past `used` are calloc's zeros. Wiped here,
+         * the chunk needs no second wipe of all its 16 KiB in free (~30K instructions a call). */
+        sodium_memzero(c->data, c->used);
+        if (__real_free)
+            __real_free(c);
+        else
+            free(c);
         c = next;
     }
     free(a);

@@ -1,7 +1,7 @@
 /* test_prefault.c — after prefault_process, what a provider life touches (the heap's first part,
- * from the main thread and from a new thread; .bss; the stack below the caller) is touched without
- * page faults, and a worker's prefault_stack does the same for its stack. Counted with getrusage's
- * minor faults of the touching thread: deterministic, unlike any timing.
+ * from the main thread and from a new thread; .bss; the stack below the caller; the image's code)
+ * is touched without page faults, and a worker's prefault_stack does the same for its stack.
+ * Counted with getrusage's minor faults of the touching thread: deterministic, unlike any timing.
  *
  * The counts come from a pristine process, as the provider's is when it prefaults: this test binary
  * run again with PREFAULT_PROBE set (a constructor answers before Criterion starts any thread or
@@ -27,6 +27,7 @@
 #define HEAP_TOUCHED   (320 << 10) /* a plan life's heap peak */
 #define THREAD_TOUCHED (128 << 10)
 #define STACK_TOUCHED  (64 << 10) /* what wipe_stack clears */
+#define CODE_FAULTS    4          /* file pages: the kernel maps 16 or more at a fault */
 #define FEW_FAULTS     6          /* a page or two of libc's own */
 #define MANY_FAULTS    12         /* each region above is 16 pages or more */
 
@@ -76,6 +77,18 @@ static long new_thread_heap_faults(void)
 
 static char g_bss[96 << 10];
 
+/* Linker-defined: the start of the image and the end of its code (this binary's ~3 MiB). */
+extern char __executable_start[], etext[];
+
+/* Reads a byte of every page of the image up to the end of its code, as running it would. */
+static long code_faults(void)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    long before = thread_faults();
+    for (const volatile char *p = __executable_start; p < etext; p += page) (void)*p;
+    return thread_faults() - before;
+}
+
 static long bss_faults(void)
 {
     long before = thread_faults();
@@ -120,13 +133,15 @@ __attribute__((constructor)) static void probe(void)
     long thread = new_thread_heap_faults();
     long bss = bss_faults();
     long worker = worker_stack_faults(on);
-    printf("stack=%ld heap=%ld thread=%ld bss=%ld worker=%ld\n", stack, heap, thread, bss, worker);
+    long code = code_faults();
+    printf("stack=%ld heap=%ld thread=%ld bss=%ld worker=%ld code=%ld\n", stack, heap, thread, bss,
+           worker, code);
     fflush(stdout);
     _exit(0);
 }
 
 typedef struct {
-    long stack, heap, thread, bss, worker;
+    long stack, heap, thread, bss, worker, code;
 } counts;
 
 static counts run_probe(const char *mode)
@@ -139,11 +154,11 @@ static counts run_probe(const char *mode)
     snprintf(cmd, sizeof cmd, "PREFAULT_PROBE=%s '%s'", mode, self);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
-    counts c = {-1, -1, -1, -1, -1};
-    int got = fscanf(p, "stack=%ld heap=%ld thread=%ld bss=%ld worker=%ld", &c.stack, &c.heap,
-                     &c.thread, &c.bss, &c.worker);
+    counts c = {-1, -1, -1, -1, -1, -1};
+    int got = fscanf(p, "stack=%ld heap=%ld thread=%ld bss=%ld worker=%ld code=%ld", &c.stack,
+                     &c.heap, &c.thread, &c.bss, &c.worker, &c.code);
     cr_assert_eq(pclose(p), 0);
-    cr_assert_eq(got, 5, "the probe printed its counts");
+    cr_assert_eq(got, 6, "the probe printed its counts");
     return c;
 }
 
@@ -181,6 +196,7 @@ Test(prefault, a_provider_life_touches_its_memory_without_faults)
     cr_expect_geq(off.thread, MANY_FAULTS, "without prefaulting: %ld faults (thread)", off.thread);
     cr_expect_geq(off.bss, MANY_FAULTS, "without prefaulting: %ld faults (.bss)", off.bss);
     cr_expect_geq(off.worker, MANY_FAULTS, "without prefaulting: %ld faults (worker)", off.worker);
+    cr_expect_geq(off.code, CODE_FAULTS, "without prefaulting: %ld faults (code)", off.code);
 
     counts on = run_probe("on");
     cr_expect_leq(on.stack, FEW_FAULTS, "%ld faults using 64 KiB of the main stack", on.stack);
@@ -188,4 +204,5 @@ Test(prefault, a_provider_life_touches_its_memory_without_faults)
     cr_expect_leq(on.thread, FEW_FAULTS, "%ld faults touching 128 KiB in a new thread", on.thread);
     cr_expect_leq(on.bss, FEW_FAULTS, "%ld faults touching 96 KiB of .bss", on.bss);
     cr_expect_leq(on.worker, FEW_FAULTS, "%ld faults using 64 KiB of a worker's stack", on.worker);
+    cr_expect_leq(on.code, 1, "%ld faults reading the image's code", on.code);
 }
