@@ -112,6 +112,23 @@ assert_contains() { # assert_contains TEXT EXPECTED [WHAT] — an empty EXPECTED
     grep -qF -- "$2" <<<"$1" || grep -qF -- "$2" <<<"$(flatten "$1")" ||
         { echo "$1" >&2; acc_fail "${3:-output} does not contain [$2]"; }
 }
+
+# plan_expect_tls_reason — a plan that must fail on TLS to the plain-HTTP simulator; sets $out to
+# its flattened output once OpenSSL's "wrong version number" is in it. The simulator answers the
+# ClientHello with a 400 and closes with the hello's rest unread, which can reset the connection
+# before the 400 is read (SSL_ERROR_SYSCALL, no OpenSSL reason to quote, ~1 run in 12): up to six
+# tries, each of which must fail one way or the other.
+plan_expect_tls_reason() {
+    local try
+    for try in 1 2 3 4 5 6; do
+        if tf plan -input=false -no-color; then
+            acc_fail "a plan over TLS to a plain-HTTP server succeeded"
+        fi
+        out=$(flatten "$(tf_out)")
+        [[ $out == *"wrong version number"* ]] && return 0
+        assert_contains "$out" "SSL_ERROR_SYSCALL" "a TLS failure without OpenSSL's reason (try $try)"
+    done
+}
 assert_not_contains() {
     if grep -qF -- "$2" <<<"$1"; then echo "$1" >&2; acc_fail "${3:-output} contains [$2]"; fi
 }
