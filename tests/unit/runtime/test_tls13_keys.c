@@ -41,6 +41,23 @@ static void expect_hex(const uint8_t *got, size_t len, const char *want, const c
     cr_assert(memcmp(got, w, n) == 0, "%s differs from RFC 8448", what);
 }
 
+/* A traffic secret's AES-128 key (RFC 8448's suite: only the label matters here) and the IV the
+ * record layer takes from it, against the RFC's values; the sequence number starts at 0. */
+static void expect_traffic_keys(const uint8_t secret[32], const char *key_hex, const char *iv_hex,
+                                const char *what)
+{
+    uint8_t key[16];
+    char label[64];
+    tls13_dir d;
+    cr_assert_eq(tls13_expand_label(key, sizeof key, secret, "key", NULL, 0), 0);
+    snprintf(label, sizeof label, "%s key", what);
+    expect_hex(key, 16, key_hex, label);
+    tls13_dir_set(&d, secret);
+    snprintf(label, sizeof label, "%s iv", what);
+    expect_hex(d.iv, 12, iv_hex, label);
+    cr_assert_eq(d.seq, 0);
+}
+
 /* RFC 8448 §3: the client's and server's x25519 keys, the messages and the values derived. */
 #define CLIENT_PUB                                                                                 \
     "99 38 1d e5 60 e4 bd 43 d2 3d 8e 43 5a 7d ba fe b3 c0 6e 51 c1 3c ae 4d 54 13 69 1e 52 9a "   \
@@ -141,20 +158,14 @@ Test(tls13_keys, early_secret_and_its_derived_salt)
 
 Test(tls13_keys, handshake_traffic_keys_and_ivs)
 {
-    uint8_t secret[32], key[16];
-    tls13_dir d;
+    uint8_t secret[32];
     unhex(S_HS_TRAFFIC, secret, sizeof secret);
-    cr_assert_eq(tls13_expand_label(key, sizeof key, secret, "key", NULL, 0), 0);
-    expect_hex(key, 16, "3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc", "server hs key");
-    tls13_dir_set(&d, secret);
-    expect_hex(d.iv, 12, "5d 31 3e b2 67 12 76 ee 13 00 0b 30", "server hs iv");
-    cr_assert_eq(d.seq, 0);
+    expect_traffic_keys(secret, "3f ce 51 60 09 c2 17 27 d0 f2 e4 e8 6e e4 03 bc",
+                        "5d 31 3e b2 67 12 76 ee 13 00 0b 30", "server hs");
 
     unhex(C_HS_TRAFFIC, secret, sizeof secret);
-    cr_assert_eq(tls13_expand_label(key, sizeof key, secret, "key", NULL, 0), 0);
-    expect_hex(key, 16, "db fa a6 93 d1 76 2c 5b 66 6a f5 d9 50 25 8d 01", "client hs key");
-    tls13_dir_set(&d, secret);
-    expect_hex(d.iv, 12, "5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f", "client hs iv");
+    expect_traffic_keys(secret, "db fa a6 93 d1 76 2c 5b 66 6a f5 d9 50 25 8d 01",
+                        "5b d3 c7 1b 83 6e 0b 76 bb 73 26 5f", "client hs");
 }
 
 Test(tls13_keys, finished_keys_and_server_verify_data)
@@ -187,25 +198,20 @@ Test(tls13_keys, finished_keys_and_server_verify_data)
 
 Test(tls13_keys, master_and_application_secrets)
 {
-    uint8_t hs[32], ms[32], hash[32], secret[32], key[16];
-    tls13_dir d;
+    uint8_t hs[32], ms[32], hash[32], secret[32];
     hs_secret(hs);
     tls13_master_secret(ms, hs);
     expect_hex(ms, 32, MASTER, "master secret");
     unhex(SERVER_FIN_HASH, hash, sizeof hash);
     tls13_derive_secret(secret, ms, "c ap traffic", hash);
     expect_hex(secret, 32, C_AP_TRAFFIC, "client_application_traffic_secret_0");
-    cr_assert_eq(tls13_expand_label(key, sizeof key, secret, "key", NULL, 0), 0);
-    expect_hex(key, 16, "17 42 2d da 59 6e d5 d9 ac d8 90 e3 c6 3f 50 51", "client ap key");
-    tls13_dir_set(&d, secret);
-    expect_hex(d.iv, 12, "5b 78 92 3d ee 08 57 90 33 e5 23 d9", "client ap iv");
+    expect_traffic_keys(secret, "17 42 2d da 59 6e d5 d9 ac d8 90 e3 c6 3f 50 51",
+                        "5b 78 92 3d ee 08 57 90 33 e5 23 d9", "client ap");
 
     tls13_derive_secret(secret, ms, "s ap traffic", hash);
     expect_hex(secret, 32, S_AP_TRAFFIC, "server_application_traffic_secret_0");
-    cr_assert_eq(tls13_expand_label(key, sizeof key, secret, "key", NULL, 0), 0);
-    expect_hex(key, 16, "9f 02 28 3b 6c 9c 07 ef c2 6b b9 f2 ac 92 e3 56", "server ap key");
-    tls13_dir_set(&d, secret);
-    expect_hex(d.iv, 12, "cf 78 2b 88 dd 83 54 9a ad f1 e9 84", "server ap iv");
+    expect_traffic_keys(secret, "9f 02 28 3b 6c 9c 07 ef c2 6b b9 f2 ac 92 e3 56",
+                        "cf 78 2b 88 dd 83 54 9a ad f1 e9 84", "server ap");
 }
 
 Test(tls13_keys, key_update_derives_from_traffic_upd)
