@@ -3,8 +3,8 @@
  * distribution: SSL_CERT_FILE replaces the list of bundle files and SSL_CERT_DIR (colon-separated)
  * the list of directories; the first bundle file that can be read is loaded, then every file of
  * every directory (not only OpenSSL's hashed names; symlinks to a name in the same directory are
- * skipped, as Go does). Loaded on the first TLS connection of the process, not at start-up, once
- * for all threads. */
+ * skipped, as Go does). Read on the first TLS connection of the process, not at start-up, once
+ * for all threads; a certificate is decoded only when a verification may need it (ca_certs.c). */
 #ifndef PKX_CA_H
 #define PKX_CA_H
 
@@ -19,5 +19,10 @@ CURLcode pkx_ca_ssl_ctx(CURL *h, void *ssl_ctx, void *user);
  * or NULL when certificates were found. Looks for them if no connection has yet: call it only
  * after a transfer failed with CURLE_SSL_CACERT_BADFILE. */
 const char *pkx_ca_problem(void);
+
+/* For tests: the certificates found (read and indexed; loads them if no connection has yet), and
+ * how many of them have been decoded into the store so far. */
+size_t pkx_ca_indexed(void);
+size_t pkx_ca_decoded(void);
 
 #endif
