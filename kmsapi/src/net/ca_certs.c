@@ -162,6 +162,19 @@ static int base64_decode(const char *in, size_t n, uint8_t *out, size_t cap, siz
     int bits = 0, pad = 0;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
+        /* four characters at a time while they are all base64 and the output is byte-aligned:
+         * PEM lines are 64 characters, so almost every character takes this path */
+        while (bits == 0 && !pad && i + 4 <= n && o + 3 <= cap) {
+            const unsigned char *q = (const unsigned char *)in + i;
+            int a = val[q[0]], b = val[q[1]], c = val[q[2]], d = val[q[3]];
+            if ((a | b | c | d) < 0) break;
+            uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+            out[o++] = (uint8_t)(v >> 16);
+            out[o++] = (uint8_t)(v >> 8);
+            out[o++] = (uint8_t)v;
+            i += 4;
+        }
+        if (i >= n) break;
         unsigned char c = (unsigned char)in[i];
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
         if (c == '=') {
