@@ -6,11 +6,11 @@
  * soon as both exist. An OpenSSL context is built only if a connection needs one (tlsctx.h).
  *
  * Connections: a client is pre-authentication until its TLS handshake (with Terraform's client
- * certificate, or as our ancestor: tlsconn.h) is complete, or, without TLS, until its HTTP/2 preface arrives. Pre-authentication
- * connections get HANDSHAKE_DEADLINE_S to get there and at most PREAUTH_MAX places, where a new
- * connection takes the place of the oldest: connections that never finish (or never start) their
- * handshake cannot lock Terraform's own client out, as 64 of them did when all connections shared
- * one limit. Exit: once the Shutdown reply is written the process ends with _exit — there is
+ * certificate, or as our ancestor: tlsconn.h) is complete, or, without TLS, until its HTTP/2
+ * preface arrives. Pre-authentication connections get HANDSHAKE_DEADLINE_S to get there and at
+ * most PREAUTH_MAX places, where a new connection takes the place of the oldest: connections that
+ * never finish (or never start) their handshake cannot lock Terraform's own client out, as 64 of
+ * them did when all connections shared one limit. Exit: once the Shutdown reply is written the process ends with _exit — there is
  * nothing left to tear down that the kernel does not reclaim, and Terraform waits for the exit. */
 #include "rpcserver.h"
 
@@ -30,7 +30,6 @@
 #include "tfcancel.h"
 #include "tflog.h"
 #include "tlsctx.h"
-#include "tlserr.h"
 #include "tlsinit.h"
 #include "workers.h"
 

@@ -194,11 +194,6 @@ bool tlsconn_want_write(const tlsconn *c)
     return c->want_write;
 }
 
-bool tlsconn_peer_is_ancestor(const tlsconn *c)
-{
-    return c->ancestor;
-}
-
 const char *tlsconn_engine(const tlsconn *c)
 {
     return c->t13 ? "tls13" : c->ssl ? "openssl" : "plain";

@@ -28,8 +28,6 @@ ssize_t tlsconn_read(tlsconn *c, uint8_t *buf, size_t cap);
 ssize_t tlsconn_write(tlsconn *c, const uint8_t *buf, size_t len);
 /* The last call stopped because the socket must become writable. */
 bool tlsconn_want_write(const tlsconn *c);
-/* The peer was authenticated by the kernel as our ancestor (no client certificate asked). */
-bool tlsconn_peer_is_ancestor(const tlsconn *c);
 /* What serves the connection now: "tls13" (the engine), "openssl" or "plain". */
 const char *tlsconn_engine(const tlsconn *c);
 void tlsconn_free(tlsconn *c);
