@@ -10,8 +10,9 @@
  * preface arrives. Pre-authentication connections get HANDSHAKE_DEADLINE_S to get there and at
  * most PREAUTH_MAX places, where a new connection takes the place of the oldest: connections that
  * never finish (or never start) their handshake cannot lock Terraform's own client out, as 64 of
- * them did when all connections shared one limit. Exit: once the Shutdown reply is written the process ends with _exit — there is
- * nothing left to tear down that the kernel does not reclaim, and Terraform waits for the exit. */
+ * them did when all connections shared one limit. Exit: once the Shutdown reply is written the
+ * process ends with _exit — there is nothing left to tear down that the kernel does not reclaim,
+ * and Terraform waits for the exit. */
 #include "rpcserver.h"
 
 #include <errno.h>
