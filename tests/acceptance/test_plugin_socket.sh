@@ -2,7 +2,7 @@
 # The plugin socket under abuse by a local process (issue 17 items 3 and 4), with plugabuse:
 # - flood: 70 idle connections and 4 partial ClientHellos leave Terraform's client room (an
 #   authenticated call works), the partial handshakes are closed at the 10 s deadline, the socket is
-#   0600 in a 0700 directory of its own, removed at exit;
+#   0600 from its creation (under umask 0), in TMPDIR itself, removed at exit;
 # - size: a length prefix declaring 1 GiB is refused before its body, and 200 streams of large
 #   partial messages leave the provider's peak RSS bounded;
 # - real terraform plans (with AutoMTLS, and without TLS) against a provider whose socket was
