@@ -9,13 +9,9 @@
 #include <stddef.h>
 
 /* Once, first thing in the server (single-threaded): the image's code (mapped from the page cache,
- * MADV_POPULATE_READ), .data and .bss, stack_bytes of the calling
- * thread's stack below its frame, and the heap's first heap_bytes. Also sets glibc's malloc up for
+ * MADV_POPULATE_READ), .data and .bss, and the heap's first heap_bytes. Also sets glibc's malloc up for
  * a short-lived process: every thread allocates from the main arena (which was prefaulted), blocks
  * up to 1 MiB come from the heap, and the heap is not trimmed below 64 MiB. */
-void prefault_process(size_t heap_bytes, size_t stack_bytes);
-
-/* stack_bytes of the calling thread's stack below its frame (a worker, at its start). */
-void prefault_stack(size_t stack_bytes);
+void prefault_process(size_t heap_bytes);
 
 #endif

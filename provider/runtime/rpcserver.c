@@ -39,9 +39,8 @@
 #define AUTHED_MAX           (MAX_CONNS - PREAUTH_MAX)
 #define HANDSHAKE_DEADLINE_S 10 /* a local handshake takes milliseconds, even on a loaded host */
 /* What a provider life touches (prefault.h): its heap peaks at ~330 KiB in a plan's life that
- * configures and reads; inline calls clear 64 KiB of this thread's stack (workers.c). */
-#define PREFAULT_HEAP  (512 << 10)
-#define PREFAULT_STACK (96 << 10)
+ * configures and reads. */
+#define PREFAULT_HEAP (512 << 10)
 
 static struct {
     const rpc_server_config *cfg;
@@ -229,7 +228,7 @@ static _Noreturn void finish(int code)
 int rpc_serve(const rpc_server_config *cfg)
 {
     S.cfg = cfg;
-    prefault_process(PREFAULT_HEAP, PREFAULT_STACK); /* first: before the work that touches it */
+    prefault_process(PREFAULT_HEAP); /* first: before the work that touches it */
     signal(SIGPIPE, SIG_IGN);
     /* Ctrl-C reaches the whole process group; Terraform answers it with StopProvider, so the
      * provider must survive it (go-plugin servers "eat the interrupts"). */

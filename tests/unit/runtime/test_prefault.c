@@ -1,6 +1,6 @@
 /* test_prefault.c — after prefault_process, what a provider life touches (the heap's first part,
- * from the main thread and from a new thread; .bss; the stack below the caller; the image's code)
- * is touched without page faults, and a worker's prefault_stack does the same for its stack.
+ * from the main thread and from a new thread; .bss; the image's code) is touched without page
+ * faults. Stacks are left to fault (prefault.c says why).
  * Counted with getrusage's minor faults of the touching thread: deterministic, unlike any timing.
  *
  * The counts come from a pristine process, as the provider's is when it prefaults: this test binary
@@ -8,7 +8,6 @@
  * arena). The probe runs once without prefaulting too: there every region must fault page by page,
  * which shows the probe sees what it should (and that the test fails without prefault_process). */
 #include <criterion/criterion.h>
-#include <alloca.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,10 +25,9 @@
 
 #define HEAP_TOUCHED   (320 << 10) /* a plan life's heap peak */
 #define THREAD_TOUCHED (128 << 10)
-#define STACK_TOUCHED  (64 << 10) /* what wipe_stack clears */
-#define CODE_FAULTS    4          /* file pages: the kernel maps 16 or more at a fault */
-#define FEW_FAULTS     6          /* a page or two of libc's own */
-#define MANY_FAULTS    12         /* each region above is 16 pages or more */
+#define CODE_FAULTS    4  /* file pages: the kernel maps 16 or more at a fault */
+#define FEW_FAULTS     6  /* a page or two of libc's own */
+#define MANY_FAULTS    12 /* each region above is 16 pages or more */
 
 static long thread_faults(void)
 {
@@ -96,52 +94,24 @@ static long bss_faults(void)
     return thread_faults() - before;
 }
 
-/* Uses n bytes of stack below the caller's frame and returns the faults that cost. */
-static __attribute__((noinline)) long deep_frame(size_t n)
-{
-    char *area = alloca(n);
-    long before = thread_faults();
-    touch(area, n);
-    return thread_faults() - before;
-}
-
-static void *worker_like(void *arg)
-{
-    if (*(long *)arg) prefault_stack(STACK_TOUCHED + (16 << 10));
-    *(long *)arg = deep_frame(STACK_TOUCHED);
-    return NULL;
-}
-
-static long worker_stack_faults(bool prefault)
-{
-    long n = prefault;
-    pthread_t t;
-    if (pthread_create(&t, NULL, worker_like, &n) != 0) return -1;
-    pthread_join(t, NULL);
-    return n;
-}
-
 /* PREFAULT_PROBE=on|off: prints the faults of each region and exits, before main. */
 __attribute__((constructor)) static void probe(void)
 {
     const char *mode = getenv("PREFAULT_PROBE");
     if (!mode) return;
     bool on = strcmp(mode, "on") == 0;
-    if (on) prefault_process(512 << 10, 96 << 10);
-    long stack = deep_frame(STACK_TOUCHED); /* first: nothing else has used this stack yet */
+    if (on) prefault_process(512 << 10);
     long heap = heap_faults();
     long thread = new_thread_heap_faults();
     long bss = bss_faults();
-    long worker = worker_stack_faults(on);
     long code = code_faults();
-    printf("stack=%ld heap=%ld thread=%ld bss=%ld worker=%ld code=%ld\n", stack, heap, thread, bss,
-           worker, code);
+    printf("heap=%ld thread=%ld bss=%ld code=%ld\n", heap, thread, bss, code);
     fflush(stdout);
     _exit(0);
 }
 
 typedef struct {
-    long stack, heap, thread, bss, worker, code;
+    long heap, thread, bss, code;
 } counts;
 
 static counts run_probe(const char *mode)
@@ -154,11 +124,11 @@ static counts run_probe(const char *mode)
     snprintf(cmd, sizeof cmd, "PREFAULT_PROBE=%s '%s'", mode, self);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
-    counts c = {-1, -1, -1, -1, -1, -1};
-    int got = fscanf(p, "stack=%ld heap=%ld thread=%ld bss=%ld worker=%ld code=%ld", &c.stack,
-                     &c.heap, &c.thread, &c.bss, &c.worker, &c.code);
+    counts c = {-1, -1, -1, -1};
+    int got =
+        fscanf(p, "heap=%ld thread=%ld bss=%ld code=%ld", &c.heap, &c.thread, &c.bss, &c.code);
     cr_assert_eq(pclose(p), 0);
-    cr_assert_eq(got, 6, "the probe printed its counts");
+    cr_assert_eq(got, 4, "the probe printed its counts");
     return c;
 }
 
@@ -191,18 +161,14 @@ Test(prefault, a_provider_life_touches_its_memory_without_faults)
 #endif
     skip_without_populate();
     counts off = run_probe("off");
-    cr_expect_geq(off.stack, MANY_FAULTS, "without prefaulting: %ld faults (stack)", off.stack);
     cr_expect_geq(off.heap, MANY_FAULTS, "without prefaulting: %ld faults (heap)", off.heap);
     cr_expect_geq(off.thread, MANY_FAULTS, "without prefaulting: %ld faults (thread)", off.thread);
     cr_expect_geq(off.bss, MANY_FAULTS, "without prefaulting: %ld faults (.bss)", off.bss);
-    cr_expect_geq(off.worker, MANY_FAULTS, "without prefaulting: %ld faults (worker)", off.worker);
     cr_expect_geq(off.code, CODE_FAULTS, "without prefaulting: %ld faults (code)", off.code);
 
     counts on = run_probe("on");
-    cr_expect_leq(on.stack, FEW_FAULTS, "%ld faults using 64 KiB of the main stack", on.stack);
     cr_expect_leq(on.heap, FEW_FAULTS, "%ld faults touching 320 KiB of heap", on.heap);
     cr_expect_leq(on.thread, FEW_FAULTS, "%ld faults touching 128 KiB in a new thread", on.thread);
     cr_expect_leq(on.bss, FEW_FAULTS, "%ld faults touching 96 KiB of .bss", on.bss);
-    cr_expect_leq(on.worker, FEW_FAULTS, "%ld faults using 64 KiB of a worker's stack", on.worker);
     cr_expect_leq(on.code, 1, "%ld faults reading the image's code", on.code);
 }
