@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "tfvalue.h"
+
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels answer EINVAL and fault as before */
 #endif
@@ -21,10 +23,6 @@
 extern char __executable_start[], etext[], __data_start[], _end[];
 
 static uintptr_t g_page;
-
-/* The provider binary wraps free() to wipe every block (wipefree.c); with --wrap=free this names
- * the real one. A binary linked without the wrap leaves it NULL. */
-void __real_free(void *p) __attribute__((weak));
 
 static void populate(uintptr_t lo, uintptr_t hi)
 {
@@ -66,8 +64,5 @@ void prefault_process(size_t heap_bytes)
     if (grow && end != (char *)-1) populate((uintptr_t)(end - mi.arena), (uintptr_t)end);
     /* Nothing was written to grow, and what it spans was never used or was wiped when freed:
      * wiping its ~128 KiB again would only cost (~0.13M instructions of a provider life). */
-    if (__real_free)
-        __real_free(grow);
-    else
-        free(grow);
+    tf_free_wiped(grow);
 }
