@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utctime.h"
+
 static tf_log_level g_level = TF_LOG_OFF;
 
 tf_log_level tf_log_level_parse(const char *s)
@@ -92,7 +94,7 @@ void tf_log(tf_log_level level, const char *message, ...)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
+    utc_fields(ts.tv_sec, &tm);
     char stamp[64];
     size_t n = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(stamp + n, sizeof stamp - n, ".%06ldZ", ts.tv_nsec / 1000);

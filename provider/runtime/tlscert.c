@@ -14,6 +14,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "utctime.h"
+
 /* A DER writer into a fixed buffer: each TLV's content is written first, into scratch, then
  * wrapped. Lengths here stay below 64 KiB. */
 typedef struct {
@@ -77,7 +79,7 @@ static void put_time(der *d, time_t t)
 {
     struct tm tm;
     char s[64];
-    gmtime_r(&t, &tm);
+    utc_fields(t, &tm);
     int year = tm.tm_year + 1900;
     if (year < 2050)
         snprintf(s, sizeof s, "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1, tm.tm_mday,

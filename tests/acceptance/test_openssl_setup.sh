@@ -4,10 +4,14 @@
 # defaults, which read the build machine's openssl.cnf. Every provider life of a plan and an
 # apply that encrypts an env (AES-GCM) and talks to the API runs under strace here: no process may
 # so much as look for an OpenSSL configuration file, and each life's answer must still be right.
+# Nor may one read /etc/localtime: the certificate's dates are UTC (utctime.h), and glibc's gmtime_r
+# would read the time zone file on its first call for nothing (a life over HTTPS still does, once,
+# when OpenSSL checks a certificate's dates; the simulator here speaks HTTP).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || acc_fail "strace is not installed (make deps installs it)"
 acc_init "$PHALA_BIN" phala phala
+unset TZ # glibc reads /etc/localtime only for a TZ it cannot parse, or none
 sim_start
 # the mirror's binary becomes a wrapper before init, which records its hash
 cp "$TF_MIRROR_BIN" "$WORK/provider.real"
@@ -35,4 +39,9 @@ if grep -l "openssl\.cnf\|OPENSSL_CONF\|/ssl/openssl" "$WORK"/strace.* >/dev/nul
     acc_fail "a provider life looked for OpenSSL's configuration: OpenSSL initialised itself"
 fi
 echo "ok   $lives provider lives, none looked for an OpenSSL configuration file"
+if grep -l "/etc/localtime" "$WORK"/strace.* >/dev/null; then
+    grep -h "/etc/localtime" "$WORK"/strace.* | head -3 >&2
+    acc_fail "a provider life read /etc/localtime (TZ unset): gmtime_r's tzset"
+fi
+echo "ok   none read /etc/localtime"
 echo PASS
