@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "under_asan.h"
 #include "tfvalue.h"
 #include "tls13.h"
 
@@ -84,16 +85,6 @@ __attribute__((constructor)) static void probe(void)
     fflush(stdout);
     _exit(0);
 }
-
-/* AddressSanitizer's allocator does not use the [heap] mapping: nothing to count there (the
- * default, unsanitized build runs these tests). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
 
 static void run_probe(const char *mode, long *kib, int *zeroed)
 {

@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "under_asan.h"
 #include "prefault.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -142,17 +143,6 @@ static void skip_without_populate(void)
     munmap(p, (size_t)page);
     if (r != 0 && errno == EINVAL) cr_skip_test("the kernel has no MADV_POPULATE_WRITE");
 }
-
-/* AddressSanitizer gives threads fake stacks and touches shadow memory for every write, so fault
- * counts say nothing about prefaulting there; the release build's layout is what this test is
- * about (the default, unsanitized build runs it). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
 
 Test(prefault, a_provider_life_touches_its_memory_without_faults)
 {

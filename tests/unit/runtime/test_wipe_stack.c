@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "under_asan.h"
 #include "workers.h"
 
 #define STACK_BYTES  (256 << 10)
@@ -96,16 +97,6 @@ Test(wipe_stack, a_secret_left_deep_in_a_handlers_frame_is_cleared)
                    "the handler's secret is still on its thread's stack");
     munmap(stack, STACK_BYTES);
 }
-
-/* AddressSanitizer keeps frames on fake stacks and writes shadow memory for them: fault counts say
- * nothing there (the default, unsanitized build runs this test). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
 
 Test(wipe_stack, pages_the_thread_never_touched_are_left_alone)
 {
