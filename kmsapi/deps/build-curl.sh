@@ -5,7 +5,8 @@
 # dates (Retry-After). Everything else is off, in particular every feature that would need a
 # library Debian ships no static archive for (gssapi, ldap, rtmp, ssh, psl, idn) and every file
 # read from the build machine at run time (netrc, cookies, CA bundle/path: kmsapi finds the CA
-# certificates itself, see kmsapi/src/net/ca_certs.c). Installs PREFIX/lib/libcurl.a and
+# certificates itself, see kmsapi/src/net/ca_certs.c). One patch of ours, curl-lazy-resolver.patch:
+# c-ares channels made on first need. Installs PREFIX/lib/libcurl.a and
 # PREFIX/include/curl/*.h.
 #
 # Environment: CC (the target compiler), DEPS_HOST (GNU triplet of the target), DEPS_CACHE (the
@@ -33,6 +34,8 @@ cd "$work/src"
 for p in 99_nss.patch 90_gnutls.patch; do
     patch -s -R -p1 <"debian/patches/$p"
 done
+# Ours: a handle's c-ares channel is made on first need, not with every handle (see the patch).
+patch -s -p1 <"$here/curl-lazy-resolver.patch"
 
 # Debian's build flags (dpkg-buildflags: hardening, and -ffile-prefix-map=$PWD=. so that no build
 # path reaches the objects); sections per function so that the provider's link drops what is unused.

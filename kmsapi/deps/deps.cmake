@@ -71,10 +71,18 @@ phala_debian_static(PROTOBUFC libprotobuf-c.a)
 
 # phala_from_source(NAME ARCHIVE SCRIPT [DEPS dep…]) — PkgConfig::NAME = ARCHIVE built by SCRIPT.
 function(phala_from_source name archive script)
-  cmake_parse_arguments(arg "" "" "DEPS" ${ARGN})
-  # Keyed by the build script and the compiler: a changed recipe or compiler builds anew, build
-  # trees that agree on both share one build.
+  cmake_parse_arguments(arg "" "" "DEPS;PATCHES" ${ARGN})
+  # Keyed by the build script, its patches and the compiler: a changed recipe or compiler builds
+  # anew, build trees that agree on all of them share one build.
   file(READ ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${script} recipe)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+               ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${script})
+  foreach(patch ${arg_PATCHES})
+    file(READ ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${patch} text)
+    string(APPEND recipe "${text}")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+                 ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${patch})
+  endforeach()
   string(SHA256 key "${recipe}${CMAKE_C_COMPILER_ID}${CMAKE_C_COMPILER_VERSION}${CMAKE_C_COMPILER}")
   string(SUBSTRING ${key} 0 12 key)
   string(TOLOWER ${name} lower)
@@ -96,6 +104,6 @@ function(phala_from_source name archive script)
   add_library(PkgConfig::${name} ALIAS phala_dep_${lower})
 endfunction()
 
-phala_from_source(CURL libcurl.a build-curl.sh DEPS PkgConfig::NGHTTP2 PkgConfig::OPENSSL
-                  PkgConfig::CARES)
+phala_from_source(CURL libcurl.a build-curl.sh PATCHES curl-lazy-resolver.patch
+                  DEPS PkgConfig::NGHTTP2 PkgConfig::OPENSSL PkgConfig::CARES)
 phala_from_source(CJSON libcjson.a build-cjson.sh)
