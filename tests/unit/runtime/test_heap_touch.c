@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "self_probe.h"
 #include "under_asan.h"
 #include "tfvalue.h"
 #include "tls13.h"
@@ -91,13 +92,7 @@ static void run_probe(const char *mode, long *kib, int *zeroed)
 #ifdef UNDER_ASAN
     cr_skip_test("AddressSanitizer's allocator has no [heap] to count");
 #endif
-    char self[4096], cmd[4200];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    cr_assert_gt(n, 0);
-    self[n] = 0;
-    snprintf(cmd, sizeof cmd, "HEAP_TOUCH_PROBE=%s '%s'", mode, self);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
+    FILE *p = self_probe_open("HEAP_TOUCH_PROBE", mode);
     int got = fscanf(p, "kib=%ld zeroed=%d", kib, zeroed);
     cr_assert_eq(pclose(p), 0);
     cr_assert_eq(got, 2, "the probe printed its counts");

@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "self_probe.h"
 #include "under_asan.h"
 #include "prefault.h"
 
@@ -117,14 +118,7 @@ typedef struct {
 
 static counts run_probe(const char *mode)
 {
-    char cmd[4200];
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    cr_assert_gt(n, 0);
-    self[n] = 0;
-    snprintf(cmd, sizeof cmd, "PREFAULT_PROBE=%s '%s'", mode, self);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
+    FILE *p = self_probe_open("PREFAULT_PROBE", mode);
     counts c = {-1, -1, -1, -1};
     int got =
         fscanf(p, "heap=%ld thread=%ld bss=%ld code=%ld", &c.heap, &c.thread, &c.bss, &c.code);
