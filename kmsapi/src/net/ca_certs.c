@@ -56,6 +56,7 @@ typedef struct {
     ino_t seen_ino[MAX_SEEN];
     int nseen;
     char tried[1024]; /* for the diagnostic */
+    int8_t b64[256];  /* each character's base64 value, -1 for none: built once per load */
 } loader;
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -149,15 +150,20 @@ static void add_entry(loader *l, const uint8_t *der, size_t len)
     l->certs++;
 }
 
-/* Standard base64 with '=' padding, whitespace between characters skipped. libsodium's decoder is
- * constant-time, ~100 instructions a byte, for secrets; these are public certificates (half a MB
- * of them on Debian). Returns 0, or -1 on any other character or a bad length. */
-static int base64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *out_len)
+static void base64_table(int8_t val[256])
 {
     static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    int8_t val[256];
-    memset(val, -1, sizeof val);
+    memset(val, -1, 256);
     for (int i = 0; i < 64; i++) val[(unsigned char)abc[i]] = (int8_t)i;
+}
+
+/* Standard base64 with '=' padding, whitespace between characters skipped, by the table val of
+ * base64_table. libsodium's decoder is constant-time, ~100 instructions a byte, for secrets; these
+ * are public certificates (half a MB of them on Debian). Returns 0, or -1 on any other character
+ * or a bad length. */
+static int base64_decode(const int8_t *val, const char *in, size_t n, uint8_t *out, size_t cap,
+                         size_t *out_len)
+{
     uint32_t acc = 0;
     int bits = 0, pad = 0;
     size_t o = 0;
@@ -215,7 +221,7 @@ static void add_pem_blocks(loader *l, const char *text, size_t n)
         if (skip) {
             size_t cap = (size_t)(e - b) * 3 / 4 + 4, len;
             uint8_t *der = malloc(cap);
-            if (der && base64_decode(b + skip, (size_t)(e - b - skip), der, cap, &len) == 0)
+            if (der && base64_decode(l->b64, b + skip, (size_t)(e - b - skip), der, cap, &len) == 0)
                 add_entry(l, der, len);
             free(der);
         }
@@ -280,6 +286,7 @@ static void load_dir(loader *l, const char *dir)
 static void ca_load(void)
 {
     loader l = {.store = X509_STORE_new()};
+    base64_table(l.b64);
     if (!l.store) {
         snprintf(g_problem, sizeof g_problem, "out of memory loading the CA certificates");
         return;
