@@ -22,8 +22,9 @@ static pthread_mutex_t g_locks[CURL_LOCK_DATA_LAST];
 /* Each thread's easy handle and multi, kept from one request to the next: a new easy handle costs
  * its own c-ares channel once it resolves a name (resolv.conf and nsswitch.conf read again; the
  * build's libcurl makes channels on first need, kmsapi/deps/curl-lazy-resolver.patch), a new multi
- * hash tables and a closure handle, and freeing them all again, ~0.4M instructions per request. `lent` marks the ones a request holds; a request made while they are lent (none today:
- * nothing runs a request from a libcurl callback) gets handles of its own. The pthread key only
+ * hash tables and a closure handle, and freeing them all again, ~0.4M instructions per request.
+ * `lent` marks the ones a request holds; a request made while they are lent (none today: nothing
+ * runs a request from a libcurl callback) gets handles of its own. The pthread key only
  * frees them when the thread ends; the pointers live in thread-local storage, where leak checkers
  * find them. */
 typedef struct {
